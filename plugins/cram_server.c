@@ -1,0 +1,152 @@
+/*++
+/* NAME
+/*	cram_server 3
+/* SUMMARY
+/*	CRAM-MD5 server mechanism for libsasl2
+/* SYNOPSIS
+/*	#include "mechs.h"
+/*
+/*	extern const sasl_server_plug_t mg_cram_server_plug;
+/* DESCRIPTION
+/*	Step 1 sends a challenge from mg_cram_make_challenge(); step 2
+/*	parses "user SP digest", canonicalises the user, fetches the secret
+/*	through auxprop and verifies in constant time. The mechanism is
+/*	server-first: libsasl2 refuses an initial response before calling
+/*	us, and a non-empty first step is refused here as well.
+/*
+/*	Unknown user and wrong password stay distinct for libsasl2
+/*	(SASL_NOUSER, SASL_BADAUTH); applications such as Postfix map both
+/*	to one reply so that a client learns nothing from the difference.
+/*--*/
+#include <string.h>
+
+#include "cram.h"
+#include "glue.h"
+#include "mechs.h"
+#include "mg_util.h"
+
+#define MECH	"CRAM-MD5"
+
+enum cram_server_state {
+    CRAM_SEND_CHALLENGE,
+    CRAM_VERIFY,
+    CRAM_DONE,
+};
+
+struct cram_server {
+    enum cram_server_state state;
+    char    challenge[MG_CRAM_CHALLENGE_MAX];
+    size_t  challenge_len;
+};
+
+static int cram_server_new(void *glob, sasl_server_params_t *sparams,
+			           const char *chal, unsigned chal_len,
+			           void **conn_context)
+{
+    struct cram_server *ctx;
+
+    (void) glob;
+    (void) chal;
+    (void) chal_len;
+    if ((ctx = sparams->utils->malloc(sizeof(*ctx))) == 0)
+	return (SASL_NOMEM);
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->state = CRAM_SEND_CHALLENGE;
+    *conn_context = ctx;
+    return (SASL_OK);
+}
+
+static int send_challenge(struct cram_server *ctx, sasl_server_params_t *sparams,
+			          unsigned clientin_len, const char **serverout,
+			          unsigned *serverout_len)
+{
+    struct mg_error err;
+
+    if (clientin_len != 0) {
+	sparams->utils->seterror(sparams->utils->conn, 0,
+				 MECH ": the client may not send initial data");
+	return (SASL_BADPROT);
+    }
+    if (mg_cram_make_challenge(sparams->serverFQDN, ctx->challenge,
+			       sizeof(ctx->challenge), &ctx->challenge_len,
+			       &err) != MG_OK)
+	return (mg_report(sparams->utils, MECH, &err));
+    *serverout = ctx->challenge;
+    *serverout_len = (unsigned) ctx->challenge_len;
+    ctx->state = CRAM_VERIFY;
+    return (SASL_CONTINUE);
+}
+
+static int verify_response(struct cram_server *ctx, sasl_server_params_t *sparams,
+			           const char *clientin, unsigned clientin_len,
+			           sasl_out_params_t *oparams)
+{
+    struct mg_cram_response resp;
+    struct mg_cram_key key;
+    struct mg_lookup lookup;
+    struct mg_error err;
+    int     ret;
+
+    if (mg_cram_parse_response(clientin, clientin_len, &resp, &err) != MG_OK)
+	return (mg_report(sparams->utils, MECH, &err));
+    ret = mg_server_lookup(sparams, MECH, resp.user, resp.user_len,
+			   SASL_CU_AUTHID | SASL_CU_AUTHZID, oparams, &lookup);
+    if (ret != SASL_OK)
+	return (ret);
+    memset(&key, 0, sizeof(key));
+    key.kind = MG_CRAM_KEY_PLAINTEXT;
+    key.password = lookup.password.data;
+    key.password_len = lookup.password.len;
+    if (mg_cram_verify(&key, ctx->challenge, ctx->challenge_len, &resp, &err) != MG_OK)
+	ret = mg_report(sparams->utils, MECH, &err);
+    mg_lookup_free(sparams->utils, &lookup);
+    mg_cleanse(&key, sizeof(key));
+    mg_cleanse(resp.digest, sizeof(resp.digest));
+    if (ret == SASL_OK)
+	mg_oparams_no_layer(oparams);
+    return (ret);
+}
+
+static int cram_server_step(void *conn_context, sasl_server_params_t *sparams,
+			            const char *clientin, unsigned clientin_len,
+			            const char **serverout, unsigned *serverout_len,
+			            sasl_out_params_t *oparams)
+{
+    struct cram_server *ctx = conn_context;
+    int     ret;
+
+    *serverout = 0;
+    *serverout_len = 0;
+    switch (ctx->state) {
+    case CRAM_SEND_CHALLENGE:
+	return (send_challenge(ctx, sparams, clientin_len, serverout, serverout_len));
+    case CRAM_VERIFY:
+	ret = verify_response(ctx, sparams, clientin, clientin_len, oparams);
+	ctx->state = CRAM_DONE;
+	return (ret);
+    case CRAM_DONE:
+	break;
+    }
+    sparams->utils->seterror(sparams->utils->conn, 0, MECH ": exchange already finished");
+    return (SASL_FAIL);
+}
+
+static void cram_server_dispose(void *conn_context, const sasl_utils_t *utils)
+{
+    struct cram_server *ctx = conn_context;
+
+    if (ctx == 0)
+	return;
+    mg_cleanse(ctx, sizeof(*ctx));
+    utils->free(ctx);
+}
+
+const sasl_server_plug_t mg_cram_server_plug = {
+    .mech_name = MECH,
+    .max_ssf = 0,
+    .security_flags = SASL_SEC_NOPLAINTEXT | SASL_SEC_NOANONYMOUS,
+    .features = SASL_FEAT_SERVER_FIRST,
+    .mech_new = cram_server_new,
+    .mech_step = cram_server_step,
+    .mech_dispose = cram_server_dispose,
+};

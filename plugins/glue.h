@@ -1,0 +1,64 @@
+/*++
+/* NAME
+/*	glue 3h
+/* SUMMARY
+/*	helpers shared by md5gate's Cyrus SASL mechanism glue
+/* SYNOPSIS
+/*	#include "glue.h"
+/*--*/
+#ifndef MG_GLUE_H
+#define MG_GLUE_H
+
+#include <sasl/sasl.h>
+#include <sasl/saslplug.h>
+
+#include "mg_error.h"
+
+#define MG_PLUGIN_NAME	"md5gate"
+
+ /*
+  * A secret fetched from auxprop, copied so that it can be cleansed
+  * independently of libsasl2's property context.
+  */
+struct mg_secret_buf {
+    unsigned char *data;
+    size_t  len;
+};
+
+ /*
+  * Result of a server-side credential lookup.
+  */
+struct mg_lookup {
+    struct mg_secret_buf password;	/* plaintext userPassword */
+};
+
+extern int mg_sasl_code(enum mg_code);
+extern int mg_report(const sasl_utils_t *, const char *mech, struct mg_error *);
+extern int mg_server_lookup(sasl_server_params_t *, const char *mech,
+			            const char *user, size_t user_len,
+			            unsigned cu_flags, sasl_out_params_t *,
+			            struct mg_lookup *);
+extern void mg_lookup_free(const sasl_utils_t *, struct mg_lookup *);
+extern void mg_oparams_no_layer(sasl_out_params_t *);
+
+ /*
+  * Client side: credentials from callbacks or sasl_interact_t prompts.
+  */
+struct mg_client_creds {
+    char   *authid;			/* owned, NUL-terminated */
+    char   *authzid;			/* owned or null */
+    struct mg_secret_buf password;	/* owned, cleansed on free */
+};
+
+#define MG_WANT_AUTHID	(1<<0)
+#define MG_WANT_AUTHZID	(1<<1)
+#define MG_WANT_PASS	(1<<2)
+
+extern int mg_client_get_creds(sasl_client_params_t *, unsigned want,
+			               sasl_interact_t **prompt_need,
+			               struct mg_client_creds *);
+extern void mg_client_creds_free(const sasl_utils_t *, struct mg_client_creds *);
+
+extern char *mg_strndup(const sasl_utils_t *, const char *, size_t);
+
+#endif

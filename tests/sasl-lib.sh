@@ -1,0 +1,89 @@
+# Shared by the libsasl2 exchange tests (sourced). Builds two plugin
+# directories, one with md5gate and one with the stock Cyrus plugins, each
+# with the stock sasldb auxprop plugin, and a sasldb in realm example.test.
+#
+# The stock plugins are never loaded into the same process as md5gate:
+# tests/sasl-exchange runs client and server in separate processes, each
+# with its own SASL_PATH.
+
+: "${top_builddir:=.}"
+: "${MD5GATE_PLUGIN_DIR:=$top_builddir/plugins/.libs}"
+: "${STOCK_PLUGIN_DIR:=/usr/lib/x86_64-linux-gnu/sasl2}"
+
+SASL_REALM=example.test
+sasl_failures=0
+
+fail() {
+    echo "FAIL: $*"
+    sasl_failures=$((sasl_failures + 1))
+    [ -s "$SASL_TMP/out" ] && sed 's/^/  | /' "$SASL_TMP/out"
+    return 0
+}
+
+sasl_cleanup() {
+    [ -n "${SASL_TMP:-}" ] && rm -rf "$SASL_TMP"
+}
+
+sasl_setup() {
+    local f
+    SASL_TMP=$(mktemp -d "${TMPDIR:-/tmp}/md5gate-sasl.XXXXXX") || exit 99
+    trap sasl_cleanup EXIT
+    mkdir "$SASL_TMP/md5gate" "$SASL_TMP/stock"
+    [ -f "$MD5GATE_PLUGIN_DIR/libmd5gate.so" ] \
+	|| { echo "ERROR: $MD5GATE_PLUGIN_DIR/libmd5gate.so not built"; exit 99; }
+    for f in libcrammd5.so libdigestmd5.so libsasldb.so; do
+	[ -e "$STOCK_PLUGIN_DIR/$f" ] \
+	    || { echo "ERROR: stock plugin $STOCK_PLUGIN_DIR/$f missing"; exit 99; }
+    done
+    MD5GATE_PLUGIN_DIR=$(cd "$MD5GATE_PLUGIN_DIR" && pwd)
+    ln -s "$MD5GATE_PLUGIN_DIR/libmd5gate.so" "$SASL_TMP/md5gate/"
+    ln -s "$STOCK_PLUGIN_DIR/libsasldb.so" "$SASL_TMP/md5gate/"
+    ln -s "$STOCK_PLUGIN_DIR/libcrammd5.so" "$STOCK_PLUGIN_DIR/libdigestmd5.so" \
+	"$STOCK_PLUGIN_DIR/libsasldb.so" "$SASL_TMP/stock/"
+    SASL_DB=$SASL_TMP/sasldb2
+}
+
+# sasl_add_user USER PASSWORD: plaintext userPassword, as saslpasswd2 keeps it.
+sasl_add_user() {
+    printf '%s' "$2" | SASL_PATH=$SASL_TMP/stock saslpasswd2 -f "$SASL_DB" \
+	-u "$SASL_REALM" -c -p "$1" || { echo "ERROR: saslpasswd2 failed"; exit 99; }
+}
+
+# sasl_exchange SERVER CLIENT ARGS...: SERVER and CLIENT are md5gate|stock.
+sasl_exchange() {
+    local server=$1 client=$2
+    shift 2
+    "$top_builddir/tests/sasl-exchange" --server-plugins "$SASL_TMP/$server" \
+	--client-plugins "$SASL_TMP/$client" --sasldb "$SASL_DB" \
+	--realm "$SASL_REALM" "$@" >"$SASL_TMP/out" 2>"$SASL_TMP/err"
+    local rc=$?
+    cat "$SASL_TMP/out" "$SASL_TMP/err" >>"$SASL_TMP/all"
+    return $rc
+}
+
+expect_line() {
+    grep -qxF -- "$1" "$SASL_TMP/out" || { echo "missing line: $1"; return 1; }
+}
+
+# sasl_no_secrets PASSWORD...: no password, nor its base64 or hex, in any
+# output of the run.
+sasl_no_secrets() {
+    local p enc
+    for p in "$@"; do
+	for enc in "$p" "$(printf '%s' "$p" | base64 -w0)" \
+	    "$(printf '%s' "$p" | od -An -tx1 | tr -d ' \n')"; do
+	    if grep -qF -- "$enc" "$SASL_TMP/all"; then
+		fail "a secret appears in the exchange output"
+	    fi
+	done
+    done
+}
+
+sasl_done_ok() {
+    if [ "$sasl_failures" -gt 0 ]; then
+	echo "$sasl_failures check(s) failed"
+	exit 1
+    fi
+    echo "all checks passed"
+    exit 0
+}
