@@ -1,0 +1,516 @@
+# shellcheck shell=bash
+# test-harness/lib/postfix-instance.sh: private Postfix instances on 127.0.0.1
+# for md5gate's tests. Source it from bash; it sets no shell options.
+#
+# An instance lives entirely in one directory DIR (absolute path):
+#   DIR/etc/main.cf, DIR/etc/master.cf   config_directory (postfix -c DIR/etc)
+#   DIR/etc/sasl/smtpd.conf              Cyrus SASL application config: Debian's
+#                                        Postfix reads $config_directory/sasl/
+#   DIR/spool                            queue_directory (smtpd's chroot, if any)
+#   DIR/data                             data_directory (owned by mail_owner)
+#   DIR/plugins                          SASL_PATH: symlinks to the chosen
+#                                        mechanism plugins + libsasldb.so, nothing else
+#   DIR/sasldb-only                      SASL_PATH for saslpasswd2: libsasldb.so only
+#   DIR/sasldb2                          the users, user@REALM, readable by postfix
+#   DIR/mail/inbox                       mbox: every recipient @DOMAIN lands here
+#   DIR/maillog                          Postfix's log (no syslog needed)
+#   DIR/instance.env                     what pf_create was given (sourced by the
+#                                        other functions)
+#
+# The default instance (/etc/postfix, /var/spool/postfix) is never read for
+# configuration, written or started: every command gets -c DIR/etc, and
+# pf_create refuses directories that resolve to the default ones. Nothing in
+# /etc/postfix is needed: `postfix -c DIR/etc` as root does not consult
+# alternate_config_directories (only the set-gid postqueue/postdrop do, and
+# only for non-root callers; this library runs neither).
+#
+# Chroot (pf_create --chroot): only smtpd runs chrooted, in DIR/spool, as
+# Debian does. libsasl2 loads the plugins (DIR/plugins) and runs their init
+# before the chroot, but sasldb is opened per authentication, after it. So
+# sasldb_path is the absolute DIR/sasldb2 and pf_sync_chroot (run by
+# pf_start and pf_adduser) copies it to DIR/spool/DIR/sasldb2, where the
+# same path resolves inside the chroot. It also copies what Debian's
+# configure-instance.sh copies: etc/{localtime,services,resolv.conf,hosts,
+# host.conf,nsswitch.conf} and the libnss*/libresolv*/libgcc_s* libraries.
+# Device nodes (/dev/urandom) are not made. After changing DIR/sasldb2 by
+# other means while running chrooted, call pf_sync_chroot DIR.
+#
+# Functions (all return non-zero with a message on stderr when they fail):
+#   pf_create DIR PORT [options]   write a new instance (does not start it)
+#   pf_start DIR                   start it, wait until smtpd accepts connections
+#   pf_stop DIR                    stop it and every process it started (idempotent)
+#   pf_running DIR                 true when the instance's master is alive
+#   pf_pids DIR                    pids of all processes of the instance
+#   pf_set_port DIR PORT           move smtpd to another port (instance stopped)
+#   pf_adduser DIR USER PASSWORD   create/replace USER@REALM in the sasldb
+#   pf_deluser DIR USER            delete USER@REALM
+#   pf_log DIR                     print the maillog
+#   pf_log_tail DIR [N]            print the last N (40) maillog lines
+#   pf_mailbox DIR                 print the mbox path all local mail goes to
+#   pf_wait_mail DIR STRING [SECS] wait until STRING appears in the mailbox
+#   pf_wait_log DIR REGEX [SECS]   wait until REGEX (grep -E) appears in the maillog
+#   pf_port DIR / pf_realm DIR / pf_domain DIR / pf_sasldb DIR   print settings
+#   pf_postconf DIR ARGS...        postconf -c DIR/etc ARGS...
+#   pf_sync_chroot DIR             refresh smtpd's chroot copies (no-op unchrooted)
+
+# Defaults, overridable by the caller's environment.
+: "${PF_POSTFIX:=/usr/sbin/postfix}"
+: "${PF_POSTCONF:=/usr/sbin/postconf}"
+: "${PF_SASLPASSWD2:=/usr/sbin/saslpasswd2}"
+: "${PF_START_TIMEOUT:=15}"
+
+_pf_err() { printf 'postfix-instance: %s\n' "$*" >&2; }
+
+# _pf_load DIR: read DIR/instance.env into PF_* variables of the caller.
+_pf_load() {
+    local dir=$1
+    [ -n "$dir" ] && [ -f "$dir/instance.env" ] || {
+	_pf_err "$dir: not an instance directory (no instance.env)"
+	return 1
+    }
+    # shellcheck disable=SC1091
+    . "$dir/instance.env"
+}
+
+# _pf_default_sasldb_plugin: the stock libsasldb.so.
+_pf_default_sasldb_plugin() {
+    local d ma
+    ma=$(gcc -print-multiarch 2>/dev/null || dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)
+    for d in ${STOCK_PLUGIN_DIR:+"$STOCK_PLUGIN_DIR"} ${ma:+"/usr/lib/$ma/sasl2"} \
+	/usr/lib/x86_64-linux-gnu/sasl2 /usr/lib/sasl2 /usr/lib64/sasl2; do
+	[ -e "$d/libsasldb.so" ] && { printf '%s\n' "$d/libsasldb.so"; return 0; }
+    done
+    return 1
+}
+
+# pf_create DIR PORT [options]
+#   --plugin-source D   directory holding the mechanism plugins (default:
+#                       $STOCK_PLUGIN_DIR or the multiarch sasl2 dir)
+#   --plugins "F..."    file names in D to link (default:
+#                       "libcrammd5.so libdigestmd5.so"); each must exist
+#   --sasldb-plugin F   libsasldb.so to link (default: the stock one)
+#   --mechs "M..."      SASL mech_list (default "CRAM-MD5 DIGEST-MD5")
+#   --realm R           smtpd_sasl_local_domain; users are USER@R (example.test)
+#   --domain D          mail domain delivered to DIR/mail/inbox (example.test)
+#   --chroot            run smtpd chrooted in DIR/spool (default: not)
+#   --sasl-opt "k: v"   extra line for smtpd.conf (repeatable)
+#   -o name=value       extra main.cf parameter, applied last (repeatable)
+# DIR must be absolute and empty or missing; its parent directories must be
+# searchable by others (mail_owner and the delivery uid walk into DIR).
+pf_create() {
+    local dir=$1 port=$2
+    shift 2 || { _pf_err "usage: pf_create DIR PORT [options]"; return 2; }
+    local src="" plugins="libcrammd5.so libdigestmd5.so" sasldb_plugin=""
+    local mechs="CRAM-MD5 DIGEST-MD5" realm=example.test domain=example.test
+    local chroot=n
+    local -a sasl_opts=() main_opts=()
+    while [ $# -gt 0 ]; do
+	case $1 in
+	--plugin-source) src=$2; shift 2 ;;
+	--plugins) plugins=$2; shift 2 ;;
+	--sasldb-plugin) sasldb_plugin=$2; shift 2 ;;
+	--mechs) mechs=$2; shift 2 ;;
+	--realm) realm=$2; shift 2 ;;
+	--domain) domain=$2; shift 2 ;;
+	--chroot) chroot=y; shift ;;
+	--sasl-opt) sasl_opts+=("$2"); shift 2 ;;
+	-o) main_opts+=("$2"); shift 2 ;;
+	*) _pf_err "pf_create: unknown option $1"; return 2 ;;
+	esac
+    done
+
+    case $dir in
+    /*) ;;
+    *) _pf_err "pf_create: DIR must be absolute: $dir"; return 2 ;;
+    esac
+    case $port in
+    '' | *[!0-9]*) _pf_err "pf_create: bad port '$port'"; return 2 ;;
+    esac
+    [ "$(id -u)" -eq 0 ] || { _pf_err "pf_create: must run as root"; return 1; }
+    if [ -e "$dir" ]; then
+	[ -d "$dir" ] && [ -z "$(ls -A "$dir")" ] || {
+	    _pf_err "pf_create: $dir exists and is not an empty directory"
+	    return 1
+	}
+    fi
+    mkdir -p "$dir" || return 1
+    dir=$(cd "$dir" && pwd -P) || return 1
+    # Never the default instance, whatever DIR is.
+    local defcfg defq
+    defcfg=$(cd /etc/postfix 2>/dev/null && pwd -P)
+    defq=$(cd /var/spool/postfix 2>/dev/null && pwd -P)
+    case "$dir/etc" in "$defcfg" | "$defcfg"/*) _pf_err "pf_create: refusing $dir"; return 1 ;; esac
+    case "$dir/spool" in "$defq" | "$defq"/*) _pf_err "pf_create: refusing $dir"; return 1 ;; esac
+    case "$dir" in *[[:space:]]*) _pf_err "pf_create: DIR must not contain spaces"; return 2 ;; esac
+    # Ancestors must be searchable by the postfix and nobody users.
+    local p=$dir
+    while [ "$p" != / ]; do
+	p=$(dirname "$p")
+	[ -x "$p" ] && [ "$(stat -c %A "$p" | cut -c10)" != - ] || {
+	    _pf_err "pf_create: $p is not searchable by others (chmod o+x it)"
+	    return 1
+	}
+    done
+
+    [ -n "$src" ] || src=$(dirname "$(_pf_default_sasldb_plugin)") || {
+	_pf_err "pf_create: no --plugin-source and no stock plugin dir"
+	return 1
+    }
+    [ -n "$sasldb_plugin" ] || sasldb_plugin=$(_pf_default_sasldb_plugin) || {
+	_pf_err "pf_create: stock libsasldb.so not found (install libsasl2-modules-db)"
+	return 1
+    }
+    [ -e "$sasldb_plugin" ] || { _pf_err "pf_create: $sasldb_plugin missing"; return 1; }
+    src=$(cd "$src" && pwd -P) || { _pf_err "pf_create: no directory $src"; return 1; }
+
+    local owner nobody_uid nobody_gid
+    owner=postfix
+    id -u "$owner" >/dev/null 2>&1 || { _pf_err "pf_create: no user $owner"; return 1; }
+    nobody_uid=$(id -u nobody) && nobody_gid=$(id -g nobody) || return 1
+
+    chown root:root "$dir" && chmod 755 "$dir" || return 1
+    mkdir -m 755 "$dir/etc" "$dir/etc/sasl" "$dir/spool" "$dir/plugins" "$dir/sasldb-only" \
+	|| return 1
+    mkdir -m 700 "$dir/data" && chown "$owner" "$dir/data" || return 1
+    mkdir -m 755 "$dir/mail" && chown "$nobody_uid:$nobody_gid" "$dir/mail" || return 1
+
+    # Plugin directory: exactly the chosen plugins, plus sasldb.
+    local f
+    for f in $plugins; do
+	[ -e "$src/$f" ] || { _pf_err "pf_create: plugin $src/$f missing"; return 1; }
+	ln -s "$src/$f" "$dir/plugins/$f" || return 1
+    done
+    if [ ! -e "$dir/plugins/libsasldb.so" ]; then
+	ln -s "$sasldb_plugin" "$dir/plugins/libsasldb.so" || return 1
+    fi
+    ln -s "$sasldb_plugin" "$dir/sasldb-only/libsasldb.so" || return 1
+
+    {
+	printf 'PF_DIR=%q\n' "$dir"
+	printf 'PF_PORT=%q\n' "$port"
+	printf 'PF_REALM=%q\n' "$realm"
+	printf 'PF_DOMAIN=%q\n' "$domain"
+	printf 'PF_CHROOT=%q\n' "$chroot"
+	printf 'PF_MECHS=%q\n' "$mechs"
+	printf 'PF_PLUGINS=%q\n' "$plugins"
+	printf 'PF_PLUGIN_SOURCE=%q\n' "$src"
+    } >"$dir/instance.env"
+
+    cat >"$dir/etc/main.cf" <<EOF
+# Private md5gate test instance, written by test-harness/lib/postfix-instance.sh.
+# Start/stop only with: postfix -c $dir/etc start|stop
+compatibility_level = 3.6
+queue_directory = $dir/spool
+data_directory = $dir/data
+mail_owner = $owner
+setgid_group = postdrop
+
+# Logging without syslog: postlogd (see master.cf) writes this file.
+maillog_file = $dir/maillog
+maillog_file_prefixes = $dir
+
+myhostname = mx.$domain
+mydomain = $domain
+myorigin = \$mydomain
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+
+# No local(8) delivery, no aliases, nothing leaves the machine: all mail
+# for $domain goes to one mbox, everything else bounces immediately.
+mydestination =
+local_recipient_maps =
+alias_maps =
+alias_database =
+relayhost =
+default_transport = error:outbound-mail-disabled-in-test-instance
+relay_transport = error:outbound-mail-disabled-in-test-instance
+virtual_mailbox_domains = $domain
+virtual_mailbox_base = $dir/mail
+virtual_mailbox_maps = static:inbox
+virtual_uid_maps = static:$nobody_uid
+virtual_gid_maps = static:$nobody_gid
+virtual_mailbox_lock = fcntl
+biff = no
+append_dot_mydomain = no
+smtputf8_enable = yes
+
+# SASL: Cyrus, application name smtpd -> $dir/etc/sasl/smtpd.conf.
+# SASL_PATH replaces libsasl2's plugin search path; libsasl2 honours it
+# because smtpd runs as root (uid == euid) when it initialises SASL.
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = cyrus
+smtpd_sasl_path = smtpd
+cyrus_sasl_config_path = $dir/etc/sasl
+smtpd_sasl_local_domain = $realm
+smtpd_sasl_security_options = noanonymous
+smtpd_sasl_authenticated_header = yes
+import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ XAUTHORITY DISPLAY LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME SASL_PATH=$dir/plugins
+
+# Only authenticated clients may send, to any recipient: a delivered
+# message proves that the SASL login was accepted.
+smtpd_relay_restrictions = permit_sasl_authenticated, reject
+smtpd_recipient_restrictions =
+smtpd_tls_security_level = none
+smtp_tls_security_level = none
+smtpd_peername_lookup = no
+smtpd_error_sleep_time = 0s
+smtpd_banner = \$myhostname ESMTP md5gate-test
+EOF
+    local o
+    for o in ${main_opts[@]+"${main_opts[@]}"}; do
+	"$PF_POSTCONF" -c "$dir/etc" -e "$o" || { _pf_err "pf_create: bad -o $o"; return 1; }
+    done
+
+    cat >"$dir/etc/master.cf" <<EOF
+# service      type  private unpriv chroot wakeup maxproc command + args
+127.0.0.1:$port inet  n       -      $chroot      -      -       smtpd
+pickup         unix  n       -      n      60     1       pickup
+cleanup        unix  n       -      n      -      0       cleanup
+qmgr           unix  n       -      n      300    1       qmgr
+rewrite        unix  -       -      n      -      -       trivial-rewrite
+bounce         unix  -       -      n      -      0       bounce
+defer          unix  -       -      n      -      0       bounce
+trace          unix  -       -      n      -      0       bounce
+verify         unix  -       -      n      -      1       verify
+flush          unix  n       -      n      1000?  0       flush
+proxymap       unix  -       -      n      -      -       proxymap
+proxywrite     unix  -       -      n      -      1       proxymap
+showq          unix  n       -      n      -      -       showq
+error          unix  -       -      n      -      -       error
+retry          unix  -       -      n      -      -       error
+discard        unix  -       -      n      -      -       discard
+virtual        unix  -       n      n      -      -       virtual
+anvil          unix  -       -      n      -      1       anvil
+scache         unix  -       -      n      -      1       scache
+postlog        unix-dgram n  -      n      -      1       postlogd
+EOF
+
+    {
+	echo "pwcheck_method: auxprop"
+	echo "auxprop_plugin: sasldb"
+	echo "sasldb_path: $dir/sasldb2"
+	echo "mech_list: $mechs"
+	for o in ${sasl_opts[@]+"${sasl_opts[@]}"}; do printf '%s\n' "$o"; done
+    } >"$dir/etc/sasl/smtpd.conf"
+    chmod 644 "$dir/etc/main.cf" "$dir/etc/master.cf" "$dir/etc/sasl/smtpd.conf"
+    pf_sync_chroot "$dir" || return 1
+
+    # `postfix check` creates the queue directories with Postfix's owners and
+    # modes (post-install create-missing: only this instance's directories;
+    # never `set-permissions`, which would also reset the shared,
+    # package-owned files) and checks the configuration.
+    "$PF_POSTFIX" -c "$dir/etc" check >"$dir/postfix-cmd.log" 2>&1 || {
+	_pf_err "pf_create: postfix check failed:"
+	sed 's/^/  | /' "$dir/postfix-cmd.log" >&2
+	cat "$dir/maillog" >&2 2>/dev/null
+	return 1
+    }
+    # check-warn reports through postlog, i.e. into the maillog, and still
+    # exits 0: an instance must be check-clean.
+    if grep -E 'postfix(-script)?/[a-z-]+\[[0-9]+\]: (warning|error|fatal|panic):' \
+	"$dir/maillog" >&2 2>/dev/null; then
+	_pf_err "pf_create: postfix check is not clean (above)"
+	return 1
+    fi
+    return 0
+}
+
+# pf_set_port DIR PORT: change smtpd's port (e.g. after a bind collision).
+pf_set_port() {
+    local PF_DIR PF_PORT
+    _pf_load "$1" || return 1
+    pf_running "$1" && { _pf_err "pf_set_port: stop the instance first"; return 1; }
+    sed -i "s/^127\.0\.0\.1:$PF_PORT /127.0.0.1:$2 /" "$PF_DIR/etc/master.cf" || return 1
+    sed -i "s/^PF_PORT=.*/PF_PORT=$2/" "$PF_DIR/instance.env"
+}
+
+pf_port() { local PF_PORT; _pf_load "$1" && printf '%s\n' "$PF_PORT"; }
+pf_realm() { local PF_REALM; _pf_load "$1" && printf '%s\n' "$PF_REALM"; }
+pf_domain() { local PF_DOMAIN; _pf_load "$1" && printf '%s\n' "$PF_DOMAIN"; }
+pf_sasldb() { local PF_DIR; _pf_load "$1" && printf '%s\n' "$PF_DIR/sasldb2"; }
+pf_mailbox() { local PF_DIR; _pf_load "$1" && printf '%s\n' "$PF_DIR/mail/inbox"; }
+pf_log() { local PF_DIR; _pf_load "$1" && cat "$PF_DIR/maillog" 2>/dev/null; }
+pf_log_tail() { local PF_DIR; _pf_load "$1" && tail -n "${2:-40}" "$PF_DIR/maillog" 2>/dev/null; }
+pf_postconf() {
+    local d=$1
+    shift
+    "$PF_POSTCONF" -c "$d/etc" "$@"
+}
+
+# pf_adduser DIR USER PASSWORD: the password reaches saslpasswd2 on stdin
+# only (never argv); saslpasswd2 runs with a plugin path holding only
+# libsasldb.so, so it stores a plain userPassword and nothing else.
+pf_adduser() {
+    local PF_DIR PF_REALM
+    _pf_load "$1" || return 1
+    printf '%s' "$3" | SASL_PATH=$PF_DIR/sasldb-only "$PF_SASLPASSWD2" -f "$PF_DIR/sasldb2" \
+	-u "$PF_REALM" -c -p "$2" || { _pf_err "pf_adduser: saslpasswd2 failed for $2"; return 1; }
+    chown root:postfix "$PF_DIR/sasldb2" && chmod 640 "$PF_DIR/sasldb2" || return 1
+    pf_sync_chroot "$1"
+}
+
+pf_deluser() {
+    local PF_DIR PF_REALM
+    _pf_load "$1" || return 1
+    SASL_PATH=$PF_DIR/sasldb-only "$PF_SASLPASSWD2" -f "$PF_DIR/sasldb2" -u "$PF_REALM" -d "$2" \
+	|| return 1
+    pf_sync_chroot "$1"
+}
+
+pf_sync_chroot() {
+    local PF_DIR PF_CHROOT f
+    _pf_load "$1" || return 1
+    [ "$PF_CHROOT" = y ] || return 0
+    local root=$PF_DIR/spool
+    mkdir -p "$root/etc" "$root$PF_DIR" || return 1
+    for f in localtime services resolv.conf hosts host.conf nsswitch.conf; do
+	[ -f "/etc/$f" ] && { cp -fL "/etc/$f" "$root/etc/$f" && chmod a+r "$root/etc/$f"; }
+    done
+    (
+	cd / && for f in /lib/*/libnss*.so* /lib/*/libresolv*.so* /lib/*/libgcc_s*.so*; do
+	    [ -f "$f" ] && printf '%s\n' "${f#/}"
+	done
+    ) | tar -C / -chf - -T - 2>/dev/null | tar -C "$root" -xf - || return 1
+    if [ -f "$PF_DIR/sasldb2" ]; then
+	cp -f "$PF_DIR/sasldb2" "$root$PF_DIR/sasldb2.tmp" \
+	    && chown root:postfix "$root$PF_DIR/sasldb2.tmp" \
+	    && chmod 640 "$root$PF_DIR/sasldb2.tmp" \
+	    && mv -f "$root$PF_DIR/sasldb2.tmp" "$root$PF_DIR/sasldb2" || return 1
+    fi
+}
+
+# pf_pids DIR: every live process whose environment names this instance's
+# config directory (master exports MAIL_CONFIG to all its children), plus
+# the master from the pid file.
+pf_pids() {
+    local PF_DIR
+    _pf_load "$1" || return 1
+    {
+	grep -lzxF "MAIL_CONFIG=$PF_DIR/etc" /proc/[0-9]*/environ 2>/dev/null \
+	    | sed 's,^/proc/\([0-9]*\)/environ$,\1,'
+	local m
+	m=$(_pf_master_pid "$PF_DIR") && printf '%s\n' "$m"
+    } | sort -un | while read -r p; do
+	# Skip ourselves and our subshells (they may inherit MAIL_CONFIG).
+	[ "$p" = "$$" ] || [ "$p" = "${BASHPID:-}" ] && continue
+	[ -d "/proc/$p" ] && printf '%s\n' "$p"
+    done
+}
+
+# _pf_master_pid DIR: the master pid if the pid file names a live master.
+_pf_master_pid() {
+    local f=$1/spool/pid/master.pid m
+    [ -f "$f" ] || return 1
+    m=$(tr -dc 0-9 <"$f")
+    [ -n "$m" ] && [ -d "/proc/$m" ] || return 1
+    [ "$(cat "/proc/$m/comm" 2>/dev/null)" = master ] || return 1
+    [ "$(readlink "/proc/$m/cwd" 2>/dev/null)" = "$1/spool" ] || return 1
+    printf '%s\n' "$m"
+}
+
+pf_running() {
+    local PF_DIR
+    _pf_load "$1" 2>/dev/null || return 1
+    _pf_master_pid "$PF_DIR" >/dev/null
+}
+
+# _pf_port_open PORT: something listens on 127.0.0.1:PORT (or 0.0.0.0).
+# Uses ss(8) so that probing does not open SMTP sessions; falls back to a
+# bash /dev/tcp connect.
+_pf_port_open() {
+    if command -v ss >/dev/null 2>&1; then
+	ss -Htln "sport = :$1" 2>/dev/null | grep -q .
+    else
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+    fi
+}
+
+# pf_start DIR: returns 0 when smtpd answers; 2 when the port was taken
+# (pick another with pf_set_port and retry); 1 on other failures.
+pf_start() {
+    local PF_DIR PF_PORT
+    _pf_load "$1" || return 1
+    if pf_running "$PF_DIR"; then
+	_pf_err "pf_start: $PF_DIR is already running"
+	return 1
+    fi
+    if _pf_port_open "$PF_PORT"; then
+	_pf_err "pf_start: port $PF_PORT is already in use"
+	return 2
+    fi
+    pf_sync_chroot "$PF_DIR" || return 1
+    # Own environment only: nothing of the caller's SASL/Postfix settings.
+    if ! env -u SASL_PATH -u SASL_CONF_PATH -u MAIL_CONFIG -u MAIL_DEBUG \
+	"$PF_POSTFIX" -c "$PF_DIR/etc" start >"$PF_DIR/postfix-cmd.log" 2>&1; then
+	_pf_err "pf_start: postfix start failed:"
+	sed 's/^/  | /' "$PF_DIR/postfix-cmd.log" >&2
+	pf_log_tail "$PF_DIR" 20 | sed 's/^/  maillog| /' >&2
+	pf_stop "$PF_DIR"
+	if grep -q "bind 127.0.0.1 port $PF_PORT: Address already in use" \
+	    "$PF_DIR/maillog" "$PF_DIR/postfix-cmd.log" 2>/dev/null; then
+	    return 2
+	fi
+	return 1
+    fi
+    local i=0
+    while [ $i -lt $((PF_START_TIMEOUT * 10)) ]; do
+	if _pf_port_open "$PF_PORT" && pf_running "$PF_DIR"; then
+	    return 0
+	fi
+	sleep 0.1
+	i=$((i + 1))
+    done
+    _pf_err "pf_start: smtpd did not answer on 127.0.0.1:$PF_PORT"
+    pf_log_tail "$PF_DIR" 20 | sed 's/^/  maillog| /' >&2
+    pf_stop "$PF_DIR"
+    return 1
+}
+
+# pf_stop DIR: safe to call any number of times, on a half-created or
+# already stopped instance, from a trap. Always returns 0 once no process of
+# the instance is left (1 if one survives SIGKILL).
+pf_stop() {
+    local dir=$1 PF_DIR i pids
+    [ -f "$dir/instance.env" ] || return 0
+    _pf_load "$dir" || return 0
+    if pf_running "$PF_DIR"; then
+	env -u SASL_PATH -u MAIL_CONFIG "$PF_POSTFIX" -c "$PF_DIR/etc" stop \
+	    >>"$PF_DIR/postfix-cmd.log" 2>&1
+    fi
+    # Master has exited or was never there; wait for stragglers, then kill.
+    for i in $(seq 1 50); do
+	pids=$(pf_pids "$PF_DIR")
+	[ -z "$pids" ] && return 0
+	[ "$i" -eq 30 ] && kill $pids 2>/dev/null
+	sleep 0.1
+    done
+    pids=$(pf_pids "$PF_DIR")
+    [ -n "$pids" ] && kill -9 $pids 2>/dev/null
+    sleep 0.2
+    pids=$(pf_pids "$PF_DIR")
+    [ -z "$pids" ] || { _pf_err "pf_stop: processes survive: $pids"; return 1; }
+    return 0
+}
+
+# pf_wait_mail DIR STRING [SECS]: STRING (fixed) in the mailbox.
+pf_wait_mail() {
+    local PF_DIR i
+    _pf_load "$1" || return 1
+    for i in $(seq 1 $((${3:-20} * 10))); do
+	grep -qF -- "$2" "$PF_DIR/mail/inbox" 2>/dev/null && return 0
+	sleep 0.1
+    done
+    return 1
+}
+
+# pf_wait_log DIR REGEX [SECS]: REGEX (grep -E) in the maillog.
+pf_wait_log() {
+    local PF_DIR i
+    _pf_load "$1" || return 1
+    for i in $(seq 1 $((${3:-10} * 10))); do
+	grep -qE -- "$2" "$PF_DIR/maillog" 2>/dev/null && return 0
+	sleep 0.1
+    done
+    return 1
+}

@@ -1,0 +1,113 @@
+# shellcheck shell=bash
+# tests/lib.sh: shared helpers for md5gate's shell tests (sourced by bash).
+# Automake's exit codes: 0 pass, 1 fail, 77 skip, 99 hard error.
+#
+#   fail MSG...           print "FAIL: MSG" and exit 1 (cleanups run)
+#   note MSG...           print a progress line
+#   skip MSG...           exit 77, but only when not root and CI is unset;
+#                         as root or under CI a missing prerequisite is a
+#                         failure (exit 1): the suite must not pass vacuously
+#   require_cmd CMD...    skip unless every CMD is on PATH (or a path exists)
+#   require_root          skip unless running as root
+#   cleanup_push CMD...   register a command (argv form) to run at exit,
+#                         last registered first; runs on any exit or signal
+#   on_failure CMD...     register a command to run at exit only when the
+#                         test fails (diagnostics; before the cleanups)
+#   free_port [LO [HI]]   print a TCP port on 127.0.0.1 that nothing listens on
+#   in_ci                 true when CI is set (and not "false"/"0")
+
+mg_test_name=${0##*/}
+
+in_ci() {
+    case ${CI:-} in
+    '' | false | 0) return 1 ;;
+    *) return 0 ;;
+    esac
+}
+
+note() { printf '%s: %s\n' "$mg_test_name" "$*"; }
+
+fail() {
+    printf 'FAIL: %s: %s\n' "$mg_test_name" "$*" >&2
+    exit 1
+}
+
+skip() {
+    if [ "$(id -u)" -ne 0 ] && ! in_ci; then
+	printf 'SKIP: %s: %s\n' "$mg_test_name" "$*" >&2
+	exit 77
+    fi
+    fail "missing prerequisite (no skipping as root or under CI): $*"
+}
+
+require_cmd() {
+    local c
+    for c in "$@"; do
+	case $c in
+	*/*) [ -x "$c" ] || skip "$c not found" ;;
+	*) command -v "$c" >/dev/null 2>&1 || skip "command $c not found" ;;
+	esac
+    done
+}
+
+require_root() {
+    [ "$(id -u)" -eq 0 ] || skip "needs root"
+}
+
+# The registry: one string per entry, each a printf %q-quoted argv.
+mg_cleanups=()
+mg_fail_hooks=()
+mg_exiting=
+
+cleanup_push() {
+    local q
+    q=$(printf '%q ' "$@")
+    mg_cleanups+=("$q")
+}
+
+on_failure() {
+    local q
+    q=$(printf '%q ' "$@")
+    mg_fail_hooks+=("$q")
+}
+
+_mg_on_exit() {
+    local rc=$? i
+    [ -n "$mg_exiting" ] && return
+    mg_exiting=1
+    set +e
+    trap '' INT TERM HUP
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+	for ((i = 0; i < ${#mg_fail_hooks[@]}; i++)); do
+	    eval "${mg_fail_hooks[i]}" >&2
+	done
+    fi
+    for ((i = ${#mg_cleanups[@]} - 1; i >= 0; i--)); do
+	eval "${mg_cleanups[i]}" >&2
+    done
+    exit "$rc"
+}
+
+trap _mg_on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# free_port [LO [HI]]: random candidates, checked against the listening
+# sockets (ss) or, without ss, by connecting. Another process may still take
+# the port before it is bound: callers that bind must retry on collision.
+free_port() {
+    local lo=${1:-20000} hi=${2:-59999} p _
+    for _ in $(seq 1 200); do
+	p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1)))
+	if command -v ss >/dev/null 2>&1; then
+	    ss -Htan "sport = :$p" 2>/dev/null | grep -q . && continue
+	else
+	    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+	fi
+	printf '%s\n' "$p"
+	return 0
+    done
+    echo "free_port: no free port in $lo-$hi" >&2
+    return 1
+}
