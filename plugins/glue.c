@@ -37,6 +37,7 @@
 /*	libsasl2 applications expect.
 /*--*/
 #include <string.h>
+#include <strings.h>
 
 #include "glue.h"
 #include "mg_util.h"
@@ -158,6 +159,41 @@ void    mg_oparams_no_layer(sasl_out_params_t *oparams)
     oparams->decode_context = 0;
     oparams->decode = 0;
     oparams->param_version = 0;
+}
+
+/* Options. */
+
+const char *mg_option(const sasl_utils_t *utils, const char *mech,
+		              const char *name)
+{
+    const char *value = 0;
+    unsigned len = 0;
+
+    if (utils->getopt == 0
+	|| utils->getopt(utils->getopt_context, mech, name, &value, &len) != SASL_OK
+	|| value == 0 || *value == 0)
+	return (0);
+    return (value);
+}
+
+ /*
+  * Booleans as Cyrus spells them (yes/true/on/1 and no/false/off/0). An
+  * unrecognised value keeps the safe default and says so.
+  */
+int     mg_option_bool(const sasl_utils_t *utils, const char *mech,
+		               const char *name, int dflt)
+{
+    const char *value = mg_option(utils, mech, name);
+
+    if (value == 0)
+	return (dflt);
+    if (strchr("yYtT1", value[0]) || strcasecmp(value, "on") == 0)
+	return (1);
+    if (strchr("nNfF0", value[0]) || strcasecmp(value, "off") == 0)
+	return (0);
+    utils->log(utils->conn, SASL_LOG_ERR, "md5gate: option %s: \"%.40s\" is "
+	       "not yes or no; using %s", name, value, dflt ? "yes" : "no");
+    return (dflt);
 }
 
 /* Client side. */

@@ -61,4 +61,12 @@ extern void mg_client_creds_free(const sasl_utils_t *, struct mg_client_creds *)
 
 extern char *mg_strndup(const sasl_utils_t *, const char *, size_t);
 
+ /*
+  * Options from the application's SASL configuration (e.g. smtpd.conf).
+  */
+extern const char *mg_option(const sasl_utils_t *, const char *mech,
+			             const char *name);
+extern int mg_option_bool(const sasl_utils_t *, const char *mech,
+			          const char *name, int dflt);
+
 #endif

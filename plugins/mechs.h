@@ -14,5 +14,7 @@
 
 extern const sasl_server_plug_t mg_cram_server_plug;
 extern const sasl_client_plug_t mg_cram_client_plug;
+extern const sasl_server_plug_t mg_digest_server_plug;
+extern const sasl_client_plug_t mg_digest_client_plug;
 
 #endif

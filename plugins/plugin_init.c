@@ -82,8 +82,8 @@ static int library_generation_ok(const sasl_utils_t *utils, const char *side)
     return (0);
 }
 
-static sasl_server_plug_t server_plugs[1];
-static sasl_client_plug_t client_plugs[1];
+static sasl_server_plug_t server_plugs[2];
+static sasl_client_plug_t client_plugs[2];
 
 int     sasl_server_plug_init(const sasl_utils_t *, int, int *,
 			              sasl_server_plug_t **, int *);
@@ -102,6 +102,7 @@ int     sasl_server_plug_init(const sasl_utils_t *utils, int max_version,
 	return (SASL_BADVERS);
     }
     server_plugs[0] = mg_cram_server_plug;
+    server_plugs[1] = mg_digest_server_plug;
     *out_version = SASL_SERVER_PLUG_VERSION;
     *pluglist = server_plugs;
     *plugcount = (int) (sizeof(server_plugs) / sizeof(server_plugs[0]));
@@ -120,6 +121,7 @@ int     sasl_client_plug_init(const sasl_utils_t *utils, int max_version,
 	return (SASL_BADVERS);
     }
     client_plugs[0] = mg_cram_client_plug;
+    client_plugs[1] = mg_digest_client_plug;
     *out_version = SASL_CLIENT_PLUG_VERSION;
     *pluglist = client_plugs;
     *plugcount = (int) (sizeof(client_plugs) / sizeof(client_plugs[0]));

@@ -11,7 +11,8 @@
  * Usage: sasl-exchange --mech MECH --server-plugins DIR --client-plugins DIR
  *	--sasldb FILE --realm REALM --user USER --password PASS
  *	[--authzid ID] [--interact] [--service NAME] [--host FQDN]
- *	[--expect ok|badauth|nouser|badprot|fail] [--tamper-last]
+ *	[--expect ok|badauth|nouser|badprot|noauthz|fail] [--tamper-last]
+ *	[--allow-proxy]
  *
  * Prints one line per side ("server: ..." and "client: ...") and exits 0
  * when the server's result is the expected one (and, for ok, the client
@@ -48,6 +49,7 @@ struct options {
     const char *local;
     int     interact;
     int     tamper_last;
+    int     allow_proxy;
 };
 
 static struct options opt = {
@@ -167,6 +169,21 @@ static int server_getopt(void *context, const char *plugin, const char *option,
     return (SASL_OK);
 }
 
+static int proxy_policy(sasl_conn_t *conn, void *context, const char *requested_user,
+			        unsigned rlen, const char *auth_identity, unsigned alen,
+			        const char *def_realm, unsigned urlen,
+			        struct propctx *propctx)
+{
+    (void) context;
+    (void) def_realm;
+    (void) urlen;
+    (void) propctx;
+    if (opt.allow_proxy || (rlen == alen && memcmp(requested_user, auth_identity, alen) == 0))
+	return (SASL_OK);
+    sasl_seterror(conn, 0, "proxying not allowed");
+    return (SASL_NOAUTHZ);
+}
+
 static const char *result_name(int r)
 {
     switch (r) {
@@ -186,6 +203,8 @@ static const char *result_name(int r)
 	return ("nomech");
     case SASL_TRANS:
 	return ("trans");
+    case SASL_NOAUTHZ:
+	return ("noauthz");
     default:
 	return ("fail");
     }
@@ -196,6 +215,7 @@ static int run_server(int fd)
     sasl_callback_t cbs[] = {
 	{SASL_CB_GETOPT, (callback_proc) server_getopt, 0},
 	{SASL_CB_LOG, (callback_proc) log_cb, (void *) "server"},
+	{SASL_CB_PROXY_POLICY, (callback_proc) proxy_policy, 0},
 	{SASL_CB_LIST_END, 0, 0},
     };
     sasl_conn_t *conn;
@@ -394,7 +414,7 @@ static void usage(void)
     fprintf(stderr, "usage: sasl-exchange --mech MECH --server-plugins DIR "
 	    "--client-plugins DIR --sasldb FILE --realm REALM --user USER "
 	    "--password PASS [--authzid ID] [--interact] [--service NAME] "
-	    "[--host FQDN] [--expect RESULT] [--tamper-last]\n");
+	    "[--host FQDN] [--expect RESULT] [--tamper-last] [--allow-proxy]\n");
     exit(2);
 }
 
@@ -406,7 +426,7 @@ int     main(int argc, char **argv)
 	{"realm", 1, 0, 'r'}, {"user", 1, 0, 'u'}, {"password", 1, 0, 'p'},
 	{"authzid", 1, 0, 'z'}, {"interact", 0, 0, 'i'},
 	{"service", 1, 0, 's'}, {"host", 1, 0, 'h'}, {"expect", 1, 0, 'e'},
-	{"tamper-last", 0, 0, 't'}, {0, 0, 0, 0},
+	{"tamper-last", 0, 0, 't'}, {"allow-proxy", 0, 0, 'P'}, {0, 0, 0, 0},
     };
     int     sv[2], ch, status, rc;
     pid_t   pid;
@@ -426,6 +446,7 @@ int     main(int argc, char **argv)
 	case 'h': opt.host = optarg; break;
 	case 'e': opt.expect = optarg; break;
 	case 't': opt.tamper_last = 1; break;
+	case 'P': opt.allow_proxy = 1; break;
 	default: usage();
 	}
     }

@@ -1,0 +1,285 @@
+/*++
+/* NAME
+/*	digest_client 3
+/* SUMMARY
+/*	DIGEST-MD5 client mechanism for libsasl2
+/* SYNOPSIS
+/*	#include "mechs.h"
+/*
+/*	extern const sasl_client_plug_t mg_digest_client_plug;
+/* DESCRIPTION
+/*	The client sends no initial response. It parses the digest-challenge
+/*	strictly, picks the realm (the only one offered, else the
+/*	application's SASL_CB_GETREALM callback, else none), answers with a
+/*	fresh cnonce and the digest-uri service/serverFQDN, and keeps the
+/*	rspauth it expects.
+/*
+/*	The server's rspauth is verified in constant time. A wrong one, or
+/*	another message where rspauth belongs, fails the exchange with
+/*	SASL_BADSERV: the server failed mutual authentication. After a good
+/*	rspauth the client's final reply is empty.
+/*--*/
+#include <string.h>
+
+#include "digest/digest.h"
+#include "glue.h"
+#include "mechs.h"
+#include "mg_util.h"
+
+#define MECH	"DIGEST-MD5"
+
+enum digest_client_state {
+    DIGEST_C_START,
+    DIGEST_C_RESPOND,
+    DIGEST_C_RSPAUTH,
+    DIGEST_C_DONE,
+};
+
+struct digest_client {
+    enum digest_client_state state;
+    struct mg_client_creds creds;
+    unsigned char expect_rspauth[MG_DIGEST_HASH_LEN];
+    char    out[MG_DIGEST_RESPONSE_MAX + 1];
+};
+
+static int digest_client_new(void *glob, sasl_client_params_t *cparams,
+			             void **conn_context)
+{
+    struct digest_client *ctx;
+
+    (void) glob;
+    if ((ctx = cparams->utils->malloc(sizeof(*ctx))) == 0)
+	return (SASL_NOMEM);
+    memset(ctx, 0, sizeof(*ctx));
+    *conn_context = ctx;
+    return (SASL_OK);
+}
+
+static int pick_realm(sasl_client_params_t *cparams,
+		              const struct mg_digest_challenge *chal,
+		              const char **realm)
+{
+    const sasl_utils_t *utils = cparams->utils;
+    sasl_getrealm_t *proc = 0;
+    void   *cb_ctx = 0;
+    const char *avail[MG_DIGEST_REALMS_MAX + 1];
+    size_t  i;
+    int     ret;
+
+    *realm = "";
+    if (chal->realm_count == 1) {
+	*realm = chal->realms[0];
+	return (SASL_OK);
+    }
+    ret = utils->getcallback(utils->conn, SASL_CB_GETREALM,
+			     (sasl_callback_ft *) & proc, &cb_ctx);
+    if (ret != SASL_OK || proc == 0) {
+	if (chal->realm_count > 0)
+	    *realm = chal->realms[0];
+	return (SASL_OK);
+    }
+    for (i = 0; i < chal->realm_count; i++)
+	avail[i] = chal->realms[i];
+    avail[i] = 0;
+    if ((ret = proc(cb_ctx, SASL_CB_GETREALM, avail, realm)) != SASL_OK)
+	return (ret);
+    if (*realm == 0)
+	*realm = "";
+    return (SASL_OK);
+}
+
+static int canon_identities(sasl_client_params_t *cparams, struct mg_client_creds *creds,
+			            sasl_out_params_t *oparams)
+{
+    int     ret;
+
+    if (creds->authzid) {
+	ret = cparams->canon_user(cparams->utils->conn, creds->authzid, 0,
+				  SASL_CU_AUTHZID, oparams);
+	if (ret == SASL_OK)
+	    ret = cparams->canon_user(cparams->utils->conn, creds->authid, 0,
+				      SASL_CU_AUTHID, oparams);
+	return (ret);
+    }
+    return (cparams->canon_user(cparams->utils->conn, creds->authid, 0,
+				SASL_CU_AUTHID | SASL_CU_AUTHZID, oparams));
+}
+
+ /*
+  * Fill the response, compute its digest and the rspauth we expect, and
+  * print it. The password is used here and nowhere else.
+  */
+static enum mg_code build_response(struct digest_client *ctx,
+				           sasl_client_params_t *cparams,
+				           const struct mg_digest_challenge *chal,
+				           const char *realm, size_t *len,
+				           struct mg_error *err)
+{
+    struct mg_digest_response resp;
+    struct mg_digest_secret secret;
+    char    cnonce[MG_DIGEST_NONCE_LEN + 1];
+    char   *uri;
+    size_t  slen = strlen(cparams->service), hlen = strlen(cparams->serverFQDN);
+    enum mg_code code;
+
+    mg_digest_response_init(&resp);
+    if ((uri = cparams->utils->malloc(slen + hlen + 2)) == 0)
+	return (mg_fail(err, MG_NOMEM, "out of memory"));
+    memcpy(uri, cparams->service, slen);
+    uri[slen] = '/';
+    memcpy(uri + slen + 1, cparams->serverFQDN, hlen + 1);
+    memset(&secret, 0, sizeof(secret));
+    secret.kind = MG_DIGEST_SECRET_PASSWORD;
+    secret.password = ctx->creds.password.data;
+    secret.password_len = ctx->creds.password.len;
+    if ((code = mg_digest_make_nonce(cnonce, sizeof(cnonce), err)) == MG_OK
+	&& (code = mg_digest_set_string(&resp.username, ctx->creds.authid, err)) == MG_OK
+	&& (code = mg_digest_set_string(&resp.realm, realm, err)) == MG_OK
+	&& (code = mg_digest_set_string(&resp.nonce, chal->nonce, err)) == MG_OK
+	&& (code = mg_digest_set_string(&resp.cnonce, cnonce, err)) == MG_OK
+	&& (code = mg_digest_set_string(&resp.digest_uri, uri, err)) == MG_OK
+	&& (ctx->creds.authzid == 0
+	 || (code = mg_digest_set_string(&resp.authzid, ctx->creds.authzid, err)) == MG_OK)) {
+	resp.has_realm = *realm != 0;
+	resp.nc = 1;
+	resp.qop = MG_DIGEST_QOP_AUTH;
+	resp.utf8 = chal->utf8;
+	resp.maxbuf = MG_DIGEST_MAXBUF_DEFAULT;
+	if ((code = mg_digest_compute(&resp, &secret, MG_DIGEST_A2_RESPONSE,
+				      resp.response, err)) == MG_OK
+	    && (code = mg_digest_compute(&resp, &secret, MG_DIGEST_A2_RSPAUTH,
+					 ctx->expect_rspauth, err)) == MG_OK)
+	    code = mg_digest_print_response(&resp, ctx->out, sizeof(ctx->out), len, err);
+    }
+    mg_cleanse(resp.response, sizeof(resp.response));
+    mg_digest_response_free(&resp);
+    cparams->utils->free(uri);
+    return (code);
+}
+
+static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
+		           const char *serverin, unsigned serverin_len,
+		           sasl_interact_t **prompt_need, const char **clientout,
+		           unsigned *clientout_len, sasl_out_params_t *oparams)
+{
+    const sasl_utils_t *utils = cparams->utils;
+    struct mg_digest_challenge chal;
+    struct mg_error err;
+    const char *realm;
+    size_t  len;
+    int     ret;
+
+    mg_digest_challenge_init(&chal);
+    if (mg_digest_parse_challenge(serverin, serverin_len, &chal, &err) != MG_OK
+	|| mg_digest_validate_challenge(&chal, MG_DIGEST_QOP_AUTH, &err) != MG_OK) {
+	ret = mg_report(utils, MECH, &err);
+	goto done;
+    }
+    ret = mg_client_get_creds(cparams, MG_WANT_AUTHID | MG_WANT_AUTHZID | MG_WANT_PASS,
+			      prompt_need, &ctx->creds);
+    if (ret != SASL_OK)
+	goto done;
+    if ((ret = canon_identities(cparams, &ctx->creds, oparams)) != SASL_OK)
+	goto done;
+    if ((ret = pick_realm(cparams, &chal, &realm)) != SASL_OK)
+	goto done;
+    if (build_response(ctx, cparams, &chal, realm, &len, &err) != MG_OK) {
+	ret = mg_report(utils, MECH, &err);
+	goto done;
+    }
+    mg_client_creds_free(utils, &ctx->creds);
+    *clientout = ctx->out;
+    *clientout_len = (unsigned) len;
+    ctx->state = DIGEST_C_RSPAUTH;
+    ret = SASL_CONTINUE;
+
+done:
+    mg_digest_challenge_free(&chal);
+    return (ret);
+}
+
+static int check_rspauth(struct digest_client *ctx, sasl_client_params_t *cparams,
+			         const char *serverin, unsigned serverin_len,
+			         const char **clientout, unsigned *clientout_len,
+			         sasl_out_params_t *oparams)
+{
+    const sasl_utils_t *utils = cparams->utils;
+    struct mg_digest_rspauth rsp;
+    struct mg_error err;
+    int     ok;
+
+    ctx->state = DIGEST_C_DONE;
+    if (mg_digest_parse_rspauth(serverin, serverin_len, &rsp, &err) != MG_OK) {
+	utils->seterror(utils->conn, 0, MECH ": server failed mutual authentication: "
+			"%s", err.reason);
+	return (SASL_BADSERV);
+    }
+    ok = mg_equal_ct(rsp.rspauth, ctx->expect_rspauth, sizeof(rsp.rspauth));
+    mg_cleanse(&rsp, sizeof(rsp));
+    mg_cleanse(ctx->expect_rspauth, sizeof(ctx->expect_rspauth));
+    if (!ok) {
+	utils->seterror(utils->conn, 0, MECH ": server failed mutual authentication: "
+			"rspauth does not match");
+	return (SASL_BADSERV);
+    }
+    *clientout = "";
+    *clientout_len = 0;
+    mg_oparams_no_layer(oparams);
+    return (SASL_OK);
+}
+
+static int digest_client_step(void *conn_context, sasl_client_params_t *cparams,
+			              const char *serverin, unsigned serverin_len,
+			              sasl_interact_t **prompt_need,
+			              const char **clientout, unsigned *clientout_len,
+			              sasl_out_params_t *oparams)
+{
+    struct digest_client *ctx = conn_context;
+
+    *clientout = 0;
+    *clientout_len = 0;
+    switch (ctx->state) {
+    case DIGEST_C_START:
+	ctx->state = DIGEST_C_RESPOND;
+	if (serverin == 0 || serverin_len == 0)
+	    return (SASL_CONTINUE);		/* no initial response */
+	/* FALLTHROUGH */
+    case DIGEST_C_RESPOND:
+	return (respond(ctx, cparams, serverin, serverin_len, prompt_need,
+			clientout, clientout_len, oparams));
+    case DIGEST_C_RSPAUTH:
+	return (check_rspauth(ctx, cparams, serverin, serverin_len, clientout,
+			      clientout_len, oparams));
+    case DIGEST_C_DONE:
+	break;
+    }
+    cparams->utils->seterror(cparams->utils->conn, 0, MECH ": exchange already finished");
+    return (SASL_FAIL);
+}
+
+static void digest_client_dispose(void *conn_context, const sasl_utils_t *utils)
+{
+    struct digest_client *ctx = conn_context;
+
+    if (ctx == 0)
+	return;
+    mg_client_creds_free(utils, &ctx->creds);
+    mg_cleanse(ctx, sizeof(*ctx));
+    utils->free(ctx);
+}
+
+static const unsigned long digest_prompts[] = {
+    SASL_CB_AUTHNAME, SASL_CB_PASS, SASL_CB_LIST_END
+};
+
+const sasl_client_plug_t mg_digest_client_plug = {
+    .mech_name = MECH,
+    .max_ssf = 0,
+    .security_flags = SASL_SEC_NOPLAINTEXT | SASL_SEC_NOANONYMOUS
+    | SASL_SEC_MUTUAL_AUTH,
+    .features = SASL_FEAT_NEEDSERVERFQDN | SASL_FEAT_ALLOWS_PROXY,
+    .required_prompts = digest_prompts,
+    .mech_new = digest_client_new,
+    .mech_step = digest_client_step,
+    .mech_dispose = digest_client_dispose,
+};

@@ -1,0 +1,448 @@
+/*++
+/* NAME
+/*	digest_server 3
+/* SUMMARY
+/*	DIGEST-MD5 server mechanism for libsasl2
+/* SYNOPSIS
+/*	#include "mechs.h"
+/*
+/*	extern const sasl_server_plug_t mg_digest_server_plug;
+/* DESCRIPTION
+/*	Step 1 sends a digest-challenge (RFC 2831 section 2.1.1). A client
+/*	that opens with an initial response is attempting subsequent
+/*	authentication, which md5gate does not offer; it gets a fresh
+/*	challenge, as section 2.2 allows, rather than an error.
+/*
+/*	Step 2 parses and validates the digest-response, canonicalises the
+/*	identities, fetches the secret through auxprop and verifies the
+/*	response in constant time. On success it computes rspauth.
+/*
+/*	When the application accepts additional data with success
+/*	(SASL_SUCCESS_DATA), rspauth goes out with SASL_OK. Otherwise (SMTP,
+/*	and so Postfix) it goes out as one more challenge and the exchange
+/*	ends on the client's final reply. Returning SASL_OK with output
+/*	would make libsasl2 finish that last step itself, unseen, so md5gate
+/*	returns SASL_CONTINUE to see and classify the final reply: empty, an
+/*	echoed digest-response, or something else.
+/* CONFIGURATION
+/*	Read from the application's SASL configuration (e.g. smtpd.conf):
+/* .IP md5gate_digest_realms
+/*	More realms to offer, besides the application's user realm (or the
+/*	server name when it has none).
+/* .IP md5gate_digest_realm_strict (default: no)
+/*	Refuse a client realm that was not offered. By default it is
+/*	accepted, as the stock plugin does, and the user is looked up in
+/*	that realm.
+/* .IP md5gate_digest_hosts
+/*	More names the digest-uri host may carry, besides the server name
+/*	and the local address of the connection.
+/* .IP md5gate_digest_uri_strict (default: no)
+/*	Refuse a digest-uri whose host is none of those names. By default
+/*	it is accepted, as devices often connect by address or alias; the
+/*	service type is always checked.
+/* .IP md5gate_digest_final_reply (default: any)
+/*	"empty" accepts only an empty final reply; "any" also accepts what
+/*	clients seen in the wild send back.
+/*--*/
+#include <string.h>
+#include <strings.h>
+
+#include "digest/digest.h"
+#include "glue.h"
+#include "mechs.h"
+#include "mg_util.h"
+
+#define MECH	"DIGEST-MD5"
+#define MAX_HOSTS 16
+
+enum digest_server_state {
+    DIGEST_SEND_CHALLENGE,
+    DIGEST_VERIFY,
+    DIGEST_FINAL_REPLY,
+    DIGEST_DONE,
+};
+
+enum final_reply_kind {
+    FINAL_NONE,
+    FINAL_EMPTY,
+    FINAL_ECHO,
+    FINAL_OTHER,
+};
+
+struct digest_server {
+    enum digest_server_state state;
+    struct mg_digest_challenge chal;
+    char    out[MG_DIGEST_CHALLENGE_MAX + 1];
+    int     host_matched;
+    int     realm_offered;
+    enum final_reply_kind final_reply;
+};
+
+static int digest_server_new(void *glob, sasl_server_params_t *sparams,
+			             const char *chal, unsigned chal_len,
+			             void **conn_context)
+{
+    struct digest_server *ctx;
+
+    (void) glob;
+    (void) chal;
+    (void) chal_len;
+    if ((ctx = sparams->utils->malloc(sizeof(*ctx))) == 0)
+	return (SASL_NOMEM);
+    memset(ctx, 0, sizeof(*ctx));
+    mg_digest_challenge_init(&ctx->chal);
+    *conn_context = ctx;
+    return (SASL_OK);
+}
+
+ /*
+  * Apply fn to each word of a space- or comma-separated list.
+  */
+static int each_word(const char *list, int (*fn) (void *, const char *),
+		             void *arg)
+{
+    char    word[256];
+    size_t  n;
+    int     ret;
+
+    while (list && *list) {
+	list += strspn(list, " ,\t");
+	n = strcspn(list, " ,\t");
+	if (n == 0)
+	    break;
+	if (n < sizeof(word)) {
+	    memcpy(word, list, n);
+	    word[n] = 0;
+	    if ((ret = fn(arg, word)) != SASL_OK)
+		return (ret);
+	}
+	list += n;
+    }
+    return (SASL_OK);
+}
+
+static int add_realm(void *arg, const char *realm)
+{
+    struct mg_digest_challenge *chal = arg;
+    size_t  i;
+
+    for (i = 0; i < chal->realm_count; i++)
+	if (strcmp(chal->realms[i], realm) == 0)
+	    return (SASL_OK);
+    return (mg_digest_add_realm(chal, realm, 0) == MG_OK ? SASL_OK : SASL_NOMEM);
+}
+
+static int build_challenge(struct digest_server *ctx, sasl_server_params_t *sparams,
+			           struct mg_error *err)
+{
+    const sasl_utils_t *utils = sparams->utils;
+    char    nonce[MG_DIGEST_NONCE_LEN + 1];
+    const char *realm;
+    enum mg_code code;
+
+    realm = sparams->user_realm && *sparams->user_realm ?
+	sparams->user_realm : sparams->serverFQDN;
+    if (add_realm(&ctx->chal, realm) != SASL_OK
+	|| each_word(mg_option(utils, MECH, "md5gate_digest_realms"),
+		     add_realm, &ctx->chal) != SASL_OK)
+	return (mg_fail(err, MG_NOMEM, "cannot build the realm list"));
+    if ((code = mg_digest_make_nonce(nonce, sizeof(nonce), err)) != MG_OK)
+	return (code);
+    if ((code = mg_digest_set_string(&ctx->chal.nonce, nonce, err)) != MG_OK)
+	return (code);
+    ctx->chal.qops = MG_DIGEST_QOP_AUTH;
+    ctx->chal.utf8 = 1;
+    ctx->chal.algorithm = MG_DIGEST_ALG_MD5_SESS;
+    ctx->chal.maxbuf = MG_DIGEST_MAXBUF_DEFAULT;
+    return (MG_OK);
+}
+
+static int send_challenge(struct digest_server *ctx, sasl_server_params_t *sparams,
+			          unsigned clientin_len, const char **serverout,
+			          unsigned *serverout_len)
+{
+    struct mg_error err;
+    size_t  len;
+
+    if (clientin_len > 0)
+	sparams->utils->log(sparams->utils->conn, SASL_LOG_NOTE, "md5gate: "
+			    MECH ": client attempted subsequent authentication; "
+			    "sending a fresh challenge");
+    if (build_challenge(ctx, sparams, &err) != MG_OK
+	|| mg_digest_print_challenge(&ctx->chal, ctx->out, sizeof(ctx->out),
+				     &len, &err) != MG_OK)
+	return (mg_report(sparams->utils, MECH, &err));
+    *serverout = ctx->out;
+    *serverout_len = (unsigned) len;
+    ctx->state = DIGEST_VERIFY;
+    return (SASL_CONTINUE);
+}
+
+ /*
+  * The names a digest-uri host may carry: the server name, the local
+  * address of this connection, and configured aliases.
+  */
+struct host_list {
+    const char *names[MAX_HOSTS + 1];
+    char    storage[MAX_HOSTS][256];
+    int     count;
+};
+
+static int add_host(void *arg, const char *name)
+{
+    struct host_list *hl = arg;
+
+    size_t  len = strlen(name);
+
+    if (hl->count >= MAX_HOSTS || len >= sizeof(hl->storage[0]))
+	return (SASL_OK);
+    memcpy(hl->storage[hl->count], name, len + 1);
+    hl->names[hl->count] = hl->storage[hl->count];
+    hl->names[++hl->count] = 0;
+    return (SASL_OK);
+}
+
+static void build_host_list(sasl_server_params_t *sparams, struct host_list *hl)
+{
+    char    addr[256];
+    size_t  n;
+
+    memset(hl, 0, sizeof(*hl));
+    if (sparams->serverFQDN)
+	add_host(hl, sparams->serverFQDN);
+    if (sparams->iplocalport && (n = strcspn(sparams->iplocalport, ";")) > 0
+	&& n < sizeof(addr)) {
+	memcpy(addr, sparams->iplocalport, n);
+	addr[n] = 0;
+	add_host(hl, addr);
+    }
+    each_word(mg_option(sparams->utils, MECH, "md5gate_digest_hosts"), add_host, hl);
+}
+
+ /*
+  * Canonicalise the identities. The authentication id is looked up as
+  * user@realm when the client named a realm, else in the application's
+  * default realm, as the stock plugin does.
+  */
+static int lookup_user(sasl_server_params_t *sparams,
+		               const struct mg_digest_response *resp,
+		               sasl_out_params_t *oparams, struct mg_lookup *lookup)
+{
+    const sasl_utils_t *utils = sparams->utils;
+    size_t  ulen = strlen(resp->username), rlen = strlen(resp->realm);
+    char   *fulluser;
+    unsigned flags = SASL_CU_AUTHID | SASL_CU_AUTHZID;
+    int     ret;
+
+    if (resp->authzid && *resp->authzid) {
+	ret = sparams->canon_user(utils->conn, resp->authzid, 0, SASL_CU_AUTHZID, oparams);
+	if (ret != SASL_OK) {
+	    utils->seterror(utils->conn, 0, MECH ": authorization id canonicalisation failed");
+	    return (ret);
+	}
+	flags = SASL_CU_AUTHID;
+    }
+    if ((fulluser = utils->malloc(ulen + rlen + 2)) == 0)
+	return (SASL_NOMEM);
+    memcpy(fulluser, resp->username, ulen + 1);
+    if (rlen > 0) {
+	fulluser[ulen] = '@';
+	memcpy(fulluser + ulen + 1, resp->realm, rlen + 1);
+    }
+    ret = mg_server_lookup(sparams, MECH, fulluser, strlen(fulluser), flags,
+			   oparams, lookup);
+    utils->free(fulluser);
+    return (ret);
+}
+
+static int check_response(struct digest_server *ctx, sasl_server_params_t *sparams,
+			          const struct mg_digest_response *resp)
+{
+    const sasl_utils_t *utils = sparams->utils;
+    struct host_list hosts;
+    struct mg_digest_expect expect;
+    struct mg_digest_report report;
+    struct mg_error err;
+
+    build_host_list(sparams, &hosts);
+    memset(&expect, 0, sizeof(expect));
+    expect.service = sparams->service;
+    expect.hosts = hosts.names;
+    expect.nc = 1;
+    memset(&report, 0, sizeof(report));
+    if (mg_digest_validate_response(&ctx->chal, resp, &expect, &report, &err) != MG_OK)
+	return (mg_report(utils, MECH, &err));
+    ctx->host_matched = report.host_matched;
+    ctx->realm_offered = report.realm_offered;
+    if (!ctx->host_matched) {
+	if (mg_option_bool(utils, MECH, "md5gate_digest_uri_strict", 0)) {
+	    utils->seterror(utils->conn, 0, MECH ": digest-uri host is not a name of this server");
+	    return (SASL_BADPROT);
+	}
+	utils->log(utils->conn, SASL_LOG_NOTE, "md5gate: " MECH ": digest-uri host "
+		   "is not a configured name of this server; accepted");
+    }
+    if (!ctx->realm_offered) {
+	if (mg_option_bool(utils, MECH, "md5gate_digest_realm_strict", 0)) {
+	    utils->seterror(utils->conn, 0, MECH ": client realm was not offered");
+	    return (SASL_BADPROT);
+	}
+	utils->log(utils->conn, SASL_LOG_NOTE, "md5gate: " MECH ": client realm was "
+		   "not one offered; accepted");
+    }
+    return (SASL_OK);
+}
+
+static int make_rspauth(struct digest_server *ctx, const struct mg_digest_response *resp,
+			        const unsigned char ha1[MG_DIGEST_HASH_LEN],
+			        size_t *len, struct mg_error *err)
+{
+    struct mg_digest_rspauth rsp;
+    enum mg_code code;
+
+    if ((code = mg_digest_kd(ha1, resp, MG_DIGEST_A2_RSPAUTH, rsp.rspauth, err)) != MG_OK)
+	return (code);
+    code = mg_digest_print_rspauth(&rsp, ctx->out, sizeof(ctx->out), len, err);
+    mg_cleanse(&rsp, sizeof(rsp));
+    return (code);
+}
+
+static int verify_response(struct digest_server *ctx, sasl_server_params_t *sparams,
+			           const char *clientin, unsigned clientin_len,
+			           const char **serverout, unsigned *serverout_len,
+			           sasl_out_params_t *oparams)
+{
+    const sasl_utils_t *utils = sparams->utils;
+    struct mg_digest_response resp;
+    struct mg_digest_secret secret;
+    struct mg_lookup lookup;
+    struct mg_error err;
+    unsigned char ha1[MG_DIGEST_HASH_LEN];
+    enum mg_digest_charset reading;
+    size_t  len = 0;
+    int     ret;
+
+    memset(&lookup, 0, sizeof(lookup));
+    mg_digest_response_init(&resp);
+    if (mg_digest_parse_response(clientin, clientin_len, &resp, &err) != MG_OK) {
+	ret = mg_report(utils, MECH, &err);
+	goto done;
+    }
+    if ((ret = check_response(ctx, sparams, &resp)) != SASL_OK)
+	goto done;
+    if ((ret = lookup_user(sparams, &resp, oparams, &lookup)) != SASL_OK)
+	goto done;
+    memset(&secret, 0, sizeof(secret));
+    secret.kind = MG_DIGEST_SECRET_PASSWORD;
+    secret.password = lookup.password.data;
+    secret.password_len = lookup.password.len;
+    /* Both charset readings: Cyrus clients hash Latin-1 without saying so. */
+    if (mg_digest_verify_server(&resp, &secret, ha1, &reading, &err) != MG_OK
+	|| make_rspauth(ctx, &resp, ha1, &len, &err) != MG_OK) {
+	ret = mg_report(utils, MECH, &err);
+	goto done;
+    }
+    *serverout = ctx->out;
+    *serverout_len = (unsigned) len;
+    if (sparams->flags & SASL_SUCCESS_DATA) {
+	mg_oparams_no_layer(oparams);
+	ctx->state = DIGEST_DONE;
+	ret = SASL_OK;
+    } else {
+	ctx->state = DIGEST_FINAL_REPLY;
+	ret = SASL_CONTINUE;
+    }
+
+done:
+    mg_cleanse(ha1, sizeof(ha1));
+    mg_lookup_free(utils, &lookup);
+    mg_digest_response_free(&resp);
+    return (ret);
+}
+
+ /*
+  * The client's answer to rspauth. An echoed digest-response is what
+  * some clients send; anything that parses as one counts as an echo.
+  */
+static enum final_reply_kind classify_final(const char *in, unsigned len)
+{
+    struct mg_digest_response resp;
+    enum mg_code code;
+
+    if (len == 0)
+	return (FINAL_EMPTY);
+    mg_digest_response_init(&resp);
+    code = mg_digest_parse_response(in, len, &resp, 0);
+    mg_digest_response_free(&resp);
+    return (code == MG_OK ? FINAL_ECHO : FINAL_OTHER);
+}
+
+static int final_reply(struct digest_server *ctx, sasl_server_params_t *sparams,
+		               const char *clientin, unsigned clientin_len,
+		               sasl_out_params_t *oparams)
+{
+    const sasl_utils_t *utils = sparams->utils;
+    const char *policy = mg_option(utils, MECH, "md5gate_digest_final_reply");
+
+    ctx->final_reply = classify_final(clientin, clientin_len);
+    ctx->state = DIGEST_DONE;
+    if (ctx->final_reply != FINAL_EMPTY && policy && strcasecmp(policy, "empty") == 0) {
+	utils->seterror(utils->conn, 0, MECH ": final reply after rspauth must be "
+			"empty (md5gate_digest_final_reply = empty)");
+	return (SASL_BADPROT);
+    }
+    mg_oparams_no_layer(oparams);
+    return (SASL_OK);
+}
+
+static int digest_server_step(void *conn_context, sasl_server_params_t *sparams,
+			              const char *clientin, unsigned clientin_len,
+			              const char **serverout, unsigned *serverout_len,
+			              sasl_out_params_t *oparams)
+{
+    struct digest_server *ctx = conn_context;
+
+    *serverout = 0;
+    *serverout_len = 0;
+    switch (ctx->state) {
+    case DIGEST_SEND_CHALLENGE:
+	return (send_challenge(ctx, sparams, clientin_len, serverout, serverout_len));
+    case DIGEST_VERIFY:
+	{
+	    int     ret = verify_response(ctx, sparams, clientin, clientin_len,
+					  serverout, serverout_len, oparams);
+
+	    if (ret != SASL_OK && ret != SASL_CONTINUE)
+		ctx->state = DIGEST_DONE;
+	    return (ret);
+	}
+    case DIGEST_FINAL_REPLY:
+	return (final_reply(ctx, sparams, clientin, clientin_len, oparams));
+    case DIGEST_DONE:
+	break;
+    }
+    sparams->utils->seterror(sparams->utils->conn, 0, MECH ": exchange already finished");
+    return (SASL_FAIL);
+}
+
+static void digest_server_dispose(void *conn_context, const sasl_utils_t *utils)
+{
+    struct digest_server *ctx = conn_context;
+
+    if (ctx == 0)
+	return;
+    mg_digest_challenge_free(&ctx->chal);
+    mg_cleanse(ctx, sizeof(*ctx));
+    utils->free(ctx);
+}
+
+const sasl_server_plug_t mg_digest_server_plug = {
+    .mech_name = MECH,
+    .max_ssf = 0,
+    .security_flags = SASL_SEC_NOPLAINTEXT | SASL_SEC_NOANONYMOUS
+    | SASL_SEC_MUTUAL_AUTH,
+    .features = SASL_FEAT_ALLOWS_PROXY,
+    .mech_new = digest_server_new,
+    .mech_step = digest_server_step,
+    .mech_dispose = digest_server_dispose,
+};
