@@ -17,6 +17,15 @@ cd _build
 ../configure -q
 make -j"$jobs" >/dev/null
 
+# One closing line a CI reader understands: "N passed, N failed".
+summary() {
+    local log=test-suite.log total pass fail
+    total=$(sed -n 's/^# TOTAL: *//p' "$log" | head -1)
+    pass=$(sed -n 's/^# PASS: *//p' "$log" | head -1)
+    fail=$(( ${total:-0} - ${pass:-0} ))
+    echo "md5gate tests: ${pass:-0} passed, $fail failed"
+}
+
 status=0
 make -j"$jobs" check || status=$?
 if [ $status -ne 0 ]; then
@@ -28,6 +37,7 @@ if [ $status -ne 0 ]; then
 	    tail -n 60 "$log"
 	fi
     done
+    summary
     exit $status
 fi
 
@@ -37,3 +47,4 @@ make -j"$jobs" distcheck >distcheck.log 2>&1 || {
     exit 1
 }
 echo "make distcheck: passed"
+summary
