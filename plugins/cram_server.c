@@ -20,6 +20,7 @@
 /*--*/
 #include <string.h>
 
+#include "attempt.h"
 #include "cram.h"
 #include "glue.h"
 #include "mechs.h"
@@ -35,6 +36,7 @@ enum cram_server_state {
 
 struct cram_server {
     enum cram_server_state state;
+    struct mg_audit_event ev;
     char    challenge[MG_CRAM_CHALLENGE_MAX];
     size_t  challenge_len;
 };
@@ -48,10 +50,13 @@ static int cram_server_new(void *glob, sasl_server_params_t *sparams,
     (void) glob;
     (void) chal;
     (void) chal_len;
+    if (!mg_state_usable(sparams->utils))
+	return (SASL_FAIL);
     if ((ctx = sparams->utils->malloc(sizeof(*ctx))) == 0)
 	return (SASL_NOMEM);
     memset(ctx, 0, sizeof(*ctx));
     ctx->state = CRAM_SEND_CHALLENGE;
+    mg_attempt_server_begin(&ctx->ev, sparams, MECH);
     *conn_context = ctx;
     return (SASL_OK);
 }
@@ -62,15 +67,13 @@ static int send_challenge(struct cram_server *ctx, sasl_server_params_t *sparams
 {
     struct mg_error err;
 
-    if (clientin_len != 0) {
-	sparams->utils->seterror(sparams->utils->conn, 0,
-				 MECH ": the client may not send initial data");
-	return (SASL_BADPROT);
-    }
+    if (clientin_len != 0)
+	return (mg_refuse(sparams->utils, &ctx->ev, SASL_BADPROT,
+			  MECH ": the client may not send initial data"));
     if (mg_cram_make_challenge(sparams->serverFQDN, ctx->challenge,
 			       sizeof(ctx->challenge), &ctx->challenge_len,
 			       &err) != MG_OK)
-	return (mg_report(sparams->utils, MECH, &err));
+	return (mg_report(sparams->utils, &ctx->ev, MECH, &err));
     *serverout = ctx->challenge;
     *serverout_len = (unsigned) ctx->challenge_len;
     ctx->state = CRAM_VERIFY;
@@ -88,8 +91,9 @@ static int verify_response(struct cram_server *ctx, sasl_server_params_t *sparam
     int     ret;
 
     if (mg_cram_parse_response(clientin, clientin_len, &resp, &err) != MG_OK)
-	return (mg_report(sparams->utils, MECH, &err));
-    ret = mg_server_lookup(sparams, MECH, resp.user, resp.user_len,
+	return (mg_report(sparams->utils, &ctx->ev, MECH, &err));
+    mg_audit_set(ctx->ev.authid, sizeof(ctx->ev.authid), resp.user, resp.user_len);
+    ret = mg_server_lookup(sparams, &ctx->ev, MECH, resp.user, resp.user_len,
 			   SASL_CU_AUTHID | SASL_CU_AUTHZID, oparams, &lookup);
     if (ret != SASL_OK)
 	return (ret);
@@ -98,10 +102,12 @@ static int verify_response(struct cram_server *ctx, sasl_server_params_t *sparam
     key.password = lookup.password.data;
     key.password_len = lookup.password.len;
     if (mg_cram_verify(&key, ctx->challenge, ctx->challenge_len, &resp, &err) != MG_OK)
-	ret = mg_report(sparams->utils, MECH, &err);
+	ret = mg_report(sparams->utils, &ctx->ev, MECH, &err);
     mg_lookup_free(sparams->utils, &lookup);
     mg_cleanse(&key, sizeof(key));
     mg_cleanse(resp.digest, sizeof(resp.digest));
+    if (ret == SASL_OK)
+	ret = mg_check_authorization(sparams, &ctx->ev, MECH, oparams);
     if (ret == SASL_OK)
 	mg_oparams_no_layer(oparams);
     return (ret);
@@ -119,16 +125,16 @@ static int cram_server_step(void *conn_context, sasl_server_params_t *sparams,
     *serverout_len = 0;
     switch (ctx->state) {
     case CRAM_SEND_CHALLENGE:
-	return (send_challenge(ctx, sparams, clientin_len, serverout, serverout_len));
+	ret = send_challenge(ctx, sparams, clientin_len, serverout, serverout_len);
+	break;
     case CRAM_VERIFY:
 	ret = verify_response(ctx, sparams, clientin, clientin_len, oparams);
 	ctx->state = CRAM_DONE;
-	return (ret);
-    case CRAM_DONE:
 	break;
+    default:
+	return (mg_refuse(sparams->utils, 0, SASL_FAIL, MECH ": exchange already finished"));
     }
-    sparams->utils->seterror(sparams->utils->conn, 0, MECH ": exchange already finished");
-    return (SASL_FAIL);
+    return (mg_attempt_end(&ctx->ev, sparams->utils, ret));
 }
 
 static void cram_server_dispose(void *conn_context, const sasl_utils_t *utils)
@@ -137,6 +143,7 @@ static void cram_server_dispose(void *conn_context, const sasl_utils_t *utils)
 
     if (ctx == 0)
 	return;
+    mg_attempt_dispose(&ctx->ev, utils);
     mg_cleanse(ctx, sizeof(*ctx));
     utils->free(ctx);
 }
@@ -149,4 +156,6 @@ const sasl_server_plug_t mg_cram_server_plug = {
     .mech_new = cram_server_new,
     .mech_step = cram_server_step,
     .mech_dispose = cram_server_dispose,
+    .mech_free = mg_mech_free,
+    .mech_avail = mg_mech_avail,
 };

@@ -21,6 +21,7 @@
 /*--*/
 #include <string.h>
 
+#include "attempt.h"
 #include "digest/digest.h"
 #include "glue.h"
 #include "mechs.h"
@@ -37,6 +38,7 @@ enum digest_client_state {
 
 struct digest_client {
     enum digest_client_state state;
+    struct mg_audit_event ev;
     struct mg_client_creds creds;
     unsigned char expect_rspauth[MG_DIGEST_HASH_LEN];
     char    out[MG_DIGEST_RESPONSE_MAX + 1];
@@ -48,9 +50,12 @@ static int digest_client_new(void *glob, sasl_client_params_t *cparams,
     struct digest_client *ctx;
 
     (void) glob;
+    if (!mg_state_usable(cparams->utils))
+	return (SASL_FAIL);
     if ((ctx = cparams->utils->malloc(sizeof(*ctx))) == 0)
 	return (SASL_NOMEM);
     memset(ctx, 0, sizeof(*ctx));
+    mg_attempt_client_begin(&ctx->ev, cparams, MECH);
     *conn_context = ctx;
     return (SASL_OK);
 }
@@ -157,6 +162,19 @@ static enum mg_code build_response(struct digest_client *ctx,
     return (code);
 }
 
+static void note_identity(struct mg_audit_event *ev, const struct mg_client_creds *creds,
+			          const char *realm, const char *host)
+{
+    mg_audit_set(ev->authid, sizeof(ev->authid), creds->authid, strlen(creds->authid));
+    if (creds->authzid)
+	mg_audit_set(ev->authzid, sizeof(ev->authzid), creds->authzid,
+		     strlen(creds->authzid));
+    mg_audit_set(ev->realm, sizeof(ev->realm), realm, strlen(realm));
+    ev->has_realm = 1;
+    mg_audit_set(ev->uri_host, sizeof(ev->uri_host), host, strlen(host));
+    ev->qop = "auth";
+}
+
 static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
 		           const char *serverin, unsigned serverin_len,
 		           sasl_interact_t **prompt_need, const char **clientout,
@@ -172,7 +190,7 @@ static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
     mg_digest_challenge_init(&chal);
     if (mg_digest_parse_challenge(serverin, serverin_len, &chal, &err) != MG_OK
 	|| mg_digest_validate_challenge(&chal, MG_DIGEST_QOP_AUTH, &err) != MG_OK) {
-	ret = mg_report(utils, MECH, &err);
+	ret = mg_report(utils, &ctx->ev, MECH, &err);
 	goto done;
     }
     ret = mg_client_get_creds(cparams, MG_WANT_AUTHID | MG_WANT_AUTHZID | MG_WANT_PASS,
@@ -183,8 +201,9 @@ static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
 	goto done;
     if ((ret = pick_realm(cparams, &chal, &realm)) != SASL_OK)
 	goto done;
+    note_identity(&ctx->ev, &ctx->creds, realm, cparams->serverFQDN);
     if (build_response(ctx, cparams, &chal, realm, &len, &err) != MG_OK) {
-	ret = mg_report(utils, MECH, &err);
+	ret = mg_report(utils, &ctx->ev, MECH, &err);
 	goto done;
     }
     mg_client_creds_free(utils, &ctx->creds);
@@ -209,19 +228,15 @@ static int check_rspauth(struct digest_client *ctx, sasl_client_params_t *cparam
     int     ok;
 
     ctx->state = DIGEST_C_DONE;
-    if (mg_digest_parse_rspauth(serverin, serverin_len, &rsp, &err) != MG_OK) {
-	utils->seterror(utils->conn, 0, MECH ": server failed mutual authentication: "
-			"%s", err.reason);
-	return (SASL_BADSERV);
-    }
+    if (mg_digest_parse_rspauth(serverin, serverin_len, &rsp, &err) != MG_OK)
+	return (mg_refuse(utils, &ctx->ev, SASL_BADSERV, MECH ": server failed mutual "
+			  "authentication: %s", err.reason));
     ok = mg_equal_ct(rsp.rspauth, ctx->expect_rspauth, sizeof(rsp.rspauth));
     mg_cleanse(&rsp, sizeof(rsp));
     mg_cleanse(ctx->expect_rspauth, sizeof(ctx->expect_rspauth));
-    if (!ok) {
-	utils->seterror(utils->conn, 0, MECH ": server failed mutual authentication: "
-			"rspauth does not match");
-	return (SASL_BADSERV);
-    }
+    if (!ok)
+	return (mg_refuse(utils, &ctx->ev, SASL_BADSERV, MECH ": server failed mutual "
+			  "authentication: rspauth does not match"));
     *clientout = "";
     *clientout_len = 0;
     mg_oparams_no_layer(oparams);
@@ -235,6 +250,7 @@ static int digest_client_step(void *conn_context, sasl_client_params_t *cparams,
 			              sasl_out_params_t *oparams)
 {
     struct digest_client *ctx = conn_context;
+    int     ret;
 
     *clientout = 0;
     *clientout_len = 0;
@@ -245,16 +261,17 @@ static int digest_client_step(void *conn_context, sasl_client_params_t *cparams,
 	    return (SASL_CONTINUE);		/* no initial response */
 	/* FALLTHROUGH */
     case DIGEST_C_RESPOND:
-	return (respond(ctx, cparams, serverin, serverin_len, prompt_need,
-			clientout, clientout_len, oparams));
-    case DIGEST_C_RSPAUTH:
-	return (check_rspauth(ctx, cparams, serverin, serverin_len, clientout,
-			      clientout_len, oparams));
-    case DIGEST_C_DONE:
+	ret = respond(ctx, cparams, serverin, serverin_len, prompt_need,
+		      clientout, clientout_len, oparams);
 	break;
+    case DIGEST_C_RSPAUTH:
+	ret = check_rspauth(ctx, cparams, serverin, serverin_len, clientout,
+			    clientout_len, oparams);
+	break;
+    default:
+	return (mg_refuse(cparams->utils, 0, SASL_FAIL, MECH ": exchange already finished"));
     }
-    cparams->utils->seterror(cparams->utils->conn, 0, MECH ": exchange already finished");
-    return (SASL_FAIL);
+    return (mg_attempt_end(&ctx->ev, cparams->utils, ret));
 }
 
 static void digest_client_dispose(void *conn_context, const sasl_utils_t *utils)
@@ -263,6 +280,7 @@ static void digest_client_dispose(void *conn_context, const sasl_utils_t *utils)
 
     if (ctx == 0)
 	return;
+    mg_attempt_dispose(&ctx->ev, utils);
     mg_client_creds_free(utils, &ctx->creds);
     mg_cleanse(ctx, sizeof(*ctx));
     utils->free(ctx);
@@ -282,4 +300,5 @@ const sasl_client_plug_t mg_digest_client_plug = {
     .mech_new = digest_client_new,
     .mech_step = digest_client_step,
     .mech_dispose = digest_client_dispose,
+    .mech_free = mg_mech_free,
 };

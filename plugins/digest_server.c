@@ -47,6 +47,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "attempt.h"
 #include "digest/digest.h"
 #include "glue.h"
 #include "mechs.h"
@@ -71,6 +72,7 @@ enum final_reply_kind {
 
 struct digest_server {
     enum digest_server_state state;
+    struct mg_audit_event ev;
     struct mg_digest_challenge chal;
     char    out[MG_DIGEST_CHALLENGE_MAX + 1];
     int     host_matched;
@@ -87,10 +89,13 @@ static int digest_server_new(void *glob, sasl_server_params_t *sparams,
     (void) glob;
     (void) chal;
     (void) chal_len;
+    if (!mg_state_usable(sparams->utils))
+	return (SASL_FAIL);
     if ((ctx = sparams->utils->malloc(sizeof(*ctx))) == 0)
 	return (SASL_NOMEM);
     memset(ctx, 0, sizeof(*ctx));
     mg_digest_challenge_init(&ctx->chal);
+    mg_attempt_server_begin(&ctx->ev, sparams, MECH);
     *conn_context = ctx;
     return (SASL_OK);
 }
@@ -171,7 +176,7 @@ static int send_challenge(struct digest_server *ctx, sasl_server_params_t *spara
     if (build_challenge(ctx, sparams, &err) != MG_OK
 	|| mg_digest_print_challenge(&ctx->chal, ctx->out, sizeof(ctx->out),
 				     &len, &err) != MG_OK)
-	return (mg_report(sparams->utils, MECH, &err));
+	return (mg_report(sparams->utils, &ctx->ev, MECH, &err));
     *serverout = ctx->out;
     *serverout_len = (unsigned) len;
     ctx->state = DIGEST_VERIFY;
@@ -224,7 +229,7 @@ static void build_host_list(sasl_server_params_t *sparams, struct host_list *hl)
   * user@realm when the client named a realm, else in the application's
   * default realm, as the stock plugin does.
   */
-static int lookup_user(sasl_server_params_t *sparams,
+static int lookup_user(sasl_server_params_t *sparams, struct mg_audit_event *ev,
 		               const struct mg_digest_response *resp,
 		               sasl_out_params_t *oparams, struct mg_lookup *lookup)
 {
@@ -236,10 +241,9 @@ static int lookup_user(sasl_server_params_t *sparams,
 
     if (resp->authzid && *resp->authzid) {
 	ret = sparams->canon_user(utils->conn, resp->authzid, 0, SASL_CU_AUTHZID, oparams);
-	if (ret != SASL_OK) {
-	    utils->seterror(utils->conn, 0, MECH ": authorization id canonicalisation failed");
-	    return (ret);
-	}
+	if (ret != SASL_OK)
+	    return (mg_refuse(utils, ev, ret, MECH ": authorization id "
+			      "canonicalisation failed"));
 	flags = SASL_CU_AUTHID;
     }
     if ((fulluser = utils->malloc(ulen + rlen + 2)) == 0)
@@ -249,10 +253,25 @@ static int lookup_user(sasl_server_params_t *sparams,
 	fulluser[ulen] = '@';
 	memcpy(fulluser + ulen + 1, resp->realm, rlen + 1);
     }
-    ret = mg_server_lookup(sparams, MECH, fulluser, strlen(fulluser), flags,
+    ret = mg_server_lookup(sparams, ev, MECH, fulluser, strlen(fulluser), flags,
 			   oparams, lookup);
     utils->free(fulluser);
     return (ret);
+}
+
+static void note_response(struct mg_audit_event *ev, const struct mg_digest_response *resp)
+{
+    struct mg_digest_uri uri;
+
+    mg_audit_set(ev->authid, sizeof(ev->authid), resp->username, strlen(resp->username));
+    if (resp->authzid)
+	mg_audit_set(ev->authzid, sizeof(ev->authzid), resp->authzid,
+		     strlen(resp->authzid));
+    mg_audit_set(ev->realm, sizeof(ev->realm), resp->realm, strlen(resp->realm));
+    ev->has_realm = 1;
+    ev->qop = mg_digest_qop_name(resp->qop);
+    if (mg_digest_split_uri(resp->digest_uri, &uri, 0) == MG_OK)
+	mg_audit_set(ev->uri_host, sizeof(ev->uri_host), uri.host, uri.host_len);
 }
 
 static int check_response(struct digest_server *ctx, sasl_server_params_t *sparams,
@@ -270,26 +289,20 @@ static int check_response(struct digest_server *ctx, sasl_server_params_t *spara
     expect.hosts = hosts.names;
     expect.nc = 1;
     memset(&report, 0, sizeof(report));
-    if (mg_digest_validate_response(&ctx->chal, resp, &expect, &report, &err) != MG_OK)
-	return (mg_report(utils, MECH, &err));
-    ctx->host_matched = report.host_matched;
-    ctx->realm_offered = report.realm_offered;
-    if (!ctx->host_matched) {
-	if (mg_option_bool(utils, MECH, "md5gate_digest_uri_strict", 0)) {
-	    utils->seterror(utils->conn, 0, MECH ": digest-uri host is not a name of this server");
-	    return (SASL_BADPROT);
-	}
-	utils->log(utils->conn, SASL_LOG_NOTE, "md5gate: " MECH ": digest-uri host "
-		   "is not a configured name of this server; accepted");
+    if (mg_digest_validate_response(&ctx->chal, resp, &expect, &report, &err) != MG_OK) {
+	/* A stale nonce or count is a replay, not a wrong password. */
+	if (err.code == MG_BADAUTH && (strstr(err.reason, "nonce") != 0))
+	    ctx->ev.outcome = MG_OUTCOME_REPLAY;
+	return (mg_report(utils, &ctx->ev, MECH, &err));
     }
-    if (!ctx->realm_offered) {
-	if (mg_option_bool(utils, MECH, "md5gate_digest_realm_strict", 0)) {
-	    utils->seterror(utils->conn, 0, MECH ": client realm was not offered");
-	    return (SASL_BADPROT);
-	}
-	utils->log(utils->conn, SASL_LOG_NOTE, "md5gate: " MECH ": client realm was "
-		   "not one offered; accepted");
-    }
+    ctx->ev.uri_host_matched = ctx->host_matched = report.host_matched;
+    ctx->ev.realm_offered = ctx->realm_offered = report.realm_offered;
+    if (!ctx->host_matched && mg_option_bool(utils, MECH, "md5gate_digest_uri_strict", 0))
+	return (mg_refuse(utils, &ctx->ev, SASL_BADPROT, MECH ": digest-uri host "
+			  "is not a name of this server (md5gate_digest_uri_strict)"));
+    if (!ctx->realm_offered && mg_option_bool(utils, MECH, "md5gate_digest_realm_strict", 0))
+	return (mg_refuse(utils, &ctx->ev, SASL_BADPROT, MECH ": client realm was "
+			  "not offered (md5gate_digest_realm_strict)"));
     return (SASL_OK);
 }
 
@@ -325,12 +338,13 @@ static int verify_response(struct digest_server *ctx, sasl_server_params_t *spar
     memset(&lookup, 0, sizeof(lookup));
     mg_digest_response_init(&resp);
     if (mg_digest_parse_response(clientin, clientin_len, &resp, &err) != MG_OK) {
-	ret = mg_report(utils, MECH, &err);
+	ret = mg_report(utils, &ctx->ev, MECH, &err);
 	goto done;
     }
+    note_response(&ctx->ev, &resp);
     if ((ret = check_response(ctx, sparams, &resp)) != SASL_OK)
 	goto done;
-    if ((ret = lookup_user(sparams, &resp, oparams, &lookup)) != SASL_OK)
+    if ((ret = lookup_user(sparams, &ctx->ev, &resp, oparams, &lookup)) != SASL_OK)
 	goto done;
     memset(&secret, 0, sizeof(secret));
     secret.kind = MG_DIGEST_SECRET_PASSWORD;
@@ -339,14 +353,17 @@ static int verify_response(struct digest_server *ctx, sasl_server_params_t *spar
     /* Both charset readings: Cyrus clients hash Latin-1 without saying so. */
     if (mg_digest_verify_server(&resp, &secret, ha1, &reading, &err) != MG_OK
 	|| make_rspauth(ctx, &resp, ha1, &len, &err) != MG_OK) {
-	ret = mg_report(utils, MECH, &err);
+	ret = mg_report(utils, &ctx->ev, MECH, &err);
 	goto done;
     }
+    if ((ret = mg_check_authorization(sparams, &ctx->ev, MECH, oparams)) != SASL_OK)
+	goto done;
     *serverout = ctx->out;
     *serverout_len = (unsigned) len;
     if (sparams->flags & SASL_SUCCESS_DATA) {
 	mg_oparams_no_layer(oparams);
 	ctx->state = DIGEST_DONE;
+	ctx->ev.final_reply = "none";
 	ret = SASL_OK;
     } else {
 	ctx->state = DIGEST_FINAL_REPLY;
@@ -384,13 +401,14 @@ static int final_reply(struct digest_server *ctx, sasl_server_params_t *sparams,
     const sasl_utils_t *utils = sparams->utils;
     const char *policy = mg_option(utils, MECH, "md5gate_digest_final_reply");
 
+    static const char *names[] = {"none", "empty", "echo", "other"};
+
     ctx->final_reply = classify_final(clientin, clientin_len);
+    ctx->ev.final_reply = names[ctx->final_reply];
     ctx->state = DIGEST_DONE;
-    if (ctx->final_reply != FINAL_EMPTY && policy && strcasecmp(policy, "empty") == 0) {
-	utils->seterror(utils->conn, 0, MECH ": final reply after rspauth must be "
-			"empty (md5gate_digest_final_reply = empty)");
-	return (SASL_BADPROT);
-    }
+    if (ctx->final_reply != FINAL_EMPTY && policy && strcasecmp(policy, "empty") == 0)
+	return (mg_refuse(utils, &ctx->ev, SASL_BADPROT, MECH ": final reply after "
+			  "rspauth must be empty (md5gate_digest_final_reply = empty)"));
     mg_oparams_no_layer(oparams);
     return (SASL_OK);
 }
@@ -401,28 +419,29 @@ static int digest_server_step(void *conn_context, sasl_server_params_t *sparams,
 			              sasl_out_params_t *oparams)
 {
     struct digest_server *ctx = conn_context;
+    int     ret;
 
     *serverout = 0;
     *serverout_len = 0;
     switch (ctx->state) {
     case DIGEST_SEND_CHALLENGE:
-	return (send_challenge(ctx, sparams, clientin_len, serverout, serverout_len));
-    case DIGEST_VERIFY:
-	{
-	    int     ret = verify_response(ctx, sparams, clientin, clientin_len,
-					  serverout, serverout_len, oparams);
-
-	    if (ret != SASL_OK && ret != SASL_CONTINUE)
-		ctx->state = DIGEST_DONE;
-	    return (ret);
-	}
-    case DIGEST_FINAL_REPLY:
-	return (final_reply(ctx, sparams, clientin, clientin_len, oparams));
-    case DIGEST_DONE:
+	ret = send_challenge(ctx, sparams, clientin_len, serverout, serverout_len);
 	break;
+    case DIGEST_VERIFY:
+	ret = verify_response(ctx, sparams, clientin, clientin_len, serverout,
+			      serverout_len, oparams);
+	if (ret != SASL_OK && ret != SASL_CONTINUE)
+	    ctx->state = DIGEST_DONE;
+	break;
+    case DIGEST_FINAL_REPLY:
+	ret = final_reply(ctx, sparams, clientin, clientin_len, oparams);
+	break;
+    default:
+	return (mg_refuse(sparams->utils, 0, SASL_FAIL, MECH ": exchange already finished"));
     }
-    sparams->utils->seterror(sparams->utils->conn, 0, MECH ": exchange already finished");
-    return (SASL_FAIL);
+    if (ret != SASL_OK && ret != SASL_CONTINUE && ctx->ev.outcome == MG_OUTCOME_REPLAY)
+	mg_attempt_end_as(&ctx->ev, sparams->utils, MG_OUTCOME_REPLAY);
+    return (mg_attempt_end(&ctx->ev, sparams->utils, ret));
 }
 
 static void digest_server_dispose(void *conn_context, const sasl_utils_t *utils)
@@ -431,6 +450,7 @@ static void digest_server_dispose(void *conn_context, const sasl_utils_t *utils)
 
     if (ctx == 0)
 	return;
+    mg_attempt_dispose(&ctx->ev, utils);
     mg_digest_challenge_free(&ctx->chal);
     mg_cleanse(ctx, sizeof(*ctx));
     utils->free(ctx);
@@ -445,4 +465,6 @@ const sasl_server_plug_t mg_digest_server_plug = {
     .mech_new = digest_server_new,
     .mech_step = digest_server_step,
     .mech_dispose = digest_server_dispose,
+    .mech_free = mg_mech_free,
+    .mech_avail = mg_mech_avail,
 };

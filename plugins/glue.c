@@ -39,6 +39,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "attempt.h"
 #include "glue.h"
 #include "mg_util.h"
 
@@ -68,10 +69,10 @@ int     mg_sasl_code(enum mg_code code)
     return (SASL_FAIL);
 }
 
-int     mg_report(const sasl_utils_t *utils, const char *mech, struct mg_error *err)
+int     mg_report(const sasl_utils_t *utils, struct mg_audit_event *ev,
+		          const char *mech, struct mg_error *err)
 {
-    utils->seterror(utils->conn, 0, "%s: %s", mech, err->reason);
-    return (mg_sasl_code(err->code));
+    return (mg_refuse(utils, ev, mg_sasl_code(err->code), "%s: %s", mech, err->reason));
 }
 
 char   *mg_strndup(const sasl_utils_t *utils, const char *str, size_t len)
@@ -106,7 +107,8 @@ static void secret_free(const sasl_utils_t *utils, struct mg_secret_buf *buf)
     buf->len = 0;
 }
 
-int     mg_server_lookup(sasl_server_params_t *sparams, const char *mech,
+int     mg_server_lookup(sasl_server_params_t *sparams, struct mg_audit_event *ev,
+			         const char *mech,
 			         const char *user, size_t user_len,
 			         unsigned cu_flags, sasl_out_params_t *oparams,
 			         struct mg_lookup *lookup)
@@ -119,16 +121,14 @@ int     mg_server_lookup(sasl_server_params_t *sparams, const char *mech,
     memset(lookup, 0, sizeof(*lookup));
     memset(vals, 0, sizeof(vals));
     if ((ret = utils->prop_request(sparams->propctx, names)) != SASL_OK) {
-	utils->seterror(utils->conn, 0, "%s: cannot request the password property", mech);
-	return (ret);
+	return (mg_refuse(utils, ev, ret, "%s: cannot request the password property", mech));
     }
     ret = sparams->canon_user(utils->conn, user, (unsigned) user_len,
 			      cu_flags, oparams);
     if (ret == SASL_NOUSER)
 	goto no_user;
     if (ret != SASL_OK) {
-	utils->seterror(utils->conn, 0, "%s: user name canonicalisation failed", mech);
-	return (ret);
+	return (mg_refuse(utils, ev, ret, "%s: user name canonicalisation failed", mech));
     }
     ret = utils->prop_getnames(sparams->propctx, names, vals);
     if (ret < 0 || vals[0].name == 0 || vals[0].values == 0
@@ -137,11 +137,56 @@ int     mg_server_lookup(sasl_server_params_t *sparams, const char *mech,
     ret = secret_copy(utils, &lookup->password, vals[0].values[0],
 		      strlen(vals[0].values[0]));
     utils->prop_erase(sparams->propctx, names[0]);
+    if (ev)
+	ev->secret = "plaintext";
     return (ret);
 
 no_user:
-    utils->seterror(utils->conn, 0, "%s: no secret in database for this user", mech);
-    return (sparams->transition ? SASL_TRANS : SASL_NOUSER);
+    return (mg_refuse(utils, ev, sparams->transition ? SASL_TRANS : SASL_NOUSER,
+		      "%s: no secret in database for this user", mech));
+}
+
+ /*
+  * libsasl2 checks the authorisation id after the last step returns
+  * SASL_OK, where md5gate's record could no longer say so. Ask the same
+  * proxy policy callback first; libsasl2 asking again is harmless.
+  */
+int     mg_check_authorization(sasl_server_params_t *sparams, struct mg_audit_event *ev,
+			               const char *mech, sasl_out_params_t *oparams)
+{
+    const sasl_utils_t *utils = sparams->utils;
+    sasl_authorize_t *proc = 0;
+    void   *ctx = 0;
+    int     ret;
+
+    if (oparams->user == 0 || oparams->authid == 0
+	|| (oparams->ulen == oparams->alen
+	    && memcmp(oparams->user, oparams->authid, oparams->alen) == 0))
+	return (SASL_OK);
+    ret = utils->getcallback(utils->conn, SASL_CB_PROXY_POLICY,
+			     (sasl_callback_ft *) & proc, &ctx);
+    if (ret != SASL_OK || proc == 0)
+	return (SASL_OK);			/* libsasl2 decides */
+    ret = proc(utils->conn, ctx, oparams->user, oparams->ulen, oparams->authid,
+	       oparams->alen, sparams->user_realm, sparams->urlen, sparams->propctx);
+    if (ret != SASL_OK)
+	return (mg_refuse(utils, ev, SASL_NOAUTHZ, "%s: authorization id is not "
+			  "permitted for this authentication id", mech));
+    return (SASL_OK);
+}
+
+int     mg_mech_avail(void *glob, sasl_server_params_t *sparams, void **conn_context)
+{
+    (void) glob;
+    (void) conn_context;
+    return (mg_state_usable(sparams->utils) ? SASL_OK : SASL_NOMECH);
+}
+
+void    mg_mech_free(void *glob, const sasl_utils_t *utils)
+{
+    (void) glob;
+    (void) utils;
+    mg_state_release();
 }
 
 void    mg_lookup_free(const sasl_utils_t *utils, struct mg_lookup *lookup)

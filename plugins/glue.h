@@ -12,6 +12,7 @@
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>
 
+#include "audit.h"
 #include "mg_error.h"
 
 #define MG_PLUGIN_NAME	"md5gate"
@@ -33,13 +34,19 @@ struct mg_lookup {
 };
 
 extern int mg_sasl_code(enum mg_code);
-extern int mg_report(const sasl_utils_t *, const char *mech, struct mg_error *);
-extern int mg_server_lookup(sasl_server_params_t *, const char *mech,
+extern int mg_report(const sasl_utils_t *, struct mg_audit_event *, const char *mech,
+		             struct mg_error *);
+extern int mg_server_lookup(sasl_server_params_t *, struct mg_audit_event *,
+			            const char *mech,
 			            const char *user, size_t user_len,
 			            unsigned cu_flags, sasl_out_params_t *,
 			            struct mg_lookup *);
 extern void mg_lookup_free(const sasl_utils_t *, struct mg_lookup *);
 extern void mg_oparams_no_layer(sasl_out_params_t *);
+extern int mg_check_authorization(sasl_server_params_t *, struct mg_audit_event *,
+				          const char *mech, sasl_out_params_t *);
+extern void mg_mech_free(void *glob, const sasl_utils_t *);
+extern int mg_mech_avail(void *glob, sasl_server_params_t *, void **);
 
  /*
   * Client side: credentials from callbacks or sasl_interact_t prompts.

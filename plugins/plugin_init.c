@@ -36,6 +36,7 @@
 #include <syslog.h>
 
 #include "config.h"
+#include "attempt.h"
 #include "glue.h"
 #include "mechs.h"
 
@@ -82,6 +83,18 @@ static int library_generation_ok(const sasl_utils_t *utils, const char *side)
     return (0);
 }
 
+ /*
+  * One reference to the process-wide state per registered mechanism: each
+  * mechanism's mech_free releases one.
+  */
+static void acquire_state(const sasl_utils_t *utils, int mechs)
+{
+    int     i;
+
+    for (i = 0; i < mechs; i++)
+	(void) mg_state_acquire(utils);
+}
+
 static sasl_server_plug_t server_plugs[2];
 static sasl_client_plug_t client_plugs[2];
 
@@ -101,6 +114,7 @@ int     sasl_server_plug_init(const sasl_utils_t *utils, int max_version,
 		   "is older than %d", max_version, SASL_SERVER_PLUG_VERSION);
 	return (SASL_BADVERS);
     }
+    acquire_state(utils, (int) (sizeof(server_plugs) / sizeof(server_plugs[0])));
     server_plugs[0] = mg_cram_server_plug;
     server_plugs[1] = mg_digest_server_plug;
     *out_version = SASL_SERVER_PLUG_VERSION;
@@ -120,6 +134,7 @@ int     sasl_client_plug_init(const sasl_utils_t *utils, int max_version,
 		   "is older than %d", max_version, SASL_CLIENT_PLUG_VERSION);
 	return (SASL_BADVERS);
     }
+    acquire_state(utils, (int) (sizeof(client_plugs) / sizeof(client_plugs[0])));
     client_plugs[0] = mg_cram_client_plug;
     client_plugs[1] = mg_digest_client_plug;
     *out_version = SASL_CLIENT_PLUG_VERSION;

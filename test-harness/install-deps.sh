@@ -11,6 +11,10 @@ packages=(
     # build
     autoconf automake libtool pkg-config make gcc
     libsasl2-dev libssl-dev check
+    # audit records (JSON) and the configuration file (INI)
+    libjson-c-dev libinih-dev
+    # test scripts that check JSON and speak raw SMTP
+    python3
     # stock plugins (interop peers) and the sasldb store
     libsasl2-modules libsasl2-modules-db sasl2-bin
     # a real server and real clients

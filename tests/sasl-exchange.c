@@ -12,7 +12,7 @@
  *	--sasldb FILE --realm REALM --user USER --password PASS
  *	[--authzid ID] [--interact] [--service NAME] [--host FQDN]
  *	[--expect ok|badauth|nouser|badprot|noauthz|fail] [--tamper-last]
- *	[--allow-proxy]
+ *	[--allow-proxy] [--abort-after-challenge] [--policy FILE]
  *
  * Prints one line per side ("server: ..." and "client: ...") and exits 0
  * when the server's result is the expected one (and, for ok, the client
@@ -50,6 +50,8 @@ struct options {
     int     interact;
     int     tamper_last;
     int     allow_proxy;
+    int     abort_after_challenge;
+    const char *policy;
 };
 
 static struct options opt = {
@@ -162,6 +164,8 @@ static int server_getopt(void *context, const char *plugin, const char *option,
 	*result = opt.mech;
     else if (strcmp(option, "log_level") == 0)
 	*result = "7";
+    else if (strcmp(option, "md5gate_policy") == 0 && opt.policy)
+	*result = opt.policy;
     else
 	return (SASL_FAIL);
     if (len)
@@ -281,6 +285,19 @@ static int run_server(int fd)
 
 /* Client side. */
 
+static int client_getopt(void *context, const char *plugin, const char *option,
+			         const char **result, unsigned *len)
+{
+    (void) context;
+    (void) plugin;
+    if (strcmp(option, "md5gate_policy") != 0 || opt.policy == 0)
+	return (SASL_FAIL);
+    *result = opt.policy;
+    if (len)
+	*len = (unsigned) strlen(*result);
+    return (SASL_OK);
+}
+
 static int client_simple(void *context, int id, const char **result, unsigned *len)
 {
     (void) context;
@@ -367,10 +384,17 @@ static int run_client(int fd)
     int     r, type;
     size_t  mlen = strlen(opt.mech);
 
+    sasl_callback_t global_cbs[] = {
+	{SASL_CB_GETOPT, (callback_proc) client_getopt, 0},
+	{SASL_CB_LOG, (callback_proc) log_cb, (void *) "client"},
+	{SASL_CB_LIST_END, 0, 0},
+    };
+
     setenv("SASL_PATH", opt.client_plugins, 1);
-    if ((r = sasl_client_init(0)) != SASL_OK)
+    if ((r = sasl_client_init(global_cbs)) != SASL_OK)
 	die("client", sasl_errstring(r, 0, 0));
-    if ((r = sasl_client_new(opt.service, opt.host, opt.local, opt.remote,
+    /* The client's local end is the server's remote one, and vice versa. */
+    if ((r = sasl_client_new(opt.service, opt.host, opt.remote, opt.local,
 			     opt.interact ? icbs : cbs, 0, &conn)) != SASL_OK)
 	die("client", sasl_errstring(r, 0, 0));
     r = client_call(conn, 0, 0, &out, &outlen, 1, &mech_used);
@@ -395,6 +419,11 @@ static int run_client(int fd)
 	    printf("client: result=refused-by-server\n");
 	    break;
 	}
+	if (opt.abort_after_challenge) {
+	    printf("client: result=aborted-by-choice\n");
+	    send_frame(fd, FRAME_ABORT, 0, 0);
+	    break;
+	}
 	r = client_call(conn, in, inlen, &out, &outlen, 0, 0);
 	if (r != SASL_OK && r != SASL_CONTINUE) {
 	    printf("client: result=%s detail=%s\n", result_name(r), sasl_errdetail(conn));
@@ -414,7 +443,8 @@ static void usage(void)
     fprintf(stderr, "usage: sasl-exchange --mech MECH --server-plugins DIR "
 	    "--client-plugins DIR --sasldb FILE --realm REALM --user USER "
 	    "--password PASS [--authzid ID] [--interact] [--service NAME] "
-	    "[--host FQDN] [--expect RESULT] [--tamper-last] [--allow-proxy]\n");
+	    "[--host FQDN] [--expect RESULT] [--tamper-last] [--allow-proxy] "
+	    "[--abort-after-challenge] [--policy FILE]\n");
     exit(2);
 }
 
@@ -426,7 +456,8 @@ int     main(int argc, char **argv)
 	{"realm", 1, 0, 'r'}, {"user", 1, 0, 'u'}, {"password", 1, 0, 'p'},
 	{"authzid", 1, 0, 'z'}, {"interact", 0, 0, 'i'},
 	{"service", 1, 0, 's'}, {"host", 1, 0, 'h'}, {"expect", 1, 0, 'e'},
-	{"tamper-last", 0, 0, 't'}, {"allow-proxy", 0, 0, 'P'}, {0, 0, 0, 0},
+	{"tamper-last", 0, 0, 't'}, {"allow-proxy", 0, 0, 'P'},
+	{"abort-after-challenge", 0, 0, 'a'}, {"policy", 1, 0, 'c'}, {0, 0, 0, 0},
     };
     int     sv[2], ch, status, rc;
     pid_t   pid;
@@ -447,6 +478,8 @@ int     main(int argc, char **argv)
 	case 'e': opt.expect = optarg; break;
 	case 't': opt.tamper_last = 1; break;
 	case 'P': opt.allow_proxy = 1; break;
+	case 'a': opt.abort_after_challenge = 1; break;
+	case 'c': opt.policy = optarg; break;
 	default: usage();
 	}
     }

@@ -1,0 +1,427 @@
+/*++
+/* NAME
+/*	audit 3
+/* SUMMARY
+/*	one record per authentication attempt
+/* SYNOPSIS
+/*	#include "audit.h"
+/*
+/*	void	mg_audit_begin(ev, side, mech)
+/*
+/*	void	mg_audit_finish(ev, outcome)
+/*
+/*	size_t	mg_audit_format_kv(ev, version, buf, size)
+/*
+/*	enum mg_code mg_audit_format_json(ev, version, buf, size, len, err)
+/*
+/*	enum mg_code mg_audit_file_open(file, path, err)
+/*
+/*	enum mg_code mg_audit_file_write(file, line, len, err)
+/* DESCRIPTION
+/*	An attempt is begun when a mechanism instance is created and
+/*	finished exactly once, with its outcome, when it ends - including
+/*	an exchange abandoned half way, which is finished as "aborted".
+/*
+/*	mg_audit_format_kv() writes the record as one line of key=value
+/*	pairs for the application's log. Every value that is not a plain
+/*	token is quoted; quotes, backslashes, control characters and bytes
+/*	that are not valid UTF-8 are escaped, so no user name can split the
+/*	line or forge a field.
+/*
+/*	mg_audit_format_json() writes the record as one JSON object and a
+/*	newline, with json-c. Strings are made valid UTF-8 first (invalid
+/*	bytes become the text \exNN) so every line parses.
+/*
+/*	mg_audit_file_open() opens the JSON Lines file for appending, mode
+/*	0640, close-on-exec. It is called at plugin initialisation, before
+/*	a chrooted server loses sight of the path. mg_audit_file_write()
+/*	issues exactly one write(2) per record: with O_APPEND, records of
+/*	concurrent processes never interleave.
+/*--*/
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "audit.h"
+
+void    mg_audit_begin(struct mg_audit_event *ev, const char *side, const char *mech)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->side = side;
+    ev->mech = mech;
+    ev->realm_offered = MG_TRI_NA;
+    ev->uri_host_matched = MG_TRI_NA;
+    clock_gettime(CLOCK_MONOTONIC, &ev->started);
+    ev->begun = 1;
+}
+
+ /*
+  * Copy a peer-supplied string. A NUL byte cannot live in a C string, so
+  * it becomes the text \x00 (which the formatters then escape again).
+  */
+void    mg_audit_set(char *dst, size_t size, const char *src, size_t len)
+{
+    size_t  i, n = 0;
+
+    for (i = 0; src != 0 && i < len; i++) {
+	if (src[i] != 0) {
+	    if (n + 1 >= size)
+		break;
+	    dst[n++] = src[i];
+	} else {
+	    if (n + 4 >= size)
+		break;
+	    memcpy(dst + n, "\\x00", 4);
+	    n += 4;
+	}
+    }
+    dst[n] = 0;
+}
+
+ /*
+  * "addr;port" as libsasl2 passes it (ipremoteport, iplocalport). Absent
+  * or unparsable: "unknown", never a guess.
+  */
+void    mg_audit_set_endpoint(char *addr, char *port, const char *addrport)
+{
+    const char *semi;
+
+    if (addrport == 0 || *addrport == 0 || (semi = strrchr(addrport, ';')) == 0
+	|| semi == addrport || (size_t) (semi - addrport) >= MG_AUDIT_ADDR_MAX
+	|| strlen(semi + 1) >= MG_AUDIT_PORT_MAX) {
+	strcpy(addr, "unknown");
+	strcpy(port, "unknown");
+	return;
+    }
+    mg_audit_set(addr, MG_AUDIT_ADDR_MAX, addrport, (size_t) (semi - addrport));
+    mg_audit_set(port, MG_AUDIT_PORT_MAX, semi + 1, strlen(semi + 1));
+}
+
+void    mg_audit_reason(struct mg_audit_event *ev, const char *reason)
+{
+    mg_audit_set(ev->reason, sizeof(ev->reason), reason, strlen(reason));
+}
+
+void    mg_audit_finish(struct mg_audit_event *ev, enum mg_outcome outcome)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    clock_gettime(CLOCK_REALTIME, &ev->ended_at);
+    ev->duration_ms = (now.tv_sec - ev->started.tv_sec) * 1000
+	+ (now.tv_nsec - ev->started.tv_nsec) / 1000000;
+    ev->outcome = outcome;
+    ev->ended = 1;
+}
+
+const char *mg_outcome_name(enum mg_outcome outcome)
+{
+    switch (outcome) {
+    case MG_OUTCOME_SUCCESS:
+	return ("success");
+    case MG_OUTCOME_BAD_CREDENTIALS:
+	return ("bad-credentials");
+    case MG_OUTCOME_UNKNOWN_USER:
+	return ("unknown-user");
+    case MG_OUTCOME_MALFORMED:
+	return ("malformed");
+    case MG_OUTCOME_REPLAY:
+	return ("replay");
+    case MG_OUTCOME_POLICY_DENIED:
+	return ("policy-denied");
+    case MG_OUTCOME_LOCKED_OUT:
+	return ("locked-out");
+    case MG_OUTCOME_ABORTED:
+	return ("aborted");
+    case MG_OUTCOME_INTERNAL_ERROR:
+	return ("internal-error");
+    case MG_OUTCOME_SERVER_AUTH_FAILED:
+	return ("server-auth-failed");
+    }
+    return ("internal-error");
+}
+
+static void format_time(const struct timespec *ts, char *buf, size_t size)
+{
+    struct tm tm;
+
+    gmtime_r(&ts->tv_sec, &tm);
+    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+	     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	     ts->tv_nsec / 1000000);
+}
+
+ /*
+  * Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none.
+  * Overlong forms, surrogates and code points past U+10FFFF are invalid.
+  */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    size_t  len, i;
+    unsigned long cp;
+
+    if (s[0] < 0x80)
+	return (1);
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+	len = 2, cp = s[0] & 0x1f;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+	len = 3, cp = s[0] & 0x0f;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+	len = 4, cp = s[0] & 0x07;
+    else
+	return (0);
+    if (len > n)
+	return (0);
+    for (i = 1; i < len; i++) {
+	if ((s[i] & 0xc0) != 0x80)
+	    return (0);
+	cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+	|| (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+	return (0);
+    return (len);
+}
+
+ /*
+  * Output buffer with truncation: records are bounded, never split.
+  */
+struct out {
+    char   *buf;
+    size_t  size;
+    size_t  len;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+    if (o->len + n >= o->size)
+	n = o->len + 1 < o->size ? o->size - o->len - 1 : 0;
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+    o->buf[o->len] = 0;
+}
+
+static void puts_(struct out *o, const char *s)
+{
+    put(o, s, strlen(s));
+}
+
+static int plain_token(const char *s)
+{
+    if (*s == 0)
+	return (0);
+    for (; *s; s++)
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')
+	      || (*s >= '0' && *s <= '9') || strchr("._@:/+-", *s)))
+	    return (0);
+    return (1);
+}
+
+static void put_quoted(struct out *o, const char *s)
+{
+    const unsigned char *p = (const unsigned char *) s;
+    size_t  n = strlen(s), seq;
+    char    esc[8];
+
+    put(o, "\"", 1);
+    while (n > 0) {
+	if (*p == '"' || *p == '\\') {
+	    esc[0] = '\\';
+	    esc[1] = (char) *p;
+	    put(o, esc, 2);
+	    seq = 1;
+	} else if (*p < 0x20 || *p == 0x7f || (seq = utf8_seq(p, n)) == 0) {
+	    snprintf(esc, sizeof(esc), "\\x%02x", *p);
+	    puts_(o, esc);
+	    seq = 1;
+	} else
+	    put(o, (const char *) p, seq);
+	p += seq;
+	n -= seq;
+    }
+    put(o, "\"", 1);
+}
+
+static void kv(struct out *o, const char *key, const char *value)
+{
+    if (value == 0)
+	return;
+    put(o, " ", 1);
+    puts_(o, key);
+    put(o, "=", 1);
+    if (plain_token(value))
+	puts_(o, value);
+    else
+	put_quoted(o, value);
+}
+
+static const char *tri(int v)
+{
+    return (v == MG_TRI_NA ? 0 : v ? "yes" : "no");
+}
+
+static const char *nonempty(const char *s)
+{
+    return (s && *s ? s : 0);
+}
+
+size_t  mg_audit_format_kv(const struct mg_audit_event *ev, const char *version,
+			           char *buf, size_t size)
+{
+    struct out o = {buf, size, 0};
+    char    when[64], remote[80], local[80], ms[24];
+
+    buf[0] = 0;
+    format_time(&ev->ended_at, when, sizeof(when));
+    snprintf(remote, sizeof(remote), "%s:%s", ev->remote_addr, ev->remote_port);
+    snprintf(local, sizeof(local), "%s:%s", ev->local_addr, ev->local_port);
+    snprintf(ms, sizeof(ms), "%ld", ev->duration_ms);
+    puts_(&o, "md5gate:");
+    kv(&o, "side", ev->side);
+    kv(&o, "mech", ev->mech);
+    kv(&o, "outcome", mg_outcome_name(ev->outcome));
+    kv(&o, "authid", nonempty(ev->authid));
+    kv(&o, "authzid", nonempty(ev->authzid));
+    kv(&o, "realm", ev->has_realm ? ev->realm : 0);
+    kv(&o, "realm_offered", tri(ev->realm_offered));
+    kv(&o, "remote", remote);
+    kv(&o, "local", local);
+    kv(&o, "service", nonempty(ev->service));
+    kv(&o, "server", nonempty(ev->server_fqdn));
+    kv(&o, "uri_host", nonempty(ev->uri_host));
+    kv(&o, "uri_host_matched", tri(ev->uri_host_matched));
+    kv(&o, "qop", ev->qop);
+    kv(&o, "final_reply", ev->final_reply);
+    kv(&o, "secret", ev->secret);
+    kv(&o, "rule", ev->rule);
+    kv(&o, "reason", nonempty(ev->reason));
+    kv(&o, "duration_ms", ms);
+    kv(&o, "time", when);
+    kv(&o, "version", version);
+    return (o.len);
+}
+
+ /*
+  * JSON strings must be valid UTF-8: invalid bytes become the text \xNN.
+  */
+static json_object *json_text(const char *s)
+{
+    const unsigned char *p = (const unsigned char *) s;
+    size_t  n = strlen(s), seq;
+    char    clean[4 * MG_AUDIT_NAME_MAX + 1];
+    struct out o = {clean, sizeof(clean), 0};
+    char    esc[8];
+
+    clean[0] = 0;
+    while (n > 0) {
+	if ((seq = utf8_seq(p, n)) == 0) {
+	    snprintf(esc, sizeof(esc), "\\x%02x", *p);
+	    puts_(&o, esc);
+	    seq = 1;
+	} else
+	    put(&o, (const char *) p, seq);
+	p += seq;
+	n -= seq;
+    }
+    return (json_object_new_string_len(clean, (int) o.len));
+}
+
+static void jstr(json_object *obj, const char *key, const char *value)
+{
+    json_object_object_add(obj, key, value ? json_text(value) : 0);
+}
+
+static void jtri(json_object *obj, const char *key, int value)
+{
+    json_object_object_add(obj, key, value == MG_TRI_NA ? 0 :
+			   json_object_new_boolean(value));
+}
+
+enum mg_code mg_audit_format_json(const struct mg_audit_event *ev,
+			          const char *version, char *buf, size_t size,
+				          size_t *len, struct mg_error *err)
+{
+    json_object *obj;
+    const char *text;
+    size_t  n;
+    char    when[64];
+
+    if ((obj = json_object_new_object()) == 0)
+	return (mg_fail(err, MG_NOMEM, "out of memory"));
+    format_time(&ev->ended_at, when, sizeof(when));
+    jstr(obj, "time", when);
+    jstr(obj, "side", ev->side);
+    jstr(obj, "mech", ev->mech);
+    jstr(obj, "outcome", mg_outcome_name(ev->outcome));
+    jstr(obj, "reason", nonempty(ev->reason));
+    jstr(obj, "service", nonempty(ev->service));
+    jstr(obj, "server_fqdn", nonempty(ev->server_fqdn));
+    jstr(obj, "remote_addr", ev->remote_addr);
+    jstr(obj, "remote_port", ev->remote_port);
+    jstr(obj, "local_addr", ev->local_addr);
+    jstr(obj, "local_port", ev->local_port);
+    jstr(obj, "authid", nonempty(ev->authid));
+    jstr(obj, "authzid", nonempty(ev->authzid));
+    jstr(obj, "realm", ev->has_realm ? ev->realm : 0);
+    jtri(obj, "realm_offered", ev->realm_offered);
+    jstr(obj, "uri_host", nonempty(ev->uri_host));
+    jtri(obj, "uri_host_matched", ev->uri_host_matched);
+    jstr(obj, "qop", ev->qop);
+    jstr(obj, "final_reply", ev->final_reply);
+    jstr(obj, "secret", ev->secret);
+    jstr(obj, "rule", ev->rule);
+    json_object_object_add(obj, "duration_ms", json_object_new_int64(ev->duration_ms));
+    jstr(obj, "version", version);
+    text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN
+					  | JSON_C_TO_STRING_NOSLASHESCAPE);
+    n = text ? strlen(text) : 0;
+    if (text == 0 || n + 2 > size) {
+	json_object_put(obj);
+	return (mg_fail(err, MG_TOOLONG, "audit record does not fit in %zu bytes", size));
+    }
+    memcpy(buf, text, n);
+    buf[n++] = '\n';
+    buf[n] = 0;
+    *len = n;
+    json_object_put(obj);
+    return (MG_OK);
+}
+
+enum mg_code mg_audit_file_open(struct mg_audit_file *file, const char *path,
+				        struct mg_error *err)
+{
+    file->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+    if (file->fd < 0)
+	return (mg_fail(err, MG_INTERNAL, "cannot open audit file %.100s: %s",
+			path, strerror(errno)));
+    return (MG_OK);
+}
+
+enum mg_code mg_audit_file_write(struct mg_audit_file *file, const char *line,
+				         size_t len, struct mg_error *err)
+{
+    ssize_t n;
+
+    if (file->fd < 0)
+	return (mg_fail(err, MG_INTERNAL, "audit file is not open"));
+    do {
+	n = write(file->fd, line, len);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+	return (mg_fail(err, MG_INTERNAL, "cannot write audit record: %s", strerror(errno)));
+    if ((size_t) n != len)
+	return (mg_fail(err, MG_INTERNAL, "audit record written short (%zd of %zu bytes)",
+			n, len));
+    return (MG_OK);
+}
+
+void    mg_audit_file_close(struct mg_audit_file *file)
+{
+    if (file->fd >= 0)
+	close(file->fd);
+    file->fd = -1;
+}

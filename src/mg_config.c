@@ -1,0 +1,227 @@
+/*++
+/* NAME
+/*	mg_config 3
+/* SUMMARY
+/*	md5gate's configuration file
+/* SYNOPSIS
+/*	#include "mg_config.h"
+/*
+/*	void	mg_config_init(cfg)
+/*
+/*	enum mg_code mg_config_load(path, cfg, err)
+/*
+/*	void	mg_config_free(cfg)
+/* DESCRIPTION
+/*	The file is INI-style (sections in brackets, name = value, comments
+/*	with # or ;), read with inih. The plugin reads it once per process
+/*	at initialisation, before Postfix's smtpd chroots, so the path is a
+/*	path outside the chroot.
+/*
+/*	A missing file means defaults: no audit file, records to the
+/*	application's log only. Any error in an existing file - an unknown
+/*	section or name, a bad value, a syntax error - is reported as
+/*	"file:line: what is wrong" and the whole file is refused; the
+/*	plugin then disables its mechanisms rather than run with a
+/*	configuration the administrator did not write.
+/*
+/*	[global]
+/* .IP "audit_file = PATH"
+/*	Append one JSON object per authentication attempt to PATH.
+/* .IP "audit_failure = continue | refuse"
+/*	When a record cannot be written: authenticate anyway and say so
+/*	once in the mail log (continue, the default), or fail the attempt.
+/* .IP "audit_success_level, audit_failure_level = err|fail|warn|note|debug|none"
+/*	The libsasl2 log level of records in the application's log
+/*	(defaults: warn for successes, fail for failures).
+/*--*/
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+
+#include "mg_config.h"
+
+#define MG_CONFIG_LINE_MAX	1024
+
+struct load_state {
+    struct mg_config *cfg;
+    FILE   *fp;
+    int     lineno;			/* line being parsed */
+    int     error_line;			/* first semantic error, 0: none */
+    char    error[MG_REASON_MAX];
+};
+
+void    mg_config_init(struct mg_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->audit_failure = MG_AUDIT_CONTINUE;
+    cfg->audit_success_level = MG_LOG_WARN;
+    cfg->audit_failure_level = MG_LOG_FAIL;
+}
+
+void    mg_config_free(struct mg_config *cfg)
+{
+    free(cfg->path);
+    free(cfg->audit_file);
+    mg_config_init(cfg);
+}
+
+static const char *level_names[] = {"none", "err", "fail", "warn", "note", "debug"};
+
+const char *mg_log_level_name(enum mg_log_level level)
+{
+    if (level < MG_LOG_NONE || level > MG_LOG_DEBUG)
+	return ("unknown");
+    return (level_names[level]);
+}
+
+static int parse_level(const char *value, enum mg_log_level *out)
+{
+    int     i;
+
+    for (i = MG_LOG_NONE; i <= MG_LOG_DEBUG; i++) {
+	if (strcasecmp(value, level_names[i]) == 0) {
+	    *out = (enum mg_log_level) i;
+	    return (1);
+	}
+    }
+    return (0);
+}
+
+static int semantic_error(struct load_state *, const char *,...)
+	__attribute__((format(printf, 2, 3)));
+
+ /*
+  * Keep the first error; inih goes on reading, and later errors would
+  * only name lines after it.
+  */
+static int semantic_error(struct load_state *st, const char *fmt,...)
+{
+    va_list ap;
+
+    if (st->error_line == 0) {
+	st->error_line = st->lineno;
+	va_start(ap, fmt);
+	vsnprintf(st->error, sizeof(st->error), fmt, ap);
+	va_end(ap);
+    }
+    return (0);
+}
+
+static int set_global(struct load_state *st, const char *name, const char *value)
+{
+    struct mg_config *cfg = st->cfg;
+
+    if (strcmp(name, "audit_file") == 0) {
+	if (value[0] != '/')
+	    return (semantic_error(st, "audit_file must be an absolute path, not \"%.60s\"", value));
+	free(cfg->audit_file);
+	if ((cfg->audit_file = strdup(value)) == 0)
+	    return (semantic_error(st, "%sout of memory", ""));
+	return (1);
+    }
+    if (strcmp(name, "audit_failure") == 0) {
+	if (strcmp(value, "continue") == 0)
+	    cfg->audit_failure = MG_AUDIT_CONTINUE;
+	else if (strcmp(value, "refuse") == 0)
+	    cfg->audit_failure = MG_AUDIT_REFUSE;
+	else
+	    return (semantic_error(st, "audit_failure must be continue or refuse, "
+				   "not \"%.40s\"", value));
+	return (1);
+    }
+    if (strcmp(name, "audit_success_level") == 0) {
+	if (!parse_level(value, &cfg->audit_success_level))
+	    return (semantic_error(st, "audit_success_level must be err, fail, warn, "
+				   "note, debug or none, not \"%.40s\"", value));
+	return (1);
+    }
+    if (strcmp(name, "audit_failure_level") == 0) {
+	if (!parse_level(value, &cfg->audit_failure_level))
+	    return (semantic_error(st, "audit_failure_level must be err, fail, warn, "
+				   "note, debug or none, not \"%.40s\"", value));
+	return (1);
+    }
+    return (semantic_error(st, "unknown setting \"%.60s\" in [global]", name));
+}
+
+static int known_section(const char *name, size_t len)
+{
+    return (len == 6 && strncmp(name, "global", 6) == 0);
+}
+
+static int handler(void *user, const char *section, const char *name,
+		           const char *value)
+{
+    struct load_state *st = user;
+
+    if (name == 0)				/* a section header alone */
+	return (known_section(section, strlen(section)) ? 1 :
+		semantic_error(st, "unknown section [%.60s]", section));
+    if (strcmp(section, "global") == 0)
+	return (set_global(st, name, value));
+    if (section[0] == 0)
+	return (semantic_error(st, "setting \"%.60s\" outside a section", name));
+    return (semantic_error(st, "unknown section [%.60s]", section));
+}
+
+ /*
+  * inih's reader callback, counting lines so that handler errors know
+  * where they are.
+  */
+ /*
+  * inih's reader callback. It counts lines, so that handler errors know
+  * where they are, and checks section headers where they stand (inih
+  * reports a section only with its first setting).
+  */
+static char *read_line(char *buf, int size, void *stream)
+{
+    struct load_state *st = stream;
+    char   *line = fgets(buf, size, st->fp);
+    const char *start, *end;
+
+    if (line == 0)
+	return (0);
+    st->lineno++;
+    start = line + strspn(line, " \t");
+    if (*start == '[' && (end = strchr(start, ']')) != 0
+	&& !known_section(start + 1, (size_t) (end - start - 1)))
+	semantic_error(st, "unknown section [%.*s]", (int) (end - start - 1), start + 1);
+    return (line);
+}
+
+enum mg_code mg_config_load(const char *path, struct mg_config *cfg,
+			            struct mg_error *err)
+{
+    struct load_state st;
+    int     syntax_line;
+
+    mg_config_free(cfg);
+    if ((cfg->path = strdup(path)) == 0)
+	return (mg_fail(err, MG_NOMEM, "out of memory"));
+    memset(&st, 0, sizeof(st));
+    st.cfg = cfg;
+    if ((st.fp = fopen(path, "r")) == 0) {
+	if (errno == ENOENT)
+	    return (MG_OK);			/* defaults */
+	return (mg_fail(err, MG_BADPARAM, "%.100s: cannot open: %s", path, strerror(errno)));
+    }
+    cfg->found = 1;
+    syntax_line = ini_parse_stream(read_line, &st, handler, &st);
+    fclose(st.fp);
+    if (syntax_line == 0)
+	return (MG_OK);
+    if (syntax_line > 0 && (st.error_line == 0 || syntax_line < st.error_line))
+	mg_fail(err, MG_MALFORMED, "%.100s:%d: syntax error (expected [section], "
+		"name = value, or a comment)", path, syntax_line);
+    else if (st.error_line > 0)
+	mg_fail(err, MG_MALFORMED, "%.100s:%d: %s", path, st.error_line, st.error);
+    else
+	mg_fail(err, MG_INTERNAL, "%.100s: cannot parse (error %d)", path, syntax_line);
+    mg_config_free(cfg);
+    return (MG_MALFORMED);
+}

@@ -1,0 +1,360 @@
+/*
+ * Unit tests of the audit record (src/audit.c) and the configuration
+ * file (src/mg_config.c).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "audit.h"
+#include "mg_config.h"
+
+static void sample(struct mg_audit_event *ev)
+{
+    mg_audit_begin(ev, "server", "DIGEST-MD5");
+    mg_audit_set(ev->service, sizeof(ev->service), "smtp", 4);
+    mg_audit_set(ev->server_fqdn, sizeof(ev->server_fqdn), "relay.example.test", 18);
+    mg_audit_set_endpoint(ev->remote_addr, ev->remote_port, "127.0.0.2;47466");
+    mg_audit_set_endpoint(ev->local_addr, ev->local_port, "127.0.0.1;587");
+    mg_audit_set(ev->authid, sizeof(ev->authid), "doorphone", 9);
+    mg_audit_set(ev->realm, sizeof(ev->realm), "example.test", 12);
+    ev->has_realm = 1;
+    ev->realm_offered = 1;
+    mg_audit_set(ev->uri_host, sizeof(ev->uri_host), "10.0.0.1", 8);
+    ev->uri_host_matched = 0;
+    ev->qop = "auth";
+    ev->final_reply = "echo";
+    ev->secret = "plaintext";
+    mg_audit_reason(ev, "DIGEST-MD5: DIGEST-MD5 response does not verify");
+    mg_audit_finish(ev, MG_OUTCOME_BAD_CREDENTIALS);
+}
+
+static json_object *parse_json_line(const char *buf, size_t len)
+{
+    json_tokener *tok = json_tokener_new();
+    json_object *obj;
+
+    ck_assert_int_eq(buf[len - 1], '\n');
+    ck_assert_ptr_null(memchr(buf, '\n', len - 1));
+    obj = json_tokener_parse_ex(tok, buf, (int) len - 1);
+    ck_assert_int_eq(json_tokener_get_error(tok), json_tokener_success);
+    json_tokener_free(tok);
+    ck_assert_ptr_nonnull(obj);
+    return (obj);
+}
+
+static const char *jget(json_object *obj, const char *key)
+{
+    json_object *v;
+
+    ck_assert_msg(json_object_object_get_ex(obj, key, &v), "missing field %s", key);
+    return (v ? json_object_get_string(v) : 0);
+}
+
+START_TEST(json_has_every_field)
+{
+    struct mg_audit_event ev;
+    char    buf[MG_AUDIT_LINE_MAX];
+    size_t  len;
+    json_object *obj, *v;
+
+    sample(&ev);
+    ck_assert_int_eq(mg_audit_format_json(&ev, "1.2.3", buf, sizeof(buf), &len, 0), MG_OK);
+    obj = parse_json_line(buf, len);
+    ck_assert_str_eq(jget(obj, "side"), "server");
+    ck_assert_str_eq(jget(obj, "mech"), "DIGEST-MD5");
+    ck_assert_str_eq(jget(obj, "outcome"), "bad-credentials");
+    ck_assert_str_eq(jget(obj, "reason"), "DIGEST-MD5: DIGEST-MD5 response does not verify");
+    ck_assert_str_eq(jget(obj, "service"), "smtp");
+    ck_assert_str_eq(jget(obj, "server_fqdn"), "relay.example.test");
+    ck_assert_str_eq(jget(obj, "remote_addr"), "127.0.0.2");
+    ck_assert_str_eq(jget(obj, "remote_port"), "47466");
+    ck_assert_str_eq(jget(obj, "local_addr"), "127.0.0.1");
+    ck_assert_str_eq(jget(obj, "local_port"), "587");
+    ck_assert_str_eq(jget(obj, "authid"), "doorphone");
+    ck_assert_ptr_null(jget(obj, "authzid"));
+    ck_assert_str_eq(jget(obj, "realm"), "example.test");
+    ck_assert_str_eq(jget(obj, "realm_offered"), "true");
+    ck_assert_str_eq(jget(obj, "uri_host"), "10.0.0.1");
+    ck_assert_str_eq(jget(obj, "uri_host_matched"), "false");
+    ck_assert_str_eq(jget(obj, "qop"), "auth");
+    ck_assert_str_eq(jget(obj, "final_reply"), "echo");
+    ck_assert_str_eq(jget(obj, "secret"), "plaintext");
+    ck_assert_ptr_null(jget(obj, "rule"));
+    ck_assert_str_eq(jget(obj, "version"), "1.2.3");
+    ck_assert(json_object_object_get_ex(obj, "duration_ms", &v));
+    ck_assert(json_object_is_type(v, json_type_int));
+    /* UTC with milliseconds. */
+    ck_assert_uint_eq(strlen(jget(obj, "time")), 24);
+    ck_assert_int_eq(jget(obj, "time")[23], 'Z');
+    ck_assert_int_eq(jget(obj, "time")[19], '.');
+    json_object_put(obj);
+}
+END_TEST
+
+START_TEST(kv_line)
+{
+    struct mg_audit_event ev;
+    char    buf[MG_AUDIT_LINE_MAX];
+
+    sample(&ev);
+    mg_audit_format_kv(&ev, "1.2.3", buf, sizeof(buf));
+    ck_assert_ptr_nonnull(strstr(buf, "md5gate: side=server mech=DIGEST-MD5 "
+				 "outcome=bad-credentials authid=doorphone "
+				 "realm=example.test realm_offered=yes "
+				 "remote=127.0.0.2:47466 local=127.0.0.1:587 "
+				 "service=smtp server=relay.example.test "
+				 "uri_host=10.0.0.1 uri_host_matched=no qop=auth "
+				 "final_reply=echo secret=plaintext reason=\"DIGEST-MD5: "
+				 "DIGEST-MD5 response does not verify\" duration_ms="));
+    ck_assert_ptr_nonnull(strstr(buf, " version=1.2.3"));
+    ck_assert_ptr_null(strchr(buf, '\n'));
+}
+END_TEST
+
+ /*
+  * Hostile user names: the kv line must stay one line with one authid
+  * field, and the JSON must parse and round-trip the printable parts.
+  */
+struct hostile {
+    const char *name;
+    size_t  len;			/* 0: strlen */
+    const char *kv;			/* expected authid=... text */
+    const char *json;			/* expected JSON string value */
+};
+
+static const struct hostile hostile[] = {
+    {"a b", 0, "authid=\"a b\"", "a b"},
+    {"x\" outcome=success", 0, "authid=\"x\\\" outcome=success\"", "x\" outcome=success"},
+    {"back\\slash", 0, "authid=\"back\\\\slash\"", "back\\slash"},
+    {"line\nmd5gate: outcome=success", 0, "authid=\"line\\x0amd5gate: outcome=success\"",
+    "line\nmd5gate: outcome=success"},
+    {"cr\r\ttab", 0, "authid=\"cr\\x0d\\x09tab\"", "cr\r\ttab"},
+    {"nul\0after", 9, "authid=\"nul\\\\x00after\"", "nul\\x00after"},
+    {"bad\xff\xfeutf8", 0, "authid=\"bad\\xff\\xfeutf8\"", "bad\\xff\\xfeutf8"},
+    {"over\xc0\xafl", 0, "authid=\"over\\xc0\\xafl\"", "over\\xc0\\xafl"},
+    {"j\xc3\xbcrgen", 0, "authid=\"j\xc3\xbcrgen\"", "j\xc3\xbcrgen"},
+    {"del\x7f", 0, "authid=\"del\\x7f\"", "del\x7f"},
+};
+
+START_TEST(hostile_names)
+{
+    const struct hostile *h = hostile + _i;
+    struct mg_audit_event ev;
+    char    buf[MG_AUDIT_LINE_MAX];
+    size_t  len;
+    json_object *obj;
+    const char *p;
+    int     count = 0;
+
+    int     quoted = 0;
+
+    sample(&ev);
+    mg_audit_set(ev.authid, sizeof(ev.authid), h->name, h->len ? h->len : strlen(h->name));
+    mg_audit_format_kv(&ev, "1", buf, sizeof(buf));
+    ck_assert_ptr_null(strchr(buf, '\n'));
+    ck_assert_ptr_null(strchr(buf, '\r'));
+    ck_assert_msg(strstr(buf, h->kv) != 0, "kv line %s lacks %s", buf, h->kv);
+    /* Outside quotes, exactly one outcome field: nothing was forged. */
+    for (p = buf; *p; p++) {
+	if (quoted && *p == '\\' && p[1])
+	    p++;
+	else if (*p == '"')
+	    quoted = !quoted;
+	else if (!quoted && strncmp(p, " outcome=", 9) == 0)
+	    count++;
+    }
+    ck_assert_int_eq(quoted, 0);
+    ck_assert_int_eq(count, 1);
+    ck_assert_int_eq(mg_audit_format_json(&ev, "1", buf, sizeof(buf), &len, 0), MG_OK);
+    obj = parse_json_line(buf, len);
+    ck_assert_str_eq(jget(obj, "authid"), h->json);
+    ck_assert_str_eq(jget(obj, "outcome"), "bad-credentials");
+    json_object_put(obj);
+}
+END_TEST
+
+START_TEST(unknown_endpoints)
+{
+    char    addr[MG_AUDIT_ADDR_MAX], port[MG_AUDIT_PORT_MAX];
+
+    mg_audit_set_endpoint(addr, port, 0);
+    ck_assert_str_eq(addr, "unknown");
+    ck_assert_str_eq(port, "unknown");
+    mg_audit_set_endpoint(addr, port, "127.0.0.1");
+    ck_assert_str_eq(addr, "unknown");
+    mg_audit_set_endpoint(addr, port, "::1;25");
+    ck_assert_str_eq(addr, "::1");
+    ck_assert_str_eq(port, "25");
+}
+END_TEST
+
+START_TEST(outcome_names)
+{
+    ck_assert_str_eq(mg_outcome_name(MG_OUTCOME_SUCCESS), "success");
+    ck_assert_str_eq(mg_outcome_name(MG_OUTCOME_UNKNOWN_USER), "unknown-user");
+    ck_assert_str_eq(mg_outcome_name(MG_OUTCOME_MALFORMED), "malformed");
+    ck_assert_str_eq(mg_outcome_name(MG_OUTCOME_REPLAY), "replay");
+    ck_assert_str_eq(mg_outcome_name(MG_OUTCOME_POLICY_DENIED), "policy-denied");
+    ck_assert_str_eq(mg_outcome_name(MG_OUTCOME_LOCKED_OUT), "locked-out");
+    ck_assert_str_eq(mg_outcome_name(MG_OUTCOME_ABORTED), "aborted");
+    ck_assert_str_eq(mg_outcome_name(MG_OUTCOME_INTERNAL_ERROR), "internal-error");
+    ck_assert_str_eq(mg_outcome_name(MG_OUTCOME_SERVER_AUTH_FAILED), "server-auth-failed");
+}
+END_TEST
+
+START_TEST(file_sink_appends_whole_lines)
+{
+    char    path[] = "/tmp/md5gate-audit-test.XXXXXX";
+    struct mg_audit_file file = {-1};
+    struct mg_error err;
+    char    buf[64];
+    FILE   *fp;
+    int     fd = mkstemp(path);
+
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    ck_assert_int_eq(mg_audit_file_open(&file, path, &err), MG_OK);
+    ck_assert_int_eq(mg_audit_file_write(&file, "one\n", 4, &err), MG_OK);
+    ck_assert_int_eq(mg_audit_file_write(&file, "two\n", 4, &err), MG_OK);
+    mg_audit_file_close(&file);
+    fp = fopen(path, "r");
+    ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), fp));
+    ck_assert_str_eq(buf, "one\n");
+    ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), fp));
+    ck_assert_str_eq(buf, "two\n");
+    fclose(fp);
+    unlink(path);
+    /* A full device fails with a reason. */
+    ck_assert_int_eq(mg_audit_file_open(&file, "/dev/full", &err), MG_OK);
+    ck_assert_int_eq(mg_audit_file_write(&file, "x\n", 2, &err), MG_INTERNAL);
+    ck_assert_str_eq(err.reason, "cannot write audit record: No space left on device");
+    mg_audit_file_close(&file);
+    ck_assert_int_eq(mg_audit_file_open(&file, "/nonexistent/dir/audit", &err), MG_INTERNAL);
+    ck_assert_str_eq(err.reason, "cannot open audit file /nonexistent/dir/audit: "
+		     "No such file or directory");
+}
+END_TEST
+
+/* Configuration file. */
+
+static char cfg_path[64];
+
+static void write_cfg(const char *text)
+{
+    FILE   *fp;
+    int     fd;
+
+    strcpy(cfg_path, "/tmp/md5gate-cfg-test.XXXXXX");
+    fd = mkstemp(cfg_path);
+    ck_assert_int_ge(fd, 0);
+    fp = fdopen(fd, "w");
+    fputs(text, fp);
+    fclose(fp);
+}
+
+START_TEST(config_missing_means_defaults)
+{
+    struct mg_config cfg;
+    struct mg_error err;
+
+    mg_config_init(&cfg);
+    ck_assert_int_eq(mg_config_load("/nonexistent/md5gate.conf", &cfg, &err), MG_OK);
+    ck_assert_int_eq(cfg.found, 0);
+    ck_assert_ptr_null(cfg.audit_file);
+    ck_assert_int_eq(cfg.audit_failure, MG_AUDIT_CONTINUE);
+    ck_assert_int_eq(cfg.audit_success_level, MG_LOG_WARN);
+    ck_assert_int_eq(cfg.audit_failure_level, MG_LOG_FAIL);
+    mg_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_good)
+{
+    struct mg_config cfg;
+    struct mg_error err;
+
+    write_cfg("# md5gate\n[global]\naudit_file = /var/log/md5gate/audit.jsonl\n"
+	      "audit_failure = refuse\n; levels\naudit_success_level = note\n"
+	      "audit_failure_level = err\n");
+    mg_config_init(&cfg);
+    ck_assert_int_eq(mg_config_load(cfg_path, &cfg, &err), MG_OK);
+    ck_assert_int_eq(cfg.found, 1);
+    ck_assert_str_eq(cfg.audit_file, "/var/log/md5gate/audit.jsonl");
+    ck_assert_int_eq(cfg.audit_failure, MG_AUDIT_REFUSE);
+    ck_assert_int_eq(cfg.audit_success_level, MG_LOG_NOTE);
+    ck_assert_int_eq(cfg.audit_failure_level, MG_LOG_ERR);
+    mg_config_free(&cfg);
+    unlink(cfg_path);
+}
+END_TEST
+
+struct bad_cfg {
+    const char *text;
+    const char *reason;			/* after "path:" */
+};
+
+static const struct bad_cfg bad_cfgs[] = {
+    {"[global]\naudit_failure = maybe\n",
+    "2: audit_failure must be continue or refuse, not \"maybe\""},
+    {"[global]\n\n\naudit_file = relative/path\n",
+    "4: audit_file must be an absolute path, not \"relative/path\""},
+    {"[global]\nno equals sign here\n",
+    "2: syntax error (expected [section], name = value, or a comment)"},
+    {"[policy]\nx = 1\n", "1: unknown section [policy]"},
+    {"audit_file = /tmp/x\n", "1: setting \"audit_file\" outside a section"},
+    {"[global]\naudit_success_level = loud\n",
+    "2: audit_success_level must be err, fail, warn, note, debug or none, not \"loud\""},
+    {"[global]\naudit_fiel = /tmp/x\n", "2: unknown setting \"audit_fiel\" in [global]"},
+    {"[global]\naudit_failure = maybe\nbroken line\n",
+    "2: audit_failure must be continue or refuse, not \"maybe\""},
+    {"[global]\nbroken line\naudit_failure = maybe\n",
+    "2: syntax error (expected [section], name = value, or a comment)"},
+};
+
+START_TEST(config_errors_name_file_and_line)
+{
+    const struct bad_cfg *bc = bad_cfgs + _i;
+    struct mg_config cfg;
+    struct mg_error err;
+    char    expect[256];
+
+    write_cfg(bc->text);
+    mg_config_init(&cfg);
+    ck_assert_int_eq(mg_config_load(cfg_path, &cfg, &err), MG_MALFORMED);
+    snprintf(expect, sizeof(expect), "%s:%s", cfg_path, bc->reason);
+    ck_assert_str_eq(err.reason, expect);
+    ck_assert_ptr_null(cfg.audit_file);
+    mg_config_free(&cfg);
+    unlink(cfg_path);
+}
+END_TEST
+
+int     main(void)
+{
+    Suite  *s = suite_create("audit");
+    TCase  *tc = tcase_create("core");
+    SRunner *sr;
+    int     failed;
+
+    tcase_add_test(tc, json_has_every_field);
+    tcase_add_test(tc, kv_line);
+    tcase_add_loop_test(tc, hostile_names, 0, (int) (sizeof(hostile) / sizeof(hostile[0])));
+    tcase_add_test(tc, unknown_endpoints);
+    tcase_add_test(tc, outcome_names);
+    tcase_add_test(tc, file_sink_appends_whole_lines);
+    tcase_add_test(tc, config_missing_means_defaults);
+    tcase_add_test(tc, config_good);
+    tcase_add_loop_test(tc, config_errors_name_file_and_line, 0,
+			(int) (sizeof(bad_cfgs) / sizeof(bad_cfgs[0])));
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return (failed ? EXIT_FAILURE : EXIT_SUCCESS);
+}
