@@ -250,6 +250,7 @@ int     mg_refuse(const sasl_utils_t *utils, struct mg_audit_event *ev, int resu
     va_end(ap);
     if (ev)
 	mg_audit_reason(ev, reason);
-    utils->seterror(utils->conn, 0, "%s", reason);
+    /* The audit record carries the reason: no second log line for it. */
+    utils->seterror(utils->conn, ev ? SASL_NOLOG : 0, "%s", reason);
     return (result);
 }

@@ -42,6 +42,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -394,7 +395,17 @@ enum mg_code mg_audit_format_json(const struct mg_audit_event *ev,
 enum mg_code mg_audit_file_open(struct mg_audit_file *file, const char *path,
 				        struct mg_error *err)
 {
-    file->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+    int     flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY;
+
+    /*
+     * A file md5gate creates gets mode 0640 whatever the process umask
+     * (Postfix daemons run with 077); an existing file keeps the mode the
+     * administrator gave it.
+     */
+    if ((file->fd = open(path, flags | O_CREAT | O_EXCL, 0640)) >= 0)
+	(void) fchmod(file->fd, 0640);
+    else if (errno == EEXIST)
+	file->fd = open(path, flags);
     if (file->fd < 0)
 	return (mg_fail(err, MG_INTERNAL, "cannot open audit file %.100s: %s",
 			path, strerror(errno)));
