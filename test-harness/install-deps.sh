@@ -19,6 +19,15 @@ packages=(
     libsasl2-modules libsasl2-modules-db sasl2-bin
     # a real server and real clients
     postfix swaks
+    # swaks does DIGEST-MD5 through Authen::SASL; its pure-Perl backend
+    # needs Digest::HMAC_MD5, which Debian only suggests
+    libauthen-sasl-perl libdigest-hmac-perl
+    # more DIGEST-MD5 clients for tests/postfix-digest.test: GNU SASL's
+    # command line client and curl's own implementation
+    gsasl curl
+    # the hand-written SMTP DIGEST-MD5 client and the rspauth-forging relay
+    # in test-harness/ (not in a minimal Debian 12 image)
+    python3
 )
 
 missing=()

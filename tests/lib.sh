@@ -14,6 +14,13 @@
 #   on_failure CMD...     register a command to run at exit only when the
 #                         test fails (diagnostics; before the cleanups)
 #   free_port [LO [HI]]   print a TCP port on 127.0.0.1 that nothing listens on
+#   check NAME CMD...     run CMD (usually a function of the test); print
+#                         "ok: NAME", or "FAIL: NAME: reason" and go on with
+#                         the next check (the test fails at checks_done)
+#   why MSG...            in a check's CMD: give the reason, return 1
+#   on_check_failure CMD...  register a command to run after each failed
+#                         check (diagnostics for that check)
+#   checks_done           exit 1, naming them, when any check failed
 #   in_ci                 true when CI is set (and not "false"/"0")
 
 mg_test_name=${0##*/}
@@ -92,6 +99,47 @@ trap _mg_on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
+
+# Named checks: a test runs many independent checks and reports each, so
+# that one failure does not hide the others.
+mg_failed_checks=()
+mg_check_hooks=()
+mg_why=
+
+why() {
+    mg_why=$*
+    return 1
+}
+
+on_check_failure() {
+    local q
+    q=$(printf '%q ' "$@")
+    mg_check_hooks+=("$q")
+}
+
+check() {
+    local name=$1 i
+    shift
+    mg_why=
+    if "$@"; then
+	note "ok: $name"
+	return 0
+    fi
+    printf 'FAIL: %s: %s%s\n' "$mg_test_name" "$name" "${mg_why:+: $mg_why}" >&2
+    mg_failed_checks+=("$name")
+    for ((i = 0; i < ${#mg_check_hooks[@]}; i++)); do
+	eval "${mg_check_hooks[i]}" >&2
+    done
+    return 1
+}
+
+checks_done() {
+    local n=${#mg_failed_checks[@]}
+    [ "$n" -eq 0 ] && return 0
+    printf 'FAIL: %s: %d check(s) failed:\n' "$mg_test_name" "$n" >&2
+    printf '  - %s\n' "${mg_failed_checks[@]}" >&2
+    exit 1
+}
 
 # free_port [LO [HI]]: random candidates, checked against the listening
 # sockets (ss) or, without ss, by connecting. Another process may still take

@@ -49,6 +49,8 @@
 #   pf_mailbox DIR                 print the mbox path all local mail goes to
 #   pf_wait_mail DIR STRING [SECS] wait until STRING appears in the mailbox
 #   pf_wait_log DIR REGEX [SECS]   wait until REGEX (grep -E) appears in the maillog
+#   pf_mail_message DIR STRING     print the one delivered message containing STRING
+#   pf_sasl_option DIR KEY [VALUE] set (or, without VALUE, remove) KEY in smtpd.conf
 #   pf_port DIR / pf_realm DIR / pf_domain DIR / pf_sasldb DIR   print settings
 #   pf_postconf DIR ARGS...        postconf -c DIR/etc ARGS...
 #   pf_sync_chroot DIR             refresh smtpd's chroot copies (no-op unchrooted)
@@ -338,6 +340,28 @@ pf_postconf() {
     "$PF_POSTCONF" -c "$d/etc" "$@"
 }
 
+# pf_sasl_option DIR KEY [VALUE]: set "KEY: VALUE" in DIR/etc/sasl/smtpd.conf,
+# replacing an earlier KEY line; without VALUE, remove KEY. smtpd reads the
+# file when a process starts and its processes are reused, so change it
+# while the instance is stopped (pf_stop, pf_sasl_option, pf_start).
+pf_sasl_option() {
+    local PF_DIR f tmp
+    _pf_load "$1" || return 1
+    case $2 in
+    '' | *[!A-Za-z0-9_]*) _pf_err "pf_sasl_option: bad key '$2'"; return 2 ;;
+    esac
+    f=$PF_DIR/etc/sasl/smtpd.conf
+    tmp=$f.tmp
+    {
+	grep -v "^$2:" "$f"
+	if [ $# -ge 3 ]; then printf '%s: %s\n' "$2" "$3"; fi
+    } >"$tmp" && chmod 644 "$tmp" && mv -f "$tmp" "$f" || {
+	rm -f "$tmp"
+	_pf_err "pf_sasl_option: cannot rewrite $f"
+	return 1
+    }
+}
+
 # pf_adduser DIR USER PASSWORD: the password reaches saslpasswd2 on stdin
 # only (never argv); saslpasswd2 runs with a plugin path holding only
 # libsasldb.so, so it stores a plain userPassword and nothing else.
@@ -502,6 +526,20 @@ pf_wait_mail() {
 	sleep 0.1
     done
     return 1
+}
+
+# pf_mail_message DIR STRING: the delivered message (mbox entry, from its
+# "From " line to the next) containing STRING (fixed); fails unless exactly
+# one does.
+pf_mail_message() {
+    local PF_DIR
+    _pf_load "$1" || return 1
+    awk -v needle="$2" '
+	function flush() { if (msg != "" && index(msg, needle)) { n++; out = msg } }
+	/^From / { flush(); msg = "" }
+	{ msg = msg $0 "\n" }
+	END { flush(); if (n != 1) exit 1; printf "%s", out }
+    ' "$PF_DIR/mail/inbox" 2>/dev/null
 }
 
 # pf_wait_log DIR REGEX [SECS]: REGEX (grep -E) in the maillog.
