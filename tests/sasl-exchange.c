@@ -13,6 +13,7 @@
  *	[--authzid ID] [--interact] [--service NAME] [--host FQDN]
  *	[--expect ok|badauth|nouser|badprot|noauthz|fail] [--tamper-last]
  *	[--allow-proxy] [--abort-after-challenge] [--policy FILE]
+ *	[--success-data] [--initial TEXT]
  *
  * Prints one line per side ("server: ..." and "client: ...") and exits 0
  * when the server's result is the expected one (and, for ok, the client
@@ -52,6 +53,8 @@ struct options {
     int     allow_proxy;
     int     abort_after_challenge;
     const char *policy;
+    int     success_data;
+    const char *initial;
 };
 
 static struct options opt = {
@@ -214,6 +217,24 @@ static const char *result_name(int r)
     }
 }
 
+ /*
+  * What the server sends, with rspauth's last digit changed on request.
+  */
+static void send_server_data(int fd, int type, const char *out, unsigned outlen)
+{
+    char   *copy;
+
+    if (!opt.tamper_last || outlen == 0 || strncmp(out, "rspauth=", 8) != 0) {
+	send_frame(fd, type, out, outlen);
+	return;
+    }
+    copy = malloc(outlen);
+    memcpy(copy, out, outlen);
+    copy[outlen - 1] = copy[outlen - 1] == '0' ? '1' : '0';
+    send_frame(fd, type, copy, outlen);
+    free(copy);
+}
+
 static int run_server(int fd)
 {
     sasl_callback_t cbs[] = {
@@ -235,7 +256,8 @@ static int run_server(int fd)
     if ((r = sasl_server_init(cbs, "sasl-exchange")) != SASL_OK)
 	die("server", sasl_errstring(r, 0, 0));
     if ((r = sasl_server_new(opt.service, opt.host, opt.realm, opt.local,
-			     opt.remote, 0, 0, &conn)) != SASL_OK)
+			     opt.remote, 0, opt.success_data ? SASL_SUCCESS_DATA : 0,
+			     &conn)) != SASL_OK)
 	die("server", sasl_errstring(r, 0, 0));
     if ((type = recv_frame(fd, &in, &inlen)) != FRAME_START)
 	die("server", "expected a start frame");
@@ -248,15 +270,7 @@ static int run_server(int fd)
 	r = sasl_server_start(conn, mech, 0, 0, &out, &outlen);
     for (;;) {
 	if (r == SASL_CONTINUE) {
-	    if (opt.tamper_last && outlen > 0 && strncmp(out, "rspauth=", 8) == 0) {
-		char   *copy = malloc(outlen);
-
-		memcpy(copy, out, outlen);
-		copy[outlen - 1] = copy[outlen - 1] == '0' ? '1' : '0';
-		send_frame(fd, FRAME_DATA, copy, outlen);
-		free(copy);
-	    } else
-		send_frame(fd, FRAME_DATA, out, outlen);
+	    send_server_data(fd, FRAME_DATA, out, outlen);
 	    type = recv_frame(fd, &in, &inlen);
 	    if (type == FRAME_ABORT || type < 0) {
 		printf("server: result=aborted\n");
@@ -271,7 +285,8 @@ static int run_server(int fd)
     }
     if (r == SASL_OK) {
 	sasl_getprop(conn, SASL_USERNAME, &username);
-	send_frame(fd, FRAME_OK, 0, 0);
+	send_server_data(fd, FRAME_OK, opt.success_data ? out : 0,
+			 opt.success_data && out ? outlen : 0);
 	printf("server: result=ok user=%s\n", username ? (const char *) username : "");
     } else {
 	send_frame(fd, FRAME_FAIL, 0, 0);
@@ -403,6 +418,10 @@ static int run_client(int fd)
 	send_frame(fd, FRAME_ABORT, 0, 0);
 	return (1);
     }
+    if (opt.initial) {			/* a client that opens with data */
+	out = opt.initial;
+	outlen = (unsigned) strlen(opt.initial);
+    }
     start = malloc(mlen + 1 + outlen);
     memcpy(start, opt.mech, mlen + 1);
     if (out)
@@ -411,6 +430,14 @@ static int run_client(int fd)
     free(start);
     for (;;) {
 	type = recv_frame(fd, &in, &inlen);
+	if (type == FRAME_OK && inlen > 0) {	/* additional data with success */
+	    r = client_call(conn, in, inlen, &out, &outlen, 0, 0);
+	    if (r == SASL_OK)
+		printf("client: result=ok\n");
+	    else
+		printf("client: result=%s detail=%s\n", result_name(r), sasl_errdetail(conn));
+	    break;
+	}
 	if (type == FRAME_OK) {
 	    printf("client: result=%s\n", r == SASL_OK ? "ok" : "server-accepted-early");
 	    break;
@@ -444,7 +471,8 @@ static void usage(void)
 	    "--client-plugins DIR --sasldb FILE --realm REALM --user USER "
 	    "--password PASS [--authzid ID] [--interact] [--service NAME] "
 	    "[--host FQDN] [--expect RESULT] [--tamper-last] [--allow-proxy] "
-	    "[--abort-after-challenge] [--policy FILE]\n");
+	    "[--abort-after-challenge] [--policy FILE] [--success-data] "
+	    "[--initial TEXT]\n");
     exit(2);
 }
 
@@ -457,7 +485,8 @@ int     main(int argc, char **argv)
 	{"authzid", 1, 0, 'z'}, {"interact", 0, 0, 'i'},
 	{"service", 1, 0, 's'}, {"host", 1, 0, 'h'}, {"expect", 1, 0, 'e'},
 	{"tamper-last", 0, 0, 't'}, {"allow-proxy", 0, 0, 'P'},
-	{"abort-after-challenge", 0, 0, 'a'}, {"policy", 1, 0, 'c'}, {0, 0, 0, 0},
+	{"abort-after-challenge", 0, 0, 'a'}, {"policy", 1, 0, 'c'},
+	{"success-data", 0, 0, 'D'}, {"initial", 1, 0, 'I'}, {0, 0, 0, 0},
     };
     int     sv[2], ch, status, rc;
     pid_t   pid;
@@ -480,6 +509,8 @@ int     main(int argc, char **argv)
 	case 'P': opt.allow_proxy = 1; break;
 	case 'a': opt.abort_after_challenge = 1; break;
 	case 'c': opt.policy = optarg; break;
+	case 'D': opt.success_data = 1; break;
+	case 'I': opt.initial = optarg; break;
 	default: usage();
 	}
     }
