@@ -76,6 +76,7 @@ static void do_set(sasl_conn_t *conn, const char *user, char **args, int n)
     char   *eq;
     int     i, r;
 
+    /* All requests first: prop_request() after prop_set() loses values. */
     for (i = 0; i < n; i++) {
 	if ((eq = strchr(args[i], '=')) == 0)
 	    die("set wants NAME=HEX", SASL_OK);
@@ -83,7 +84,11 @@ static void do_set(sasl_conn_t *conn, const char *user, char **args, int n)
 	names[0] = args[i];
 	if ((r = prop_request(ctx, names)) != SASL_OK)
 	    die("prop_request", r);
-	if ((r = prop_set(ctx, args[i], value, (int) unhex(eq + 1, value, sizeof(value)))) != SASL_OK)
+    }
+    for (i = 0; i < n; i++) {
+	eq = args[i] + strlen(args[i]);
+	if ((r = prop_set(ctx, args[i], value,
+			  (int) unhex(eq + 1, value, sizeof(value)))) != SASL_OK)
 	    die("prop_set", r);
     }
     if ((r = sasl_auxprop_store(conn, ctx, user)) != SASL_OK)
