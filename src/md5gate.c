@@ -25,6 +25,7 @@ static const char usage[] =
 "  digest-md5 check-rspauth  check a server's DIGEST-MD5 rspauth\n"
 "  decode                  show a challenge or response, directive by directive\n"
 "  secret                  print the stored secret of a password\n"
+"  passwd                  store hashed secrets in a sasldb\n"
 "\n"
 "Passwords are never taken from the command line: use --password-file FILE\n"
 "(- for standard input) or answer the prompt on a terminal.\n"
@@ -41,6 +42,7 @@ static const struct command commands[] = {
     {"digest-md5", cli_digest},
     {"decode", cli_decode},
     {"secret", cli_secret},
+    {"passwd", cli_passwd},
 };
 
 int     main(int argc, char **argv)
