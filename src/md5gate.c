@@ -26,6 +26,7 @@ static const char usage[] =
 "  decode                  show a challenge or response, directive by directive\n"
 "  secret                  print the stored secret of a password\n"
 "  passwd                  store hashed secrets in a sasldb\n"
+"  doctor                  check a libsasl2/Postfix installation for md5gate\n"
 "\n"
 "Passwords are never taken from the command line: use --password-file FILE\n"
 "(- for standard input) or answer the prompt on a terminal.\n"
@@ -43,6 +44,7 @@ static const struct command commands[] = {
     {"decode", cli_decode},
     {"secret", cli_secret},
     {"passwd", cli_passwd},
+    {"doctor", cli_doctor},
 };
 
 int     main(int argc, char **argv)

@@ -90,5 +90,6 @@ extern int cli_digest(int argc, char **argv);
 extern int cli_decode(int argc, char **argv);
 extern int cli_secret(int argc, char **argv);
 extern int cli_passwd(int argc, char **argv);
+extern int cli_doctor(int argc, char **argv);
 
 #endif
