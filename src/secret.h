@@ -24,6 +24,21 @@
 /*
 /*	No libsasl2 type appears here: the plugin glue fetches property
 /*	values and hands the bytes to the parsers.
+/* USE BY THE PLUGIN
+/*	Request "*" MG_SECRET_PROP_CRAM (or _DIGEST) and "*"
+/*	MG_SECRET_PROP_CYRUS_CRAM (_DIGEST) with userPassword, before
+/*	canon_user performs the lookup. A property may have several values
+/*	(LDAP); try each. md5gate values are NUL-terminated text. Cyrus
+/*	values are binary: take their length from propval.valsize (with one
+/*	value, valsize is its length; checked with libsasl2 2.1.28 and
+/*	sasldb by tests/sasl-props), never from strlen(). For DIGEST-MD5,
+/*	entry_realm is the realm the user was looked up in. Then, for each
+/*	index below count, mg_secret_digest_key() with the response's realm
+/*	and mg_digest_verify_server() until one verifies; MG_BADAUTH from
+/*	mg_secret_digest_key() means "made for another realm". Erase the
+/*	property (utils->prop_erase) and the parsed secret
+/*	(mg_secret_*_clear) when done. MG_BADSECRET is a corrupt store:
+/*	SASL_FAIL, logged, not the client's fault.
 /*--*/
 #ifndef MG_SECRET_H
 #define MG_SECRET_H
