@@ -64,6 +64,7 @@ int     mg_sasl_code(enum mg_code code)
     case MG_BADPARAM:
 	return (SASL_BADPARAM);
     case MG_INTERNAL:
+    case MG_BADSECRET:
 	return (SASL_FAIL);
     }
     return (SASL_FAIL);

@@ -69,6 +69,8 @@ const char *mg_code_name(enum mg_code code)
 	return ("internal-error");
     case MG_BADPARAM:
 	return ("bad-parameter");
+    case MG_BADSECRET:
+	return ("bad-secret");
     }
     return ("unknown");
 }

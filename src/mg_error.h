@@ -30,6 +30,7 @@ enum mg_code {
     MG_NOMEM,			/* allocation failed */
     MG_INTERNAL,		/* library failure (e.g. OpenSSL) */
     MG_BADPARAM,		/* caller misuse */
+    MG_BADSECRET,		/* stored secret is malformed or unusable */
 };
 
 #define MG_REASON_MAX 160

@@ -28,6 +28,10 @@ packages=(
     # the hand-written SMTP DIGEST-MD5 client and the rspauth-forging relay
     # in test-harness/ (not in a minimal Debian 12 image)
     python3
+    # the md5gate command's tests: doveadm (Dovecot's {CRAM-MD5} and
+    # {DIGEST-MD5} hashes, compared live) and openssl (digests computed
+    # independently of md5gate)
+    dovecot-core openssl
 )
 
 missing=()
@@ -43,5 +47,24 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+
+# Nothing installed here may start a daemon: the tests need doveadm, not a
+# running Dovecot, and nothing of theirs may listen on the machine. While
+# apt-get runs, a policy-rc.d refuses every start (unless the machine has
+# its own, as Docker images do); Dovecot's service is then disabled so
+# that it stays off after a reboot too.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# installed by md5gate install-deps.sh for the install only\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [[ " ${missing[*]} " == *" dovecot-core "* ]]; then
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+	systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true
+    elif command -v update-rc.d >/dev/null; then
+	update-rc.d dovecot disable >/dev/null 2>&1 || true
+    fi
+fi
