@@ -25,6 +25,7 @@
 #include "glue.h"
 #include "mechs.h"
 #include "mg_util.h"
+#include "secret.h"
 
 #define MECH	"CRAM-MD5"
 
@@ -80,12 +81,108 @@ static int send_challenge(struct cram_server *ctx, sasl_server_params_t *sparams
     return (SASL_CONTINUE);
 }
 
+static const struct mg_secret_props cram_props = {
+    "*" MG_SECRET_PROP_CRAM, "*" MG_SECRET_PROP_CYRUS_CRAM,
+};
+
+ /*
+  * Verification against every secret the store holds: hashed forms first,
+  * then the plaintext password unless the configuration forbids it. The
+  * first that verifies wins; the audit record says which kind it was.
+  */
+struct cram_check {
+    int     tried;
+    int     corrupt;
+    int     plaintext_refused;
+};
+
+static int try_key(struct cram_server *ctx, const struct mg_cram_key *key,
+		           const struct mg_cram_response *resp, const char *kind,
+		           struct cram_check *chk)
+{
+    chk->tried++;
+    if (mg_cram_verify(key, ctx->challenge, ctx->challenge_len, resp, 0) != MG_OK)
+	return (0);
+    ctx->ev.secret = kind;
+    return (1);
+}
+
+static int try_hashed(struct cram_server *ctx, const struct mg_lookup *lookup,
+		              const struct mg_cram_response *resp, struct cram_check *chk)
+{
+    struct mg_secret_cram sec;
+    struct mg_cram_key key;
+    int     i, ok = 0;
+
+    for (i = 0; i < lookup->hashed_count && !ok; i++) {
+	if (mg_secret_cram_parse((const char *) lookup->hashed[i].data,
+				 lookup->hashed[i].len, &sec, 0) != MG_OK) {
+	    chk->corrupt++;
+	    continue;
+	}
+	mg_secret_cram_key(&sec, &key);
+	ok = try_key(ctx, &key, resp, "hashed", chk);
+	mg_secret_cram_clear(&sec);
+	mg_cleanse(&key, sizeof(key));
+    }
+    if (!ok && lookup->cyrus.data) {
+	if (mg_secret_cram_parse_cyrus(lookup->cyrus.data, lookup->cyrus.len,
+				       &sec, 0) != MG_OK) {
+	    chk->corrupt++;
+	} else {
+	    mg_secret_cram_key(&sec, &key);
+	    ok = try_key(ctx, &key, resp, "hashed", chk);
+	    mg_secret_cram_clear(&sec);
+	    mg_cleanse(&key, sizeof(key));
+	}
+    }
+    return (ok);
+}
+
+static int try_plaintext(struct cram_server *ctx, const struct mg_lookup *lookup,
+		                 const struct mg_cram_response *resp, struct cram_check *chk)
+{
+    struct mg_cram_key key;
+    int     ok;
+
+    if (lookup->password.data == 0)
+	return (0);
+    if (!mg_state_config()->plaintext_secrets) {
+	chk->plaintext_refused = 1;
+	return (0);
+    }
+    memset(&key, 0, sizeof(key));
+    key.kind = MG_CRAM_KEY_PLAINTEXT;
+    key.password = lookup->password.data;
+    key.password_len = lookup->password.len;
+    ok = try_key(ctx, &key, resp, "plaintext", chk);
+    mg_cleanse(&key, sizeof(key));
+    return (ok);
+}
+
+static int check_secrets(struct cram_server *ctx, sasl_server_params_t *sparams,
+			         const struct mg_lookup *lookup,
+			         const struct mg_cram_response *resp)
+{
+    struct cram_check chk = {0, 0, 0};
+
+    if (try_hashed(ctx, lookup, resp, &chk) || try_plaintext(ctx, lookup, resp, &chk))
+	return (SASL_OK);
+    if (chk.tried > 0)
+	return (mg_refuse(sparams->utils, &ctx->ev, SASL_BADAUTH,
+			  "CRAM-MD5 digest does not match"));
+    if (chk.corrupt > 0)
+	return (mg_refuse(sparams->utils, &ctx->ev, SASL_FAIL, MECH ": the stored "
+			  "secret for this user is malformed"));
+    return (mg_refuse(sparams->utils, &ctx->ev, SASL_NOUSER, MECH ": no usable "
+		      "secret for this user (plaintext_secrets = deny)"));
+}
+
 static int verify_response(struct cram_server *ctx, sasl_server_params_t *sparams,
 			           const char *clientin, unsigned clientin_len,
 			           sasl_out_params_t *oparams)
 {
     struct mg_cram_response resp;
-    struct mg_cram_key key;
     struct mg_lookup lookup;
     struct mg_error err;
     int     ret;
@@ -93,18 +190,13 @@ static int verify_response(struct cram_server *ctx, sasl_server_params_t *sparam
     if (mg_cram_parse_response(clientin, clientin_len, &resp, &err) != MG_OK)
 	return (mg_report(sparams->utils, &ctx->ev, MECH, &err));
     mg_audit_set(ctx->ev.authid, sizeof(ctx->ev.authid), resp.user, resp.user_len);
-    ret = mg_server_lookup(sparams, &ctx->ev, MECH, resp.user, resp.user_len,
-			   SASL_CU_AUTHID | SASL_CU_AUTHZID, oparams, &lookup);
+    ret = mg_server_lookup(sparams, &ctx->ev, MECH, &cram_props, resp.user,
+			   resp.user_len, SASL_CU_AUTHID | SASL_CU_AUTHZID, oparams,
+			   &lookup);
     if (ret != SASL_OK)
 	return (ret);
-    memset(&key, 0, sizeof(key));
-    key.kind = MG_CRAM_KEY_PLAINTEXT;
-    key.password = lookup.password.data;
-    key.password_len = lookup.password.len;
-    if (mg_cram_verify(&key, ctx->challenge, ctx->challenge_len, &resp, &err) != MG_OK)
-	ret = mg_report(sparams->utils, &ctx->ev, MECH, &err);
+    ret = check_secrets(ctx, sparams, &lookup, &resp);
     mg_lookup_free(sparams->utils, &lookup);
-    mg_cleanse(&key, sizeof(key));
     mg_cleanse(resp.digest, sizeof(resp.digest));
     if (ret == SASL_OK)
 	ret = mg_check_authorization(sparams, &ctx->ev, MECH, oparams);

@@ -52,6 +52,7 @@
 #include "glue.h"
 #include "mechs.h"
 #include "mg_util.h"
+#include "secret.h"
 
 #define MECH	"DIGEST-MD5"
 #define MAX_HOSTS 16
@@ -229,6 +230,10 @@ static void build_host_list(sasl_server_params_t *sparams, struct host_list *hl)
   * user@realm when the client named a realm, else in the application's
   * default realm, as the stock plugin does.
   */
+static const struct mg_secret_props digest_props = {
+    "*" MG_SECRET_PROP_DIGEST, "*" MG_SECRET_PROP_CYRUS_DIGEST,
+};
+
 static int lookup_user(sasl_server_params_t *sparams, struct mg_audit_event *ev,
 		               const struct mg_digest_response *resp,
 		               sasl_out_params_t *oparams, struct mg_lookup *lookup)
@@ -253,7 +258,7 @@ static int lookup_user(sasl_server_params_t *sparams, struct mg_audit_event *ev,
 	fulluser[ulen] = '@';
 	memcpy(fulluser + ulen + 1, resp->realm, rlen + 1);
     }
-    ret = mg_server_lookup(sparams, ev, MECH, fulluser, strlen(fulluser), flags,
+    ret = mg_server_lookup(sparams, ev, MECH, &digest_props, fulluser, strlen(fulluser), flags,
 			   oparams, lookup);
     utils->free(fulluser);
     return (ret);
@@ -320,6 +325,139 @@ static int make_rspauth(struct digest_server *ctx, const struct mg_digest_respon
     return (code);
 }
 
+ /*
+  * The realm the user was looked up in: the client's, else the
+  * application's default (libsasl2's canon_user appends it), which is the
+  * realm a stored hash without one of its own (Dovecot's, Cyrus's) is for.
+  */
+static const char *entry_realm(sasl_server_params_t *sparams,
+			               const struct mg_digest_response *resp)
+{
+    if (resp->realm[0])
+	return (resp->realm);
+    if (sparams->user_realm && sparams->user_realm[0])
+	return (sparams->user_realm);
+    return (sparams->serverFQDN ? sparams->serverFQDN : "");
+}
+
+struct digest_check {
+    int     tried;
+    int     corrupt;
+    int     other_realm;
+    int     plaintext_refused;
+};
+
+ /*
+  * Each hash a stored secret holds (one per charset reading), for the
+  * response's realm only.
+  */
+static int try_userhashes(struct digest_server *ctx, const struct mg_digest_response *resp,
+			          const struct mg_secret_digest *sec,
+			          unsigned char ha1[MG_DIGEST_HASH_LEN],
+			          struct digest_check *chk)
+{
+    struct mg_digest_secret key;
+    enum mg_digest_charset reading;
+    size_t  i;
+
+    for (i = 0; i < sec->count; i++) {
+	if (mg_secret_digest_key(sec, resp->realm, i, &key, 0) != MG_OK) {
+	    chk->other_realm++;
+	    continue;
+	}
+	chk->tried++;
+	if (mg_digest_verify_server(resp, &key, ha1, &reading, 0) == MG_OK) {
+	    ctx->ev.secret = "hashed";
+	    return (1);
+	}
+    }
+    return (0);
+}
+
+static int try_hashed(struct digest_server *ctx, sasl_server_params_t *sparams,
+		              const struct mg_lookup *lookup,
+		              const struct mg_digest_response *resp,
+		              unsigned char ha1[MG_DIGEST_HASH_LEN],
+		              struct digest_check *chk)
+{
+    struct mg_secret_digest sec;
+    const char *realm = entry_realm(sparams, resp);
+    int     i, ok = 0;
+
+    for (i = 0; i < lookup->hashed_count && !ok; i++) {
+	if (mg_secret_digest_parse((const char *) lookup->hashed[i].data,
+				   lookup->hashed[i].len, realm, &sec, 0) != MG_OK) {
+	    chk->corrupt++;
+	    continue;
+	}
+	ok = try_userhashes(ctx, resp, &sec, ha1, chk);
+	mg_secret_digest_clear(&sec);
+    }
+    if (!ok && lookup->cyrus.data) {
+	if (mg_secret_digest_parse_cyrus(lookup->cyrus.data, lookup->cyrus.len,
+					 realm, &sec, 0) != MG_OK) {
+	    chk->corrupt++;
+	} else {
+	    ok = try_userhashes(ctx, resp, &sec, ha1, chk);
+	    mg_secret_digest_clear(&sec);
+	}
+    }
+    return (ok);
+}
+
+ /*
+  * The plaintext password, in both charset readings (Cyrus clients hash
+  * ISO-8859-1 without sending charset=utf-8).
+  */
+static int try_plaintext(struct digest_server *ctx, const struct mg_lookup *lookup,
+			         const struct mg_digest_response *resp,
+			         unsigned char ha1[MG_DIGEST_HASH_LEN],
+			         struct digest_check *chk)
+{
+    struct mg_digest_secret key;
+    enum mg_digest_charset reading;
+
+    if (lookup->password.data == 0)
+	return (0);
+    if (!mg_state_config()->plaintext_secrets) {
+	chk->plaintext_refused = 1;
+	return (0);
+    }
+    memset(&key, 0, sizeof(key));
+    key.kind = MG_DIGEST_SECRET_PASSWORD;
+    key.password = lookup->password.data;
+    key.password_len = lookup->password.len;
+    chk->tried++;
+    if (mg_digest_verify_server(resp, &key, ha1, &reading, 0) != MG_OK)
+	return (0);
+    ctx->ev.secret = "plaintext";
+    return (1);
+}
+
+static int check_secrets(struct digest_server *ctx, sasl_server_params_t *sparams,
+			         const struct mg_lookup *lookup,
+			         const struct mg_digest_response *resp,
+			         unsigned char ha1[MG_DIGEST_HASH_LEN])
+{
+    const sasl_utils_t *utils = sparams->utils;
+    struct digest_check chk = {0, 0, 0, 0};
+
+    if (try_hashed(ctx, sparams, lookup, resp, ha1, &chk)
+	|| try_plaintext(ctx, lookup, resp, ha1, &chk))
+	return (SASL_OK);
+    if (chk.tried > 0)
+	return (mg_refuse(utils, &ctx->ev, SASL_BADAUTH,
+			  "DIGEST-MD5 response does not verify"));
+    if (chk.other_realm > 0)
+	return (mg_refuse(utils, &ctx->ev, SASL_BADAUTH, MECH ": the stored hash "
+			  "is for another realm than the client's"));
+    if (chk.corrupt > 0)
+	return (mg_refuse(utils, &ctx->ev, SASL_FAIL, MECH ": the stored secret "
+			  "for this user is malformed"));
+    return (mg_refuse(utils, &ctx->ev, SASL_NOUSER, MECH ": no usable secret for "
+		      "this user (plaintext_secrets = deny)"));
+}
+
 static int verify_response(struct digest_server *ctx, sasl_server_params_t *sparams,
 			           const char *clientin, unsigned clientin_len,
 			           const char **serverout, unsigned *serverout_len,
@@ -327,11 +465,9 @@ static int verify_response(struct digest_server *ctx, sasl_server_params_t *spar
 {
     const sasl_utils_t *utils = sparams->utils;
     struct mg_digest_response resp;
-    struct mg_digest_secret secret;
     struct mg_lookup lookup;
     struct mg_error err;
     unsigned char ha1[MG_DIGEST_HASH_LEN];
-    enum mg_digest_charset reading;
     size_t  len = 0;
     int     ret;
 
@@ -346,13 +482,9 @@ static int verify_response(struct digest_server *ctx, sasl_server_params_t *spar
 	goto done;
     if ((ret = lookup_user(sparams, &ctx->ev, &resp, oparams, &lookup)) != SASL_OK)
 	goto done;
-    memset(&secret, 0, sizeof(secret));
-    secret.kind = MG_DIGEST_SECRET_PASSWORD;
-    secret.password = lookup.password.data;
-    secret.password_len = lookup.password.len;
-    /* Both charset readings: Cyrus clients hash Latin-1 without saying so. */
-    if (mg_digest_verify_server(&resp, &secret, ha1, &reading, &err) != MG_OK
-	|| make_rspauth(ctx, &resp, ha1, &len, &err) != MG_OK) {
+    if ((ret = check_secrets(ctx, sparams, &lookup, &resp, ha1)) != SASL_OK)
+	goto done;
+    if (make_rspauth(ctx, &resp, ha1, &len, &err) != MG_OK) {
 	ret = mg_report(utils, &ctx->ev, MECH, &err);
 	goto done;
     }

@@ -73,6 +73,11 @@ int     mg_sasl_code(enum mg_code code)
 int     mg_report(const sasl_utils_t *utils, struct mg_audit_event *ev,
 		          const char *mech, struct mg_error *err)
 {
+    size_t  n = strlen(mech);
+
+    /* Core reasons often name the mechanism already: say it once. */
+    if (strncmp(err->reason, mech, n) == 0 && err->reason[n] == ' ')
+	return (mg_refuse(utils, ev, mg_sasl_code(err->code), "%s", err->reason));
     return (mg_refuse(utils, ev, mg_sasl_code(err->code), "%s: %s", mech, err->reason));
 }
 
@@ -108,39 +113,86 @@ static void secret_free(const sasl_utils_t *utils, struct mg_secret_buf *buf)
     buf->len = 0;
 }
 
+static int has_value(const struct propval *val)
+{
+    return (val->name != 0 && val->values != 0 && val->values[0] != 0);
+}
+
+ /*
+  * Copy the values of one property. Text values end at their NUL; a
+  * binary (Cyrus) value has no terminator to trust, and libsasl2 gives
+  * its length only as valsize, which is exact for a single value - so a
+  * binary property with several values is not usable and is skipped.
+  */
+static int copy_values(const sasl_utils_t *utils, const struct propval *val,
+		               struct mg_secret_buf *bufs, int max, int *count)
+{
+    unsigned i;
+    int     ret;
+
+    for (i = 0; i < val->nvalues && *count < max; i++)
+	if ((ret = secret_copy(utils, bufs + (*count)++, val->values[i],
+			       strlen(val->values[i]))) != SASL_OK)
+	    return (ret);
+    return (SASL_OK);
+}
+
+static int copy_binary(const sasl_utils_t *utils, const struct propval *val,
+		               struct mg_secret_buf *buf)
+{
+    if (val->nvalues != 1)
+	return (SASL_OK);
+    return (secret_copy(utils, buf, val->values[0], val->valsize));
+}
+
 int     mg_server_lookup(sasl_server_params_t *sparams, struct mg_audit_event *ev,
-			         const char *mech,
+			         const char *mech, const struct mg_secret_props *props,
 			         const char *user, size_t user_len,
 			         unsigned cu_flags, sasl_out_params_t *oparams,
 			         struct mg_lookup *lookup)
 {
     const sasl_utils_t *utils = sparams->utils;
-    const char *names[] = {SASL_AUX_PASSWORD, 0};
-    struct propval vals[2];
-    int     ret;
+    const char *names[] = {SASL_AUX_PASSWORD, props->hashed, props->cyrus, 0};
+    struct propval vals[4];
+    int     ret, found = 0;
 
     memset(lookup, 0, sizeof(*lookup));
     memset(vals, 0, sizeof(vals));
-    if ((ret = utils->prop_request(sparams->propctx, names)) != SASL_OK) {
-	return (mg_refuse(utils, ev, ret, "%s: cannot request the password property", mech));
-    }
+    if ((ret = utils->prop_request(sparams->propctx, names)) != SASL_OK)
+	return (mg_refuse(utils, ev, ret, "%s: cannot request the secret properties", mech));
     ret = sparams->canon_user(utils->conn, user, (unsigned) user_len,
 			      cu_flags, oparams);
     if (ret == SASL_NOUSER)
 	goto no_user;
-    if (ret != SASL_OK) {
+    if (ret != SASL_OK)
 	return (mg_refuse(utils, ev, ret, "%s: user name canonicalisation failed", mech));
-    }
     ret = utils->prop_getnames(sparams->propctx, names, vals);
-    if (ret < 0 || vals[0].name == 0 || vals[0].values == 0
-	|| vals[0].values[0] == 0)
+    if (ret < 0)
 	goto no_user;
-    ret = secret_copy(utils, &lookup->password, vals[0].values[0],
-		      strlen(vals[0].values[0]));
+    ret = SASL_OK;
+    if (has_value(vals + 0)) {
+	found = 1;
+	ret = secret_copy(utils, &lookup->password, vals[0].values[0],
+			  strlen(vals[0].values[0]));
+    }
+    if (ret == SASL_OK && has_value(vals + 1)) {
+	found = 1;
+	ret = copy_values(utils, vals + 1, lookup->hashed, MG_LOOKUP_VALUES_MAX,
+			  &lookup->hashed_count);
+    }
+    if (ret == SASL_OK && has_value(vals + 2)) {
+	found = 1;
+	ret = copy_binary(utils, vals + 2, &lookup->cyrus);
+    }
     utils->prop_erase(sparams->propctx, names[0]);
-    if (ev)
-	ev->secret = "plaintext";
-    return (ret);
+    utils->prop_erase(sparams->propctx, names[1]);
+    utils->prop_erase(sparams->propctx, names[2]);
+    if (ret != SASL_OK) {
+	mg_lookup_free(utils, lookup);
+	return (ret);
+    }
+    if (found)
+	return (SASL_OK);
 
 no_user:
     return (mg_refuse(utils, ev, sparams->transition ? SASL_TRANS : SASL_NOUSER,
@@ -192,7 +244,13 @@ void    mg_mech_free(void *glob, const sasl_utils_t *utils)
 
 void    mg_lookup_free(const sasl_utils_t *utils, struct mg_lookup *lookup)
 {
+    int     i;
+
     secret_free(utils, &lookup->password);
+    for (i = 0; i < lookup->hashed_count; i++)
+	secret_free(utils, lookup->hashed + i);
+    lookup->hashed_count = 0;
+    secret_free(utils, &lookup->cyrus);
 }
 
 void    mg_oparams_no_layer(sasl_out_params_t *oparams)

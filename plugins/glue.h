@@ -27,17 +27,33 @@ struct mg_secret_buf {
 };
 
  /*
-  * Result of a server-side credential lookup.
+  * Result of a server-side credential lookup: copies of every secret the
+  * auxprop store holds for the authentication identity, each cleansed on
+  * free. hashed[] are values of md5gate's property (md5gate's or
+  * Dovecot's text forms); cyrus is the binary cmusaslsecret* value.
   */
+#define MG_LOOKUP_VALUES_MAX	4
+
 struct mg_lookup {
     struct mg_secret_buf password;	/* plaintext userPassword */
+    struct mg_secret_buf hashed[MG_LOOKUP_VALUES_MAX];
+    int     hashed_count;
+    struct mg_secret_buf cyrus;
+};
+
+ /*
+  * The auxprop properties one mechanism reads.
+  */
+struct mg_secret_props {
+    const char *hashed;			/* "*md5gate..." */
+    const char *cyrus;			/* "*cmusaslsecret..." */
 };
 
 extern int mg_sasl_code(enum mg_code);
 extern int mg_report(const sasl_utils_t *, struct mg_audit_event *, const char *mech,
 		             struct mg_error *);
 extern int mg_server_lookup(sasl_server_params_t *, struct mg_audit_event *,
-			            const char *mech,
+			            const char *mech, const struct mg_secret_props *,
 			            const char *user, size_t user_len,
 			            unsigned cu_flags, sasl_out_params_t *,
 			            struct mg_lookup *);

@@ -33,6 +33,9 @@
 /* .IP "audit_success_level, audit_failure_level = err|fail|warn|note|debug|none"
 /*	The libsasl2 log level of records in the application's log
 /*	(defaults: warn for successes, fail for failures).
+/* .IP "plaintext_secrets = allow | deny"
+/*	Whether a plaintext userPassword may verify CRAM-MD5 and DIGEST-MD5
+/*	(default allow). With deny only hashed secrets count.
 /*--*/
 #include <errno.h>
 #include <stdarg.h>
@@ -61,6 +64,7 @@ void    mg_config_init(struct mg_config *cfg)
     cfg->audit_failure = MG_AUDIT_CONTINUE;
     cfg->audit_success_level = MG_LOG_WARN;
     cfg->audit_failure_level = MG_LOG_FAIL;
+    cfg->plaintext_secrets = 1;
 }
 
 void    mg_config_free(struct mg_config *cfg)
@@ -144,6 +148,16 @@ static int set_global(struct load_state *st, const char *name, const char *value
 	if (!parse_level(value, &cfg->audit_failure_level))
 	    return (semantic_error(st, "audit_failure_level must be err, fail, warn, "
 				   "note, debug or none, not \"%.40s\"", value));
+	return (1);
+    }
+    if (strcmp(name, "plaintext_secrets") == 0) {
+	if (strcmp(value, "allow") == 0)
+	    cfg->plaintext_secrets = 1;
+	else if (strcmp(value, "deny") == 0)
+	    cfg->plaintext_secrets = 0;
+	else
+	    return (semantic_error(st, "plaintext_secrets must be allow or deny, "
+				   "not \"%.40s\"", value));
 	return (1);
     }
     return (semantic_error(st, "unknown setting \"%.60s\" in [global]", name));

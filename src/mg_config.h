@@ -38,6 +38,7 @@ struct mg_config {
     enum mg_audit_failure audit_failure;
     enum mg_log_level audit_success_level;
     enum mg_log_level audit_failure_level;
+    int     plaintext_secrets;		/* 1: userPassword may verify */
 };
 
 extern void mg_config_init(struct mg_config *);
