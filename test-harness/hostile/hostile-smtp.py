@@ -8,8 +8,8 @@ Each listening port has one behaviour (MODE):
              the mail (so a client that ignores rspauth visibly loses it)
   malformed  a challenge that is not valid RFC 2831 (unterminated quoted
              string, nonce given twice, no algorithm)
-  oversized  a well-formed challenge of more than 2048 bytes (RFC 2831
-             section 2.1.1 caps it at 2048)
+  oversized  a challenge that is well-formed but for its size, more than
+             2048 bytes (RFC 2831 section 2.1.1 caps it at 2048)
   drop       a well-formed challenge; after the client's response the
              connection is closed without a reply
 
@@ -48,9 +48,10 @@ def challenge(mode, host):
         return ('realm="example.test",nonce="%s",nonce="again",qop="auth",charset=utf-8,'
                 'realm="unterminated' % nonce).encode()
     if mode == "oversized":
-        realms = ",".join('realm="r%04d.%s"' % (i, host) for i in range(120))
-        return ('%s,nonce="%s",qop="auth",charset=utf-8,algorithm=md5-sess'
-                % (realms, nonce)).encode()
+        # Valid but for its size: an unknown directive (which RFC 2831 says
+        # to ignore) pads it past the 2048-byte limit.
+        return ('realm="example.test",nonce="%s",qop="auth",charset=utf-8,'
+                'algorithm=md5-sess,x-padding="%s"' % (nonce, "x" * 2400)).encode()
     return ('realm="example.test",nonce="%s",qop="auth",charset=utf-8,algorithm=md5-sess'
             % nonce).encode()
 
@@ -122,6 +123,10 @@ class Handler(socketserver.StreamRequestHandler):
         log(port, mode, "challenge sent (%d bytes)" % len(chal))
         self.send("334 " + base64.b64encode(chal).decode())
         resp = self.readline()
+        if resp.upper() == "QUIT":
+            log(port, mode, "client refused the challenge (QUIT instead of a response)")
+            self.send("221 2.0.0 Bye")
+            return None
         if resp == "*":
             log(port, mode, "client cancelled after the challenge")
             self.send("501 5.7.0 Authentication aborted")
@@ -137,6 +142,10 @@ class Handler(socketserver.StreamRequestHandler):
                   .decode())
         log(port, mode, "wrong rspauth sent")
         final = self.readline()
+        if final.upper() == "QUIT":
+            log(port, mode, "client refused the wrong rspauth (QUIT) (good)")
+            self.send("221 2.0.0 Bye")
+            return None
         if final == "*":
             log(port, mode, "client cancelled after the wrong rspauth (good)")
             self.send("501 5.7.0 Authentication aborted")

@@ -28,6 +28,9 @@
 #   mg-cram@, mg-digest@            -> upstream-md5gate with CRAM-MD5 / DIGEST-MD5
 #   provider@                       -> provider with PLAIN over TLS
 #   hostile-MODE@                   -> the hostile server's MODE port, DIGEST-MD5
+#                                      (transport up-hostile: line_length_limit
+#                                      8192, else Postfix cuts a 334 line at
+#                                      2048 characters before md5gate sees it)
 #   anything else @example.test     -> upstream-md5gate with CRAM-MD5 (if running)
 # All recipients are in example.test, which every upstream delivers to its
 # own mbox.
@@ -296,7 +299,7 @@ _hx_relay_maps() {
     if [ -n "$HX_HOSTILE_PID" ]; then
 	for m in $HX_HOSTILE_MODES; do
 	    p=$(hx_hostile_port "$m")
-	    printf 'hostile-%s@%s up-digest:[%s]:%s\n' "$m" "$HX_DOMAIN" "$HX_HOSTILE_ADDR" "$p"
+	    printf 'hostile-%s@%s up-hostile:[%s]:%s\n' "$m" "$HX_DOMAIN" "$HX_HOSTILE_ADDR" "$p"
 	    printf '[%s]:%s %s:%s\n' "$HX_HOSTILE_ADDR" "$p" "$HX_RELAY_USER" "$HX_RELAY_PASS" \
 		>>"$maps/sasl_passwd"
 	done
@@ -335,6 +338,9 @@ _hx_create_relay() {
   -o syslog_name=postfix/up-cram -o smtp_sasl_mechanism_filter=cram-md5" \
 	--service "up-digest unix - - y - - smtp
   -o syslog_name=postfix/up-digest -o smtp_sasl_mechanism_filter=digest-md5" \
+	--service "up-hostile unix - - y - - smtp
+  -o syslog_name=postfix/up-hostile -o smtp_sasl_mechanism_filter=digest-md5
+  -o line_length_limit=8192" \
 	--service "up-plain unix - - y - - smtp
   -o syslog_name=postfix/up-plain -o smtp_sasl_mechanism_filter=plain -o smtp_tls_security_level=encrypt
   -o {smtp_tls_mandatory_protocols=>=TLSv1.2} -o smtp_sasl_tls_security_options=noanonymous" \
