@@ -15,9 +15,13 @@
 #   HX_RELAY_SUB     submission-style: STARTTLS required, TLS >= 1.2
 #   HX_RELAY_SMTPS   implicit TLS (465-style), TLS >= 1.2
 #   HX_RELAY_LEGACY  the documented legacy listener: STARTTLS that also
-#                    permits TLS 1.0 (OpenSSL security level 0), for LAN
-#                    clients only (mynetworks = 127.0.0.1/32); others are
-#                    refused before they can authenticate
+#                    permits TLS 1.0, for LAN clients only (mynetworks =
+#                    127.0.0.1/32); others are refused in the greeting,
+#                    before TLS and AUTH (smtpd_delay_reject = no). Postfix
+#                    3.7 with Debian 12's OpenSSL needs no cipher or
+#                    security-level change for that: its default
+#                    smtpd_tls_protocols already allow TLS 1.0, the relay
+#                    raises them to >= TLSv1.2 everywhere else
 #   HX_RELAY_STRICT  (hx_relay --strict) like PLAIN, with its own SASL
 #                    config: md5gate_digest_final_reply = empty
 #
@@ -331,8 +335,7 @@ _hx_create_relay() {
 	--listener "$HX_RELAY_SMTPS" "-o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt" \
 	--listener "$HX_RELAY_LEGACY" "-o smtpd_tls_security_level=encrypt \
 -o {smtpd_tls_mandatory_protocols=>=TLSv1} -o {smtpd_tls_protocols=>=TLSv1} \
--o {tls_medium_cipherlist=DEFAULT:@SECLEVEL=0} -o smtpd_delay_reject=no \
--o {smtpd_client_restrictions=permit_mynetworks, reject}" \
+-o smtpd_delay_reject=no -o {smtpd_client_restrictions=permit_mynetworks, reject}" \
 	${strict[@]+"${strict[@]}"} \
 	--service "up-cram unix - - y - - smtp
   -o syslog_name=postfix/up-cram -o smtp_sasl_mechanism_filter=cram-md5" \
