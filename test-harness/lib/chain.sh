@@ -149,23 +149,24 @@ _hx_diagnostics() {
     for f in "$HX_WORK"/*.out; do
 	[ -f "$f" ] || continue
 	echo "--- ${f##*/}:"
-	tail -n 30 "$f" | _hx_redact
+	tail -n 15 "$f" | _hx_redact
     done
 }
 
 # _hx_redact: replace every known secret (and its base64) by [secret].
+# The secrets go through the environment, not argv (ps shows argv).
 _hx_redact() {
-    local s args=()
+    local s list=
     for s in ${HX_SECRETS[@]+"${HX_SECRETS[@]}"}; do
-	args+=("$s" "$(printf '%s' "$s" | base64 -w0)")
+	list+="$s"$'\n'"$(printf '%s' "$s" | base64 -w0)"$'\n'
     done
-    "$HX_PYTHON" -c '
-import sys
-subs = [a for a in sys.argv[1:] if a]
+    HX_REDACT=$list "$HX_PYTHON" -c '
+import os, sys
+subs = [a for a in os.environ["HX_REDACT"].split("\n") if a]
 for line in sys.stdin:
     for s in subs:
         line = line.replace(s, "[secret]")
-    sys.stdout.write(line)' ${args[@]+"${args[@]}"}
+    sys.stdout.write(line)'
 }
 
 # _hx_start NAME PORTCOUNT CREATEFN: pick ports, create with CREATEFN DIR
@@ -351,7 +352,8 @@ _hx_create_relay() {
 	-o mynetworks=127.0.0.1/32 \
 	-o "default_transport=$default" -o "relay_transport=$default" \
 	-o "transport_maps=texthash:$maps/transport" \
-	-o smtp_sasl_auth_enable=yes -o "smtp_sasl_password_maps=texthash:$maps/sasl_passwd" \
+	-o smtp_sasl_auth_enable=yes -o smtp_sasl_type=cyrus \
+	-o "smtp_sasl_password_maps=texthash:$maps/sasl_passwd" \
 	-o smtp_connect_timeout=10s -o smtp_helo_timeout=20s \
 	|| return 1
     if [ -n "$HX_RELAY_STRICT" ]; then
