@@ -348,6 +348,15 @@ static int get_simple(sasl_client_params_t *cparams, unsigned long id,
     return (SASL_OK);
 }
 
+static int user_callback_exists(sasl_client_params_t *cparams)
+{
+    const sasl_utils_t *utils = cparams->utils;
+    sasl_callback_ft proc = 0;
+    void   *ctx = 0;
+
+    return (utils->getcallback(utils->conn, SASL_CB_USER, &proc, &ctx) == SASL_OK);
+}
+
 static int get_password(sasl_client_params_t *cparams, sasl_interact_t *prompts,
 			        struct mg_secret_buf *out)
 {
@@ -425,7 +434,17 @@ int     mg_client_get_creds(sasl_client_params_t *cparams, unsigned want,
 				     &creds->authid), MG_WANT_AUTHID, &missing);
     if (ret == SASL_OK && (want & MG_WANT_AUTHZID) && creds->authzid == 0) {
 	ret = get_simple(cparams, SASL_CB_USER, prompts, &creds->authzid);
-	if (ret == SASL_INTERACT && prompts == 0)
+
+	/*
+	 * The authorisation id is optional. An application that registers
+	 * no SASL_CB_USER callback (Postfix's smtp client, unless
+	 * send_cyrus_sasl_authzid = yes) makes getcallback fail with
+	 * SASL_FAIL ("Unable to find a callback"): that means "none", as in
+	 * the stock plugins, not a failed exchange.
+	 */
+	if (ret == SASL_FAIL && creds->authzid == 0 && !user_callback_exists(cparams))
+	    ret = SASL_OK;
+	else if (ret == SASL_INTERACT && prompts == 0)
 	    ret = want_result(ret, MG_WANT_AUTHZID, &missing);
 	else if (ret == SASL_INTERACT)
 	    ret = SASL_OK;			/* optional: asked once */

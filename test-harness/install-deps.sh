@@ -13,8 +13,6 @@ packages=(
     libsasl2-dev libssl-dev check
     # audit records (JSON) and the configuration file (INI)
     libjson-c-dev libinih-dev
-    # test scripts that check JSON and speak raw SMTP
-    python3
     # stock plugins (interop peers) and the sasldb store
     libsasl2-modules libsasl2-modules-db sasl2-bin
     # a real server and real clients
@@ -22,16 +20,19 @@ packages=(
     # swaks does DIGEST-MD5 through Authen::SASL; its pure-Perl backend
     # needs Digest::HMAC_MD5, which Debian only suggests
     libauthen-sasl-perl libdigest-hmac-perl
-    # more DIGEST-MD5 clients for tests/postfix-digest.test: GNU SASL's
-    # command line client and curl's own implementation
-    gsasl curl
-    # the hand-written SMTP DIGEST-MD5 client and the rspauth-forging relay
-    # in test-harness/ (not in a minimal Debian 12 image)
-    python3
+    # more DIGEST-MD5 and CRAM-MD5 clients: GNU SASL's command line client,
+    # curl's and msmtp's own implementations, and smtptest, the stock Cyrus
+    # client (cyrus-clients pulls cyrus-common, whose services must not
+    # start: see policy-rc.d below)
+    gsasl curl msmtp cyrus-clients
+    # python3: the scripted SMTP clients, the hostile server, JSON and mbox
+    # checks, the smtplib peer; openssl: throw-away certificates and digests
+    # computed independently of md5gate; iproute2: ss (free ports);
+    # djpeg checks the doorphone's snapshot decodes
+    python3 openssl iproute2 libjpeg-turbo-progs
     # the md5gate command's tests: doveadm (Dovecot's {CRAM-MD5} and
-    # {DIGEST-MD5} hashes, compared live) and openssl (digests computed
-    # independently of md5gate)
-    dovecot-core openssl
+    # {DIGEST-MD5} hashes, compared live; its service is never started)
+    dovecot-core
 )
 
 missing=()
@@ -48,11 +49,11 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 
-# Nothing installed here may start a daemon: the tests need doveadm, not a
-# running Dovecot, and nothing of theirs may listen on the machine. While
-# apt-get runs, a policy-rc.d refuses every start (unless the machine has
-# its own, as Docker images do); Dovecot's service is then disabled so
-# that it stays off after a reboot too.
+# Nothing installed here may start a daemon (postfix, cyrus-common,
+# dovecot): the tests run their own instances, and nothing of theirs may
+# listen on the machine. While apt-get runs, a policy-rc.d refuses every
+# start (unless the machine has its own, as Docker images do); Dovecot's
+# service is then disabled so that it stays off after a reboot too.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\n# installed by md5gate install-deps.sh for the install only\nexit 101\n' >"$policy"
@@ -66,5 +67,14 @@ if [[ " ${missing[*]} " == *" dovecot-core "* ]]; then
 	systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true
     elif command -v update-rc.d >/dev/null; then
 	update-rc.d dovecot disable >/dev/null 2>&1 || true
+    fi
+fi
+
+# Nothing may listen on a standard mail port now (the tests use their own).
+if command -v ss >/dev/null 2>&1; then
+    busy=$(ss -Htln '( sport = :25 or sport = :110 or sport = :143 or sport = :465 or sport = :587 or sport = :993 or sport = :995 or sport = :2000 or sport = :4190 )' 2>/dev/null)
+    if [ -n "$busy" ]; then
+	echo "install-deps: warning: something listens on a standard mail port:" >&2
+	printf '%s\n' "$busy" >&2
     fi
 fi

@@ -41,6 +41,11 @@ if [ $status -ne 0 ]; then
     exit $status
 fi
 
+# The harness's peer matrix (scenario 6), as its test printed it.
+if [ -f tests/harness-6-peer-matrix.log ]; then
+    sed -n '/^=== peer matrix/,/^=== end of peer matrix/p' tests/harness-6-peer-matrix.log
+fi
+
 make -j"$jobs" distcheck >distcheck.log 2>&1 || {
     tail -n 80 distcheck.log
     echo "make distcheck failed"

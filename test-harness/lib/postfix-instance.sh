@@ -16,6 +16,7 @@
 #   DIR/maillog                          Postfix's log (no syslog needed)
 #   DIR/instance.env                     what pf_create was given (sourced by the
 #                                        other functions)
+#   DIR/tls/{key,cert}.pem               self-signed certificate (pf_create --tls)
 #
 # The default instance (/etc/postfix, /var/spool/postfix) is never read for
 # configuration, written or started: every command gets -c DIR/etc, and
@@ -54,6 +55,17 @@
 #   pf_port DIR / pf_realm DIR / pf_domain DIR / pf_sasldb DIR   print settings
 #   pf_postconf DIR ARGS...        postconf -c DIR/etc ARGS...
 #   pf_sync_chroot DIR             refresh smtpd's chroot copies (no-op unchrooted)
+#   pf_ports DIR / pf_addr DIR     every listening port (main first) / the address
+#   pf_queue DIR                   the queue, one JSON object a line (postqueue -j)
+#   pf_flush DIR                   retry deferred mail now (postqueue -f)
+#   pf_add_plugin DIR FILE         link one more plugin into DIR/plugins (stopped)
+#   pf_del_plugin DIR NAME         remove DIR/plugins/NAME (stopped)
+#
+# One SASL_PATH serves the whole instance: master passes import_environment
+# to every child, and "-o import_environment=..." on one master.cf service
+# does not change it (observed with Postfix 3.7). So smtpd and the smtp
+# client load the same plugin directory; smtpd's mech_list decides what the
+# server side offers, smtp_sasl_mechanism_filter what the client side uses.
 
 # Defaults, overridable by the caller's environment.
 : "${PF_POSTFIX:=/usr/sbin/postfix}"
@@ -97,6 +109,20 @@ _pf_default_sasldb_plugin() {
 #   --chroot            run smtpd chrooted in DIR/spool (default: not)
 #   --sasl-opt "k: v"   extra line for smtpd.conf (repeatable)
 #   -o name=value       extra main.cf parameter, applied last (repeatable)
+#   --addr A            listen on A (default 127.0.0.1; a loopback address).
+#                       inet_interfaces stays 127.0.0.1: Postfix refuses an
+#                       address that no interface carries, and lo carries
+#                       only 127.0.0.1 (the rest of 127/8 is routed to it);
+#                       the master.cf listeners bind A explicitly
+#   --listener P "ARGS" one more smtpd on A:P, chrooted like the main one;
+#                       ARGS (e.g. "-o smtpd_tls_wrappermode=yes") go on its
+#                       master.cf continuation line (repeatable)
+#   --service "ENTRY"   one more master.cf entry, verbatim (repeatable; may
+#                       hold continuation lines), e.g. an smtp transport
+#   --tls               make a self-signed certificate for myhostname in
+#                       DIR/tls, set smtpd_tls_chain_files and run tlsmgr;
+#                       TLS security levels stay "none" unless set with -o
+#                       or per listener
 # DIR must be absolute and empty or missing; its parent directories must be
 # searchable by others (mail_owner and the delivery uid walk into DIR).
 pf_create() {
@@ -104,8 +130,8 @@ pf_create() {
     shift 2 || { _pf_err "usage: pf_create DIR PORT [options]"; return 2; }
     local src="" plugins="libcrammd5.so libdigestmd5.so" sasldb_plugin=""
     local mechs="CRAM-MD5 DIGEST-MD5" realm=example.test domain=example.test
-    local chroot=n
-    local -a sasl_opts=() main_opts=()
+    local chroot=n addr=127.0.0.1 tls=n
+    local -a sasl_opts=() main_opts=() listeners=() services=()
     while [ $# -gt 0 ]; do
 	case $1 in
 	--plugin-source) src=$2; shift 2 ;;
@@ -117,6 +143,10 @@ pf_create() {
 	--chroot) chroot=y; shift ;;
 	--sasl-opt) sasl_opts+=("$2"); shift 2 ;;
 	-o) main_opts+=("$2"); shift 2 ;;
+	--addr) addr=$2; shift 2 ;;
+	--listener) listeners+=("$2" "$3"); shift 3 ;;
+	--service) services+=("$2"); shift 2 ;;
+	--tls) tls=y; shift ;;
 	*) _pf_err "pf_create: unknown option $1"; return 2 ;;
 	esac
     done
@@ -125,8 +155,17 @@ pf_create() {
     /*) ;;
     *) _pf_err "pf_create: DIR must be absolute: $dir"; return 2 ;;
     esac
-    case $port in
-    '' | *[!0-9]*) _pf_err "pf_create: bad port '$port'"; return 2 ;;
+    local ports=$port i
+    for ((i = 0; i < ${#listeners[@]}; i += 2)); do ports="$ports ${listeners[i]}"; done
+    for i in $ports; do
+	case $i in
+	'' | *[!0-9]*) _pf_err "pf_create: bad port '$i'"; return 2 ;;
+	esac
+    done
+    case $addr in
+    127.*[!0-9.]* | 127.*..*) _pf_err "pf_create: bad --addr '$addr'"; return 2 ;;
+    127.*.*.*) ;;
+    *) _pf_err "pf_create: --addr must be a loopback address, not '$addr'"; return 2 ;;
     esac
     [ "$(id -u)" -eq 0 ] || { _pf_err "pf_create: must run as root"; return 1; }
     if [ -e "$dir" ]; then
@@ -190,6 +229,8 @@ pf_create() {
     {
 	printf 'PF_DIR=%q\n' "$dir"
 	printf 'PF_PORT=%q\n' "$port"
+	printf 'PF_PORTS=%q\n' "$ports"
+	printf 'PF_ADDR=%q\n' "$addr"
 	printf 'PF_REALM=%q\n' "$realm"
 	printf 'PF_DOMAIN=%q\n' "$domain"
 	printf 'PF_CHROOT=%q\n' "$chroot"
@@ -259,6 +300,16 @@ smtpd_peername_lookup = no
 smtpd_error_sleep_time = 0s
 smtpd_banner = \$myhostname ESMTP md5gate-test
 EOF
+    if [ "$tls" = y ]; then
+	_pf_make_cert "$dir" "mx.$domain" || return 1
+	cat >>"$dir/etc/main.cf" <<EOF
+
+# TLS (pf_create --tls): a self-signed certificate made for this instance.
+smtpd_tls_chain_files = $dir/tls/key.pem, $dir/tls/cert.pem
+smtpd_tls_loglevel = 1
+smtp_tls_loglevel = 1
+EOF
+    fi
     local o
     for o in ${main_opts[@]+"${main_opts[@]}"}; do
 	"$PF_POSTCONF" -c "$dir/etc" -e "$o" || { _pf_err "pf_create: bad -o $o"; return 1; }
@@ -266,7 +317,7 @@ EOF
 
     cat >"$dir/etc/master.cf" <<EOF
 # service      type  private unpriv chroot wakeup maxproc command + args
-127.0.0.1:$port inet  n       -      $chroot      -      -       smtpd
+$addr:$port inet  n       -      $chroot      -      -       smtpd
 pickup         unix  n       -      n      60     1       pickup
 cleanup        unix  n       -      n      -      0       cleanup
 qmgr           unix  n       -      n      300    1       qmgr
@@ -287,6 +338,15 @@ anvil          unix  -       -      n      -      1       anvil
 scache         unix  -       -      n      -      1       scache
 postlog        unix-dgram n  -      n      -      1       postlogd
 EOF
+    for ((i = 0; i < ${#listeners[@]}; i += 2)); do
+	printf '%s:%s inet  n       -      %s      -      -       smtpd\n  %s\n' \
+	    "$addr" "${listeners[i]}" "$chroot" "${listeners[i + 1]}" >>"$dir/etc/master.cf"
+    done
+    [ "$tls" = y ] && printf '%s\n' \
+	"tlsmgr         unix  -       -      n      1000?  1       tlsmgr" >>"$dir/etc/master.cf"
+    for o in ${services[@]+"${services[@]}"}; do
+	printf '%s\n' "$o" >>"$dir/etc/master.cf"
+    done
 
     {
 	echo "pwcheck_method: auxprop"
@@ -320,14 +380,57 @@ EOF
 
 # pf_set_port DIR PORT: change smtpd's port (e.g. after a bind collision).
 pf_set_port() {
-    local PF_DIR PF_PORT
+    local PF_DIR PF_PORT PF_PORTS PF_ADDR=127.0.0.1
     _pf_load "$1" || return 1
     pf_running "$1" && { _pf_err "pf_set_port: stop the instance first"; return 1; }
-    sed -i "s/^127\.0\.0\.1:$PF_PORT /127.0.0.1:$2 /" "$PF_DIR/etc/master.cf" || return 1
-    sed -i "s/^PF_PORT=.*/PF_PORT=$2/" "$PF_DIR/instance.env"
+    : "${PF_PORTS:=$PF_PORT}"
+    sed -i "s/^${PF_ADDR//./\\.}:$PF_PORT /$PF_ADDR:$2 /" "$PF_DIR/etc/master.cf" || return 1
+    sed -i -e "s/^PF_PORT=.*/PF_PORT=$2/" \
+	-e "s/^PF_PORTS=.*/PF_PORTS=$(printf '%q' "$2${PF_PORTS#"$PF_PORT"}")/" "$PF_DIR/instance.env"
+}
+
+# _pf_make_cert DIR CN: a throw-away self-signed RSA certificate.
+_pf_make_cert() {
+    mkdir -m 700 "$1/tls" || return 1
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$2" \
+	-addext "subjectAltName=DNS:$2" -keyout "$1/tls/key.pem" -out "$1/tls/cert.pem" \
+	>"$1/tls/openssl.log" 2>&1 || {
+	_pf_err "pf_create: openssl could not make a certificate:"
+	sed 's/^/  | /' "$1/tls/openssl.log" >&2
+	return 1
+    }
+    chmod 600 "$1/tls/key.pem" && chmod 644 "$1/tls/cert.pem"
 }
 
 pf_port() { local PF_PORT; _pf_load "$1" && printf '%s\n' "$PF_PORT"; }
+pf_ports() { local PF_PORT PF_PORTS=; _pf_load "$1" && printf '%s\n' ${PF_PORTS:-$PF_PORT}; }
+pf_addr() { local PF_ADDR=127.0.0.1; _pf_load "$1" && printf '%s\n' "$PF_ADDR"; }
+pf_add_plugin() {
+    local PF_DIR PF_PLUGINS f=$2
+    _pf_load "$1" || return 1
+    pf_running "$1" && { _pf_err "pf_add_plugin: stop the instance first"; return 1; }
+    [ -e "$f" ] || { _pf_err "pf_add_plugin: $f missing"; return 1; }
+    ln -sfn "$(cd "$(dirname "$f")" && pwd -P)/${f##*/}" "$PF_DIR/plugins/${f##*/}" || return 1
+    sed -i "s|^PF_PLUGINS=.*|PF_PLUGINS=$(printf '%q' "$PF_PLUGINS ${f##*/}")|" "$PF_DIR/instance.env"
+}
+pf_del_plugin() {
+    local PF_DIR PF_PLUGINS n=$2 w l=
+    _pf_load "$1" || return 1
+    pf_running "$1" && { _pf_err "pf_del_plugin: stop the instance first"; return 1; }
+    rm -f "$PF_DIR/plugins/$n" || return 1
+    for w in $PF_PLUGINS; do [ "$w" = "$n" ] || l="$l${l:+ }$w"; done
+    sed -i "s|^PF_PLUGINS=.*|PF_PLUGINS=$(printf '%q' "$l")|" "$PF_DIR/instance.env"
+}
+pf_queue() {
+    local PF_DIR
+    _pf_load "$1" || return 1
+    env -u MAIL_CONFIG /usr/sbin/postqueue -c "$PF_DIR/etc" -j
+}
+pf_flush() {
+    local PF_DIR
+    _pf_load "$1" || return 1
+    env -u MAIL_CONFIG /usr/sbin/postqueue -c "$PF_DIR/etc" -f
+}
 pf_realm() { local PF_REALM; _pf_load "$1" && printf '%s\n' "$PF_REALM"; }
 pf_domain() { local PF_DOMAIN; _pf_load "$1" && printf '%s\n' "$PF_DOMAIN"; }
 pf_sasldb() { local PF_DIR; _pf_load "$1" && printf '%s\n' "$PF_DIR/sasldb2"; }
@@ -453,16 +556,19 @@ _pf_port_open() {
 # pf_start DIR: returns 0 when smtpd answers; 2 when the port was taken
 # (pick another with pf_set_port and retry); 1 on other failures.
 pf_start() {
-    local PF_DIR PF_PORT
+    local PF_DIR PF_PORT PF_PORTS= PF_ADDR=127.0.0.1 p
     _pf_load "$1" || return 1
+    : "${PF_PORTS:=$PF_PORT}"
     if pf_running "$PF_DIR"; then
 	_pf_err "pf_start: $PF_DIR is already running"
 	return 1
     fi
-    if _pf_port_open "$PF_PORT"; then
-	_pf_err "pf_start: port $PF_PORT is already in use"
-	return 2
-    fi
+    for p in $PF_PORTS; do
+	if _pf_port_open "$p"; then
+	    _pf_err "pf_start: port $p is already in use"
+	    return 2
+	fi
+    done
     pf_sync_chroot "$PF_DIR" || return 1
     # Own environment only: nothing of the caller's SASL/Postfix settings.
     if ! env -u SASL_PATH -u SASL_CONF_PATH -u MAIL_CONFIG -u MAIL_DEBUG \
@@ -471,21 +577,30 @@ pf_start() {
 	sed 's/^/  | /' "$PF_DIR/postfix-cmd.log" >&2
 	pf_log_tail "$PF_DIR" 20 | sed 's/^/  maillog| /' >&2
 	pf_stop "$PF_DIR"
-	if grep -q "bind 127.0.0.1 port $PF_PORT: Address already in use" \
-	    "$PF_DIR/maillog" "$PF_DIR/postfix-cmd.log" 2>/dev/null; then
-	    return 2
-	fi
+	for p in $PF_PORTS; do
+	    if grep -q "bind $PF_ADDR port $p: Address already in use" \
+		"$PF_DIR/maillog" "$PF_DIR/postfix-cmd.log" 2>/dev/null; then
+		return 2
+	    fi
+	done
 	return 1
     fi
     local i=0
     while [ $i -lt $((PF_START_TIMEOUT * 10)) ]; do
-	if _pf_port_open "$PF_PORT" && pf_running "$PF_DIR"; then
+	local up=y
+	for p in $PF_PORTS; do _pf_port_open "$p" || up=n; done
+	if [ $up = y ] && pf_running "$PF_DIR"; then
 	    return 0
+	fi
+	if grep -q "Address already in use" "$PF_DIR/maillog" 2>/dev/null; then
+	    _pf_err "pf_start: a port of $PF_PORTS was taken meanwhile"
+	    pf_stop "$PF_DIR"
+	    return 2
 	fi
 	sleep 0.1
 	i=$((i + 1))
     done
-    _pf_err "pf_start: smtpd did not answer on 127.0.0.1:$PF_PORT"
+    _pf_err "pf_start: smtpd did not answer on $PF_ADDR:{${PF_PORTS// /,}}"
     pf_log_tail "$PF_DIR" 20 | sed 's/^/  maillog| /' >&2
     pf_stop "$PF_DIR"
     return 1
