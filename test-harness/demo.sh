@@ -1,9 +1,10 @@
 #!/bin/bash
 # md5gate's main job on one screen: build md5gate, start a private Postfix
 # relay on 127.0.0.1 (smtpd chrooted, as Debian ships it) whose libsasl2
-# loads md5gate, let a device-style client authenticate with CRAM-MD5 and
-# DIGEST-MD5 and deliver a notification, show that a wrong password is
-# refused, print what the relay logged, and stop everything.
+# loads md5gate, let the door-intercom-style client (test-harness/doorphone)
+# authenticate with CRAM-MD5 and DIGEST-MD5 and deliver a notification with
+# a snapshot, show that a wrong password is refused with the device's error
+# code, print md5gate's audit records, and stop everything.
 #
 # Run as root on Debian 12. The machine's default Postfix is never touched.
 set -uo pipefail
@@ -14,9 +15,11 @@ say() { printf '\n== %s\n' "$*"; }
 
 say "installing dependencies and building md5gate"
 bash test-harness/install-deps.sh || exit 1
-if [ ! -f _build/plugins/.libs/libmd5gate.so ] || [ -n "$(find src plugins -newer _build/plugins/.libs/libmd5gate.so -name '*.[ch]' 2>/dev/null)" ]; then
+if [ ! -f _build/plugins/.libs/libmd5gate.so ] || [ ! -x _build/test-harness/doorphone/doorphone ] \
+    || [ -n "$(find src plugins test-harness/doorphone -newer _build/plugins/.libs/libmd5gate.so -name '*.[ch]' 2>/dev/null)" ]; then
     { autoreconf -fi && mkdir -p _build && cd _build && { [ -f Makefile ] || ../configure -q; } \
-	&& make -j"$(nproc)"; } >/tmp/md5gate-demo-build.log 2>&1 \
+	&& make -j"$(nproc)" && make test-harness/doorphone/doorphone; } \
+	>/tmp/md5gate-demo-build.log 2>&1 \
 	|| { tail -n 30 /tmp/md5gate-demo-build.log; echo "build failed"; exit 1; }
     cd "$top"
 fi
@@ -31,39 +34,45 @@ cleanup() { pf_stop "$inst" >/dev/null 2>&1; rm -rf "$tmp"; }
 trap cleanup EXIT
 
 port=$(free_port) || exit 1
+printf '[global]\naudit_file = %s\n' "$tmp/audit.jsonl" >"$tmp/policy.conf"
 pf_create "$inst" "$port" --plugin-source "$top/_build/plugins/.libs" \
     --plugins libmd5gate.so --sasldb-plugin /usr/lib/x86_64-linux-gnu/sasl2/libsasldb.so \
     --mechs "CRAM-MD5 DIGEST-MD5" --realm example.test --domain example.test --chroot \
+    --sasl-opt "md5gate_policy: $tmp/policy.conf" \
     >/dev/null || { echo "could not create the relay instance"; exit 1; }
 # The demo's password is not a secret: it exists only in this temporary relay.
-password='door-2024'
-pf_adduser "$inst" doorphone "$password" >/dev/null || exit 1
+printf 'door-2024\n' >"$tmp/door.pw"
+printf 'not-the-password\n' >"$tmp/wrong.pw"
+pf_adduser "$inst" doorphone "door-2024" >/dev/null || exit 1
 pf_start "$inst" >/dev/null || { pf_log_tail "$inst" 20; exit 1; }
 say "relay up: Postfix smtpd on 127.0.0.1:$port, chrooted, SASL plugins: md5gate + sasldb"
 
-send() {    # send MECH PASSWORD LABEL
-    local out
-    out=$(SWAKS_OPT_auth_password=$2 swaks --server "127.0.0.1:$port" \
-	--helo doorphone.lan --auth "$1" --auth-user doorphone \
-	--from intercom@example.test --to owner@example.test \
-	--header "Subject: $3" --body "Someone rang the door bell ($3)." 2>&1)
-    printf '%s\n' "$out" | grep -E '^<[-~*]+ +(235|535|250 2\.0\.0 Ok: queued)' \
-	| sed -E 's/^<[-~*]+ +/   relay: /'
+send() {    # send MECH PASSWORD-FILE LABEL
+    "$top/_build/test-harness/doorphone/doorphone" --server 127.0.0.1 --port "$port" \
+	--security none --mech "$1" --user doorphone --password-file "$2" \
+	--from intercom@example.test --to owner@example.test --subject "$3" 2>&1 \
+	| grep -E '^doorphone: ' | sed 's/^doorphone: /   intercom: /'
 }
 
 say "intercom -> relay with CRAM-MD5, right password"
-send CRAM-MD5 "$password" "door bell, CRAM-MD5"
+send CRAM-MD5 "$tmp/door.pw" "door bell, CRAM-MD5"
 say "intercom -> relay with DIGEST-MD5, right password"
-send DIGEST-MD5 "$password" "door bell, DIGEST-MD5"
+send DIGEST-MD5 "$tmp/door.pw" "door bell, DIGEST-MD5"
 say "intercom -> relay with CRAM-MD5, wrong password"
-send CRAM-MD5 "not-the-password" "should not arrive"
+send CRAM-MD5 "$tmp/wrong.pw" "should not arrive"
 
 pf_wait_mail "$inst" "DIGEST-MD5" 20 >/dev/null
 say "delivered notifications"
-grep -E '^Subject: ' "$(pf_mailbox "$inst")" | sed 's/^/   /'
-say "what the relay logged"
-pf_log "$inst" | grep -E 'sasl_method=|authentication failed' \
-    | sed -E 's/^([A-Za-z]+ +[0-9]+ [0-9:]+) [^ ]+ /\1 /; s/^/   /'
+grep -E '^Subject: |^Content-Type: image' "$(pf_mailbox "$inst")" | sed 's/^/   /'
+say "md5gate's audit records (JSON Lines file; the same records are in the mail log)"
+python3 - "$tmp/audit.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(line)
+    print("   {time} {mech:<10} {outcome:<15} user={authid} from={remote_addr} "
+          "secret={secret} final_reply={final_reply} {reason}".format(
+              **{k: ("-" if v is None else v) for k, v in r.items()}))
+PY
 
 say "stopping the relay"
 pf_stop "$inst" >/dev/null && echo "   stopped; nothing left running"
