@@ -36,6 +36,7 @@
 #include <syslog.h>
 
 #include "config.h"
+#include "digest_layer.h"
 #include "glue.h"
 #include "mechs.h"
 
@@ -103,6 +104,7 @@ int     sasl_server_plug_init(const sasl_utils_t *utils, int max_version,
     }
     server_plugs[0] = mg_cram_server_plug;
     server_plugs[1] = mg_digest_server_plug;
+    server_plugs[1].max_ssf = mg_digest_max_ssf(utils);
     *out_version = SASL_SERVER_PLUG_VERSION;
     *pluglist = server_plugs;
     *plugcount = (int) (sizeof(server_plugs) / sizeof(server_plugs[0]));
@@ -122,6 +124,7 @@ int     sasl_client_plug_init(const sasl_utils_t *utils, int max_version,
     }
     client_plugs[0] = mg_cram_client_plug;
     client_plugs[1] = mg_digest_client_plug;
+    client_plugs[1].max_ssf = mg_digest_max_ssf(utils);
     *out_version = SASL_CLIENT_PLUG_VERSION;
     *pluglist = client_plugs;
     *plugcount = (int) (sizeof(client_plugs) / sizeof(client_plugs[0]));

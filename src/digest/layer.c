@@ -23,6 +23,8 @@
 /*
 /*	size_t	mg_layer_maxout(layer)
 /*
+/*	unsigned mg_layer_ssf(layer)
+/*
 /*	void	mg_layer_free(layer)
 /* DESCRIPTION
 /*	RFC 2831 sections 2.3 and 2.4. Every frame is a 4-byte big-endian
@@ -79,6 +81,9 @@
 /*	message of at most mg_layer_maxout() bytes. The frame stays valid
 /*	until the next call that encodes.
 /*
+/*	mg_layer_maxout() is that limit for this layer's peer, and
+/*	mg_layer_ssf() the layer's strength (1 for auth-int).
+/*
 /*	mg_layer_decode() takes the received byte stream in pieces of any
 /*	size: a frame may be split anywhere, and one call may complete
 /*	several frames. The plaintext of every frame completed by the call
@@ -94,7 +99,8 @@
 /*	The MAC is compared in constant time. Keys, cipher states and
 /*	plaintext buffers are erased when freed.
 /* DIAGNOSTICS
-/*	MG_MALFORMED for a refused frame, MG_TOOLONG for an oversized frame
+/*	MG_BADMAC for a frame whose MAC does not verify, MG_MALFORMED for
+/*	any other refused frame, MG_TOOLONG for an oversized frame
 /*	or message, MG_INTERNAL for an OpenSSL failure, MG_BADPARAM for
 /*	misuse, MG_NOMEM.
 /*--*/
@@ -122,19 +128,17 @@ static CRYPTO_ONCE legacy_once = CRYPTO_ONCE_STATIC_INIT;
 static int ctx_ok;
 static int legacy_ok;
 static char ctx_error[120];
-static char legacy_error[120];
+static char legacy_error[160];
 
 static void note_openssl_error(char *buf, size_t len, const char *what)
 {
     unsigned long e = ERR_peek_last_error();
-    char    detail[100];
+    const char *detail = e ? ERR_reason_error_string(e) : 0;
 
-    if (e != 0) {
-	ERR_error_string_n(e, detail, sizeof(detail));
+    if (detail != 0)
 	snprintf(buf, len, "%s (%s)", what, detail);
-    } else {
+    else
 	snprintf(buf, len, "%s", what);
-    }
 }
 
 static void ctx_init(void)
@@ -154,10 +158,16 @@ static void ctx_init(void)
 
 static void legacy_init(void)
 {
+    const char *dir = getenv("OPENSSL_MODULES");
+    char    what[120];
+
+    if (dir == 0)
+	dir = OpenSSL_version(OPENSSL_MODULES_DIR);
+    snprintf(what, sizeof(what), "OpenSSL's legacy provider cannot be "
+	     "loaded from %.60s", dir);
     ERR_set_mark();
     if (OSSL_PROVIDER_load(priv_ctx, "legacy") == 0)
-	note_openssl_error(legacy_error, sizeof(legacy_error),
-			   "OpenSSL's legacy provider cannot be loaded");
+	note_openssl_error(legacy_error, sizeof(legacy_error), what);
     else
 	legacy_ok = 1;
     ERR_pop_to_mark();
@@ -537,6 +547,14 @@ size_t  mg_layer_maxout(const struct mg_layer *lp)
     return (lp ? lp->maxout : 0);
 }
 
+unsigned mg_layer_ssf(const struct mg_layer *lp)
+{
+    if (lp == 0)
+	return (0);
+    return (lp->qop == MG_DIGEST_QOP_AUTH_INT ? MG_LAYER_SSF_INT :
+	    mg_layer_cipher_ssf(lp->cipher));
+}
+
  /*
   * HMAC-MD5(Ki, seqnum || message)[0..9]; the message comes in pieces.
   */
@@ -723,7 +741,7 @@ static enum mg_code open_frame(struct mg_layer *lp, const unsigned char *body,
     if (!mac_compute(lp->recv.mac, lp->recv.seq, &iov, 1, expect))
 	return (mg_fail(err, MG_INTERNAL, "OpenSSL HMAC-MD5 failed"));
     if (!mg_equal_ct(expect, mac, MG_LAYER_MAC_LEN))
-	return (mg_fail(err, MG_MALFORMED, "frame %lu: MAC does not verify",
+	return (mg_fail(err, MG_BADMAC, "frame %lu: MAC does not verify",
 			(unsigned long) lp->recv.seq));
     if (++lp->recv.seq == 0)
 	lp->recv.exhausted = 1;

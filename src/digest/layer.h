@@ -59,6 +59,7 @@ extern enum mg_code mg_layer_new(struct mg_layer **, enum mg_layer_side,
 				         struct mg_error *);
 extern void mg_layer_free(struct mg_layer *);
 extern size_t mg_layer_maxout(const struct mg_layer *);
+extern unsigned mg_layer_ssf(const struct mg_layer *);
 extern enum mg_code mg_layer_encodev(struct mg_layer *, const struct iovec *,
 				             size_t iovcnt, const unsigned char **out,
 				             size_t *outlen, struct mg_error *);
