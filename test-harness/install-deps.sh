@@ -11,6 +11,8 @@ packages=(
     # build
     autoconf automake libtool pkg-config make gcc
     libsasl2-dev libssl-dev check
+    # GNU SASL, an independent DIGEST-MD5 peer for the security layer tests
+    libgsasl-dev
     # stock plugins (interop peers) and the sasldb store
     libsasl2-modules libsasl2-modules-db sasl2-bin
     # a real server and real clients

@@ -16,7 +16,12 @@
  *	[--server-min-ssf N] [--server-max-ssf N] [--server-maxbuf N]
  *	[--client-min-ssf N] [--client-max-ssf N] [--client-maxbuf N]
  *	[--server-option NAME=VALUE]... [--client-option NAME=VALUE]...
- *	[--messages SIZE,SIZE,...] [--tamper-layer]
+ *	[--messages SIZE,SIZE,...] [--tamper-layer] [--client-exec PROGRAM]
+ *
+ * --client-exec runs PROGRAM as the client instead of libsasl2: it gets
+ * the socket as descriptor 3 and the arguments --fd 3 --user --password
+ * --service --host --realm [--messages], and must speak this driver's
+ * frame protocol (tests/gsasl-client.c does, with GNU SASL).
  *
  * Prints one line per side ("server: ..." and "client: ...") and exits 0
  * when the server's result is the expected one (and, for ok, the client
@@ -80,6 +85,7 @@ struct options {
     int     noptions[2];
     const char *messages;
     int     tamper_layer;
+    const char *client_exec;
 };
 
 enum { SERVER_SIDE, CLIENT_SIDE };
@@ -705,7 +711,8 @@ int     main(int argc, char **argv)
 	{"client-min-ssf", 1, 0, 264 + P_MIN}, {"client-max-ssf", 1, 0, 264 + P_MAX},
 	{"client-maxbuf", 1, 0, 264 + P_MAXBUF},
 	{"server-option", 1, 0, 'O'}, {"client-option", 1, 0, 'o'},
-	{"messages", 1, 0, 'M'}, {"tamper-layer", 0, 0, 'T'}, {0, 0, 0, 0},
+	{"messages", 1, 0, 'M'}, {"tamper-layer", 0, 0, 'T'},
+	{"client-exec", 1, 0, 'E'}, {0, 0, 0, 0},
     };
     long    both[3] = {-1, -1, -1};
     int     k;
@@ -748,6 +755,7 @@ int     main(int argc, char **argv)
 	    break;
 	case 'M': opt.messages = optarg; break;
 	case 'T': opt.tamper_layer = 1; break;
+	case 'E': opt.client_exec = optarg; break;
 	default: usage();
 	}
     }
@@ -766,6 +774,34 @@ int     main(int argc, char **argv)
     fflush(stdout);
     if ((pid = fork()) < 0)
 	die("main", "fork failed");
+    if (pid == 0 && opt.client_exec) {
+	const char *args[20];
+	int     n = 0;
+
+	close(sv[0]);
+	if (dup2(sv[1], 3) < 0)
+	    die("client", "dup2 failed");
+	args[n++] = opt.client_exec;
+	args[n++] = "--fd";
+	args[n++] = "3";
+	args[n++] = "--user";
+	args[n++] = opt.user;
+	args[n++] = "--password";
+	args[n++] = opt.password;
+	args[n++] = "--service";
+	args[n++] = opt.service;
+	args[n++] = "--host";
+	args[n++] = opt.host;
+	args[n++] = "--realm";
+	args[n++] = opt.realm;
+	if (opt.messages) {
+	    args[n++] = "--messages";
+	    args[n++] = opt.messages;
+	}
+	args[n] = 0;
+	execv(opt.client_exec, (char *const *) args);
+	die("client", "cannot run --client-exec program");
+    }
     if (pid == 0) {
 	close(sv[0]);
 	rc = run_client(sv[1]);
