@@ -844,38 +844,51 @@ END_TEST
 
  /*
   * Without the legacy provider (a module directory where it is not), DES
-  * and RC4 are reported missing with the reason, 3DES still runs. In a
-  * child process, so that the provider state of this one is untouched.
+  * and RC4 are reported missing with the reason, 3DES still runs. This
+  * needs a process whose private library context is still fresh, so the
+  * test runs this program again (main() below), whatever Check's fork
+  * mode.
   */
+#define PROBE_ARG "--probe-without-legacy-provider"
+
+static const char *self_path;		/* argv[0] */
+
+static int probe_without_legacy(void)
+{
+    struct mg_error err;
+    struct mg_layer *lp = 0;
+    unsigned got;
+
+    setenv("OPENSSL_MODULES", "/nonexistent/md5gate-test", 1);
+    mg_error_clear(&err);
+    got = mg_layer_ciphers_available(MG_LAYER_ALL_CIPHERS, &err);
+    if (got != MG_DIGEST_CIPHER_3DES)
+	return (10);
+    if (strstr(err.reason, "des, rc4, rc4-40, rc4-56 not offered") == 0
+	|| strstr(err.reason, "legacy provider cannot be loaded from "
+		  "/nonexistent/md5gate-test") == 0) {
+	fprintf(stderr, "reason: %s\n", err.reason);
+	return (11);
+    }
+    if (mg_layer_new(&lp, MG_LAYER_CLIENT, MG_DIGEST_QOP_AUTH_CONF,
+		     MG_DIGEST_CIPHER_RC4, HA1, 65536, 65536, &err) != MG_INTERNAL
+	|| strstr(err.reason, "cannot set up cipher rc4") == 0)
+	return (12);
+    if (mg_layer_new(&lp, MG_LAYER_CLIENT, MG_DIGEST_QOP_AUTH_CONF,
+		     MG_DIGEST_CIPHER_3DES, HA1, 65536, 65536, &err) != MG_OK)
+	return (13);
+    mg_layer_free(lp);
+    return (0);
+}
+
 START_TEST(ciphers_without_legacy_provider)
 {
     pid_t   pid;
     int     status;
 
     if ((pid = fork()) == 0) {
-	struct mg_error err;
-	struct mg_layer *lp = 0;
-	unsigned got;
-
-	setenv("OPENSSL_MODULES", "/nonexistent/md5gate-test", 1);
-	mg_error_clear(&err);
-	got = mg_layer_ciphers_available(MG_LAYER_ALL_CIPHERS, &err);
-	if (got != MG_DIGEST_CIPHER_3DES)
-	    _exit(10);
-	if (strstr(err.reason, "des, rc4, rc4-40, rc4-56 not offered") == 0
-	    || strstr(err.reason, "legacy provider") == 0) {
-	    fprintf(stderr, "reason: %s\n", err.reason);
-	    _exit(11);
-	}
-	if (mg_layer_new(&lp, MG_LAYER_CLIENT, MG_DIGEST_QOP_AUTH_CONF,
-			 MG_DIGEST_CIPHER_RC4, HA1, 65536, 65536, &err) != MG_INTERNAL
-	    || strstr(err.reason, "cannot set up cipher rc4") == 0)
-	    _exit(12);
-	if (mg_layer_new(&lp, MG_LAYER_CLIENT, MG_DIGEST_QOP_AUTH_CONF,
-			 MG_DIGEST_CIPHER_3DES, HA1, 65536, 65536, &err) != MG_OK)
-	    _exit(13);
-	mg_layer_free(lp);
-	_exit(0);
+	execl(self_path, self_path, PROBE_ARG, (char *) 0);
+	_exit(127);
     }
     ck_assert_int_gt(pid, 0);
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -913,11 +926,15 @@ static Suite *layer_suite(void)
     return (s);
 }
 
-int     main(void)
+int     main(int argc, char **argv)
 {
-    SRunner *sr = srunner_create(layer_suite());
+    SRunner *sr;
     int     failed;
 
+    self_path = argv[0];
+    if (argc > 1 && strcmp(argv[1], PROBE_ARG) == 0)
+	return (probe_without_legacy());
+    sr = srunner_create(layer_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
