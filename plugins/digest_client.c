@@ -18,11 +18,17 @@
 /*	another message where rspauth belongs, fails the exchange with
 /*	SASL_BADSERV: the server failed mutual authentication. After a good
 /*	rspauth the client's final reply is empty.
+/*
+/*	The client picks the strongest quality of protection the server
+/*	offers within the application's security properties (see
+/*	digest_layer.c), and sets the security layer up with the response;
+/*	libsasl2 gets it once rspauth has verified.
 /*--*/
 #include <string.h>
 
 #include "attempt.h"
 #include "digest/digest.h"
+#include "digest_layer.h"
 #include "glue.h"
 #include "mechs.h"
 #include "mg_util.h"
@@ -37,6 +43,7 @@ enum digest_client_state {
 };
 
 struct digest_client {
+    struct mg_digest_layer_slot slot;	/* first: encode/decode context */
     enum digest_client_state state;
     struct mg_audit_event ev;
     struct mg_client_creds creds;
@@ -117,8 +124,12 @@ static int canon_identities(sasl_client_params_t *cparams, struct mg_client_cred
 static enum mg_code build_response(struct digest_client *ctx,
 				           sasl_client_params_t *cparams,
 				           const struct mg_digest_challenge *chal,
-				           const char *realm, size_t *len,
-				           struct mg_error *err)
+				           const char *realm,
+				           const struct mg_digest_layers *layers,
+				           enum mg_digest_qop qop,
+				           enum mg_digest_cipher cipher,
+				           unsigned char ha1[MG_DIGEST_HASH_LEN],
+				           size_t *len, struct mg_error *err)
 {
     struct mg_digest_response resp;
     struct mg_digest_secret secret;
@@ -147,13 +158,16 @@ static enum mg_code build_response(struct digest_client *ctx,
 	 || (code = mg_digest_set_string(&resp.authzid, ctx->creds.authzid, err)) == MG_OK)) {
 	resp.has_realm = *realm != 0;
 	resp.nc = 1;
-	resp.qop = MG_DIGEST_QOP_AUTH;
+	resp.qop = qop;
+	resp.cipher = cipher;
 	resp.utf8 = chal->utf8;
-	resp.maxbuf = MG_DIGEST_MAXBUF_DEFAULT;
-	if ((code = mg_digest_compute(&resp, &secret, MG_DIGEST_A2_RESPONSE,
-				      resp.response, err)) == MG_OK
-	    && (code = mg_digest_compute(&resp, &secret, MG_DIGEST_A2_RSPAUTH,
-					 ctx->expect_rspauth, err)) == MG_OK)
+	resp.maxbuf = qop == MG_DIGEST_QOP_AUTH ? MG_DIGEST_MAXBUF_DEFAULT :
+	    layers->maxbuf;
+	if ((code = mg_digest_ha1(&resp, &secret, ha1, err)) == MG_OK
+	    && (code = mg_digest_kd(ha1, &resp, MG_DIGEST_A2_RESPONSE,
+				    resp.response, err)) == MG_OK
+	    && (code = mg_digest_kd(ha1, &resp, MG_DIGEST_A2_RSPAUTH,
+				    ctx->expect_rspauth, err)) == MG_OK)
 	    code = mg_digest_print_response(&resp, ctx->out, sizeof(ctx->out), len, err);
     }
     mg_cleanse(resp.response, sizeof(resp.response));
@@ -182,17 +196,28 @@ static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
 {
     const sasl_utils_t *utils = cparams->utils;
     struct mg_digest_challenge chal;
+    struct mg_digest_layers layers;
+    enum mg_digest_qop qop;
+    enum mg_digest_cipher cipher;
+    unsigned char ha1[MG_DIGEST_HASH_LEN];
     struct mg_error err;
     const char *realm;
     size_t  len;
     int     ret;
 
+    memset(ha1, 0, sizeof(ha1));
     mg_digest_challenge_init(&chal);
     if (mg_digest_parse_challenge(serverin, serverin_len, &chal, &err) != MG_OK
-	|| mg_digest_validate_challenge(&chal, MG_DIGEST_QOP_AUTH, &err) != MG_OK) {
+	|| mg_digest_validate_challenge(&chal, MG_DIGEST_QOP_AUTH
+					| MG_DIGEST_QOP_AUTH_INT
+				   | MG_DIGEST_QOP_AUTH_CONF, &err) != MG_OK) {
 	ret = mg_report(utils, &ctx->ev, MECH, &err);
 	goto done;
     }
+    mg_digest_layers_policy(utils, &cparams->props, cparams->external_ssf, &layers);
+    if ((ret = mg_digest_layers_choose(utils, &layers, chal.qops, chal.ciphers,
+				       &qop, &cipher)) != SASL_OK)
+	goto done;
     ret = mg_client_get_creds(cparams, MG_WANT_AUTHID | MG_WANT_AUTHZID | MG_WANT_PASS,
 			      prompt_need, &ctx->creds);
     if (ret != SASL_OK)
@@ -202,10 +227,14 @@ static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
     if ((ret = pick_realm(cparams, &chal, &realm)) != SASL_OK)
 	goto done;
     note_identity(&ctx->ev, &ctx->creds, realm, cparams->serverFQDN);
-    if (build_response(ctx, cparams, &chal, realm, &len, &err) != MG_OK) {
+    if (build_response(ctx, cparams, &chal, realm, &layers, qop, cipher, ha1,
+		       &len, &err) != MG_OK) {
 	ret = mg_report(utils, &ctx->ev, MECH, &err);
 	goto done;
     }
+    if ((ret = mg_digest_layer_start(&ctx->slot, utils, MG_LAYER_CLIENT, qop, cipher,
+				     ha1, layers.maxbuf, chal.maxbuf)) != SASL_OK)
+	goto done;
     mg_client_creds_free(utils, &ctx->creds);
     *clientout = ctx->out;
     *clientout_len = (unsigned) len;
@@ -213,6 +242,7 @@ static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
     ret = SASL_CONTINUE;
 
 done:
+    mg_cleanse(ha1, sizeof(ha1));
     mg_digest_challenge_free(&chal);
     return (ret);
 }
@@ -239,7 +269,7 @@ static int check_rspauth(struct digest_client *ctx, sasl_client_params_t *cparam
 			  "authentication: rspauth does not match"));
     *clientout = "";
     *clientout_len = 0;
-    mg_oparams_no_layer(oparams);
+    mg_digest_layer_oparams(&ctx->slot, oparams);
     return (SASL_OK);
 }
 
@@ -282,6 +312,7 @@ static void digest_client_dispose(void *conn_context, const sasl_utils_t *utils)
 	return;
     mg_attempt_dispose(&ctx->ev, utils);
     mg_client_creds_free(utils, &ctx->creds);
+    mg_digest_layer_dispose(&ctx->slot);
     mg_cleanse(ctx, sizeof(*ctx));
     utils->free(ctx);
 }
@@ -292,7 +323,7 @@ static const unsigned long digest_prompts[] = {
 
 const sasl_client_plug_t mg_digest_client_plug = {
     .mech_name = MECH,
-    .max_ssf = 0,
+    .max_ssf = MG_LAYER_SSF_3DES,	/* set from the options at init */
     .security_flags = SASL_SEC_NOPLAINTEXT | SASL_SEC_NOANONYMOUS
     | SASL_SEC_MUTUAL_AUTH,
     .features = SASL_FEAT_NEEDSERVERFQDN | SASL_FEAT_ALLOWS_PROXY,

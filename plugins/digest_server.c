@@ -24,6 +24,11 @@
 /*	would make libsasl2 finish that last step itself, unseen, so md5gate
 /*	returns SASL_CONTINUE to see and classify the final reply: empty, an
 /*	echoed digest-response, or something else.
+/*
+/*	The challenge offers the qop values and ciphers the application's
+/*	security properties allow (see digest_layer.c); the security layer
+/*	the client picked starts when its response verifies, and a layer
+/*	that cannot start fails the authentication.
 /* CONFIGURATION
 /*	Read from the application's SASL configuration (e.g. smtpd.conf):
 /* .IP md5gate_digest_realms
@@ -49,6 +54,7 @@
 
 #include "attempt.h"
 #include "digest/digest.h"
+#include "digest_layer.h"
 #include "glue.h"
 #include "mechs.h"
 #include "mg_util.h"
@@ -72,6 +78,8 @@ enum final_reply_kind {
 };
 
 struct digest_server {
+    struct mg_digest_layer_slot slot;	/* first: encode/decode context */
+    struct mg_digest_layers layers;	/* what this server offers */
     enum digest_server_state state;
     struct mg_audit_event ev;
     struct mg_digest_challenge chal;
@@ -156,10 +164,11 @@ static int build_challenge(struct digest_server *ctx, sasl_server_params_t *spar
 	return (code);
     if ((code = mg_digest_set_string(&ctx->chal.nonce, nonce, err)) != MG_OK)
 	return (code);
-    ctx->chal.qops = MG_DIGEST_QOP_AUTH;
+    ctx->chal.qops = ctx->layers.qops;
+    ctx->chal.ciphers = ctx->layers.ciphers;
     ctx->chal.utf8 = 1;
     ctx->chal.algorithm = MG_DIGEST_ALG_MD5_SESS;
-    ctx->chal.maxbuf = MG_DIGEST_MAXBUF_DEFAULT;
+    ctx->chal.maxbuf = ctx->layers.maxbuf;
     return (MG_OK);
 }
 
@@ -174,6 +183,13 @@ static int send_challenge(struct digest_server *ctx, sasl_server_params_t *spara
 	sparams->utils->log(sparams->utils->conn, SASL_LOG_NOTE, "md5gate: "
 			    MECH ": client attempted subsequent authentication; "
 			    "sending a fresh challenge");
+    mg_digest_layers_policy(sparams->utils, &sparams->props, sparams->external_ssf,
+			    &ctx->layers);
+    if (ctx->layers.qops == 0) {
+	mg_digest_layers_tooweak(sparams->utils, &ctx->layers, "no quality of "
+				 "protection is available");
+	return (SASL_TOOWEAK);
+    }
     if (build_challenge(ctx, sparams, &err) != MG_OK
 	|| mg_digest_print_challenge(&ctx->chal, ctx->out, sizeof(ctx->out),
 				     &len, &err) != MG_OK)
@@ -490,10 +506,14 @@ static int verify_response(struct digest_server *ctx, sasl_server_params_t *spar
     }
     if ((ret = mg_check_authorization(sparams, &ctx->ev, MECH, oparams)) != SASL_OK)
 	goto done;
+    if ((ret = mg_digest_layer_start(&ctx->slot, utils, MG_LAYER_SERVER, resp.qop,
+				     resp.cipher, ha1, ctx->layers.maxbuf,
+				     resp.maxbuf)) != SASL_OK)
+	goto done;
     *serverout = ctx->out;
     *serverout_len = (unsigned) len;
     if (sparams->flags & SASL_SUCCESS_DATA) {
-	mg_oparams_no_layer(oparams);
+	mg_digest_layer_oparams(&ctx->slot, oparams);
 	ctx->state = DIGEST_DONE;
 	ctx->ev.final_reply = "none";
 	ret = SASL_OK;
@@ -541,7 +561,7 @@ static int final_reply(struct digest_server *ctx, sasl_server_params_t *sparams,
     if (ctx->final_reply != FINAL_EMPTY && policy && strcasecmp(policy, "empty") == 0)
 	return (mg_refuse(utils, &ctx->ev, SASL_BADPROT, MECH ": final reply after "
 			  "rspauth must be empty (md5gate_digest_final_reply = empty)"));
-    mg_oparams_no_layer(oparams);
+    mg_digest_layer_oparams(&ctx->slot, oparams);
     return (SASL_OK);
 }
 
@@ -584,13 +604,14 @@ static void digest_server_dispose(void *conn_context, const sasl_utils_t *utils)
 	return;
     mg_attempt_dispose(&ctx->ev, utils);
     mg_digest_challenge_free(&ctx->chal);
+    mg_digest_layer_dispose(&ctx->slot);
     mg_cleanse(ctx, sizeof(*ctx));
     utils->free(ctx);
 }
 
 const sasl_server_plug_t mg_digest_server_plug = {
     .mech_name = MECH,
-    .max_ssf = 0,
+    .max_ssf = MG_LAYER_SSF_3DES,	/* set from the options at init */
     .security_flags = SASL_SEC_NOPLAINTEXT | SASL_SEC_NOANONYMOUS
     | SASL_SEC_MUTUAL_AUTH,
     .features = SASL_FEAT_ALLOWS_PROXY,

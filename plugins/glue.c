@@ -59,6 +59,8 @@ int     mg_sasl_code(enum mg_code code)
 	return (SASL_NOUSER);
     case MG_BADSERV:
 	return (SASL_BADSERV);
+    case MG_BADMAC:
+	return (SASL_BADMAC);
     case MG_NOMEM:
 	return (SASL_NOMEM);
     case MG_BADPARAM:

@@ -37,6 +37,7 @@
 
 #include "config.h"
 #include "attempt.h"
+#include "digest_layer.h"
 #include "glue.h"
 #include "mechs.h"
 
@@ -117,6 +118,7 @@ int     sasl_server_plug_init(const sasl_utils_t *utils, int max_version,
     acquire_state(utils, (int) (sizeof(server_plugs) / sizeof(server_plugs[0])));
     server_plugs[0] = mg_cram_server_plug;
     server_plugs[1] = mg_digest_server_plug;
+    server_plugs[1].max_ssf = mg_digest_max_ssf(utils);
     *out_version = SASL_SERVER_PLUG_VERSION;
     *pluglist = server_plugs;
     *plugcount = (int) (sizeof(server_plugs) / sizeof(server_plugs[0]));
@@ -137,6 +139,7 @@ int     sasl_client_plug_init(const sasl_utils_t *utils, int max_version,
     acquire_state(utils, (int) (sizeof(client_plugs) / sizeof(client_plugs[0])));
     client_plugs[0] = mg_cram_client_plug;
     client_plugs[1] = mg_digest_client_plug;
+    client_plugs[1].max_ssf = mg_digest_max_ssf(utils);
     *out_version = SASL_CLIENT_PLUG_VERSION;
     *pluglist = client_plugs;
     *plugcount = (int) (sizeof(client_plugs) / sizeof(client_plugs[0]));

@@ -63,6 +63,8 @@ const char *mg_code_name(enum mg_code code)
 	return ("unknown-user");
     case MG_BADSERV:
 	return ("bad-server");
+    case MG_BADMAC:
+	return ("bad-mac");
     case MG_NOMEM:
 	return ("no-memory");
     case MG_INTERNAL:

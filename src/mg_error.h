@@ -27,6 +27,7 @@ enum mg_code {
     MG_BADAUTH,			/* credentials do not verify */
     MG_NOUSER,			/* no secret for this user */
     MG_BADSERV,			/* server failed mutual authentication */
+    MG_BADMAC,			/* security layer integrity check failed */
     MG_NOMEM,			/* allocation failed */
     MG_INTERNAL,		/* library failure (e.g. OpenSSL) */
     MG_BADPARAM,		/* caller misuse */

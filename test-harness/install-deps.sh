@@ -13,6 +13,8 @@ packages=(
     libsasl2-dev libssl-dev check
     # audit records (JSON) and the configuration file (INI)
     libjson-c-dev libinih-dev
+    # GNU SASL, an independent DIGEST-MD5 peer for the security layer tests
+    libgsasl-dev
     # stock plugins (interop peers) and the sasldb store
     libsasl2-modules libsasl2-modules-db sasl2-bin
     # a real server and real clients

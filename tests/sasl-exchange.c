@@ -11,13 +11,42 @@
  * Usage: sasl-exchange --mech MECH --server-plugins DIR --client-plugins DIR
  *	--sasldb FILE --realm REALM --user USER --password PASS
  *	[--authzid ID] [--interact] [--service NAME] [--host FQDN]
- *	[--expect ok|badauth|nouser|badprot|noauthz|fail] [--tamper-last]
+ *	[--expect ok|badauth|nouser|badprot|noauthz|toweak|fail] [--tamper-last]
  *	[--allow-proxy] [--abort-after-challenge] [--policy FILE]
  *	[--success-data] [--initial TEXT]
+ *	[--allow-proxy] [--min-ssf N] [--max-ssf N] [--maxbuf N]
+ *	[--server-min-ssf N] [--server-max-ssf N] [--server-maxbuf N]
+ *	[--client-min-ssf N] [--client-max-ssf N] [--client-maxbuf N]
+ *	[--server-option NAME=VALUE]... [--client-option NAME=VALUE]...
+ *	[--messages SIZE,SIZE,...] [--tamper-layer] [--client-exec PROGRAM]
+ *
+ * --client-exec runs PROGRAM as the client instead of libsasl2: it gets
+ * the socket as descriptor 3 and the arguments --fd 3 --user --password
+ * --service --host --realm [--messages], and must speak this driver's
+ * frame protocol (tests/gsasl-client.c does, with GNU SASL).
  *
  * Prints one line per side ("server: ..." and "client: ...") and exits 0
  * when the server's result is the expected one (and, for ok, the client
  * finished too). Never prints a password or a digest.
+ *
+ * Security layers: --min-ssf, --max-ssf and --maxbuf set both sides'
+ * security properties (the per-side forms override them); without any
+ * of them the properties stay libsasl2's defaults, which allow no layer.
+ * Options (--server-option, --client-option) reach the plugins through
+ * SASL_CB_GETOPT; the stock plugins ignore md5gate's.
+ *
+ * With --messages, after a successful authentication each side prints
+ * "ssf=N maxoutbuf=N", then the client sends messages of the given sizes
+ * through sasl_encode (sasl_encodev for size 0, which sasl_encode
+ * refuses) and the server decodes them, then the server does the same
+ * to the client. The sender passes the whole encoded stream in one frame
+ * of this driver's protocol; the receiver feeds it to sasl_decode in
+ * pieces of 1, 2, 3, 5, 8, 13, 4096 and 100000 bytes in turn, so that
+ * frames are split at many places and several frames reach one call.
+ * (Without a layer, size 0 is skipped: see send_messages().)
+ * Each side prints "received=N bytes=N intact" when every byte arrived
+ * as sent, else the decode error or the first difference. --tamper-layer
+ * flips one bit in the middle of the client's stream.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,7 +85,17 @@ struct options {
     const char *policy;
     int     success_data;
     const char *initial;
+    long    ssf[2][3];			/* [server, client][min, max, maxbuf] */
+    int     set_props;
+    const char *options[2][8];		/* [server, client] NAME=VALUE */
+    int     noptions[2];
+    const char *messages;
+    int     tamper_layer;
+    const char *client_exec;
 };
+
+enum { SERVER_SIDE, CLIENT_SIDE };
+enum { P_MIN, P_MAX, P_MAXBUF };
 
 static struct options opt = {
     .service = "smtp",
@@ -63,6 +103,7 @@ static struct options opt = {
     .expect = "ok",
     .remote = "127.0.0.1;40000",
     .local = "127.0.0.1;25",
+    .ssf = {{-1, -1, -1}, {-1, -1, -1}},
 };
 
 /* Frames: one type byte, a 4-byte length, the data. */
@@ -135,7 +176,7 @@ static int recv_frame(int fd, char **data, unsigned *len)
 	return (-1);
     *len = (unsigned) hdr[1] << 24 | (unsigned) hdr[2] << 16
 	| (unsigned) hdr[3] << 8 | hdr[4];
-    if (*len > 1 << 20)
+    if (*len > 1 << 24)
 	die("frame", "oversized frame");
     *data = malloc(*len + 1);
     if (*len && read_all(fd, *data, *len) < 0)
@@ -150,6 +191,203 @@ static int log_cb(void *context, int level, const char *message)
     return (SASL_OK);
 }
 
+static const char *result_name(int);
+
+/* NAME=VALUE options given for one side. */
+static const char *side_option(int side, const char *option)
+{
+    size_t  n = strlen(option);
+    int     i;
+
+    for (i = 0; i < opt.noptions[side]; i++)
+	if (strncmp(opt.options[side][i], option, n) == 0
+	    && opt.options[side][i][n] == '=')
+	    return (opt.options[side][i] + n + 1);
+    return (0);
+}
+
+static int client_getopt(void *context, const char *plugin, const char *option,
+			         const char **result, unsigned *len)
+{
+    (void) context;
+    (void) plugin;
+    if ((*result = side_option(CLIENT_SIDE, option)) != 0)
+	/* given on the command line */ ;
+    else if (strcmp(option, "md5gate_policy") == 0 && opt.policy)
+	*result = opt.policy;
+    else
+	return (SASL_FAIL);
+    if (len)
+	*len = (unsigned) strlen(*result);
+    return (SASL_OK);
+}
+
+static void set_props(sasl_conn_t *conn, int side, const char *who)
+{
+    sasl_security_properties_t props;
+    int     r;
+
+    if (!opt.set_props)
+	return;
+    memset(&props, 0, sizeof(props));
+    props.min_ssf = opt.ssf[side][P_MIN] >= 0 ? (sasl_ssf_t) opt.ssf[side][P_MIN] : 0;
+    props.max_ssf = opt.ssf[side][P_MAX] >= 0 ? (sasl_ssf_t) opt.ssf[side][P_MAX] : 256;
+    props.maxbufsize = opt.ssf[side][P_MAXBUF] >= 0 ?
+	(unsigned) opt.ssf[side][P_MAXBUF] : 65536;
+    if ((r = sasl_setprop(conn, SASL_SEC_PROPS, &props)) != SASL_OK)
+	die(who, sasl_errdetail(conn));
+}
+
+/* Messages: deterministic bytes, different per direction and index. */
+static void message_bytes(unsigned char *buf, size_t len, int from, unsigned idx)
+{
+    uint32_t x = 0x9e3779b9u * (idx + 1) + (uint32_t) from * 0x85ebca6bu;
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	buf[i] = (unsigned char) x;
+    }
+}
+
+static size_t message_sizes(size_t *sizes, size_t max)
+{
+    const char *cp = opt.messages;
+    size_t  n = 0;
+    char   *end;
+
+    while (cp && *cp && n < max) {
+	sizes[n++] = strtoul(cp, &end, 10);
+	cp = (*end == ',') ? end + 1 : end;
+	if (end == cp && *cp)
+	    die("main", "bad --messages list");
+    }
+    return (n);
+}
+
+static void report_layer(sasl_conn_t *conn, const char *who)
+{
+    const void *ssf = 0, *maxout = 0;
+
+    sasl_getprop(conn, SASL_SSF, &ssf);
+    sasl_getprop(conn, SASL_MAXOUTBUF, &maxout);
+    printf("%s: ssf=%u maxoutbuf=%u\n", who, ssf ? *(const unsigned *) ssf : 0,
+	   maxout ? *(const unsigned *) maxout : 0);
+    fflush(stdout);
+}
+
+/* Encode every message of one direction; send the stream in one frame. */
+static int send_messages(sasl_conn_t *conn, int fd, int from, const char *who)
+{
+    size_t  sizes[32], n = message_sizes(sizes, 32), i, total = 0;
+    unsigned char *msg, *stream = 0;
+    const char *out;
+    unsigned outlen;
+    const void *ssf = 0;
+    int     r;
+
+    sasl_getprop(conn, SASL_SSF, &ssf);
+    for (i = 0; i < n; i++) {
+	/*
+	 * Without a security layer an empty message is nothing on the wire,
+	 * and libsasl2 2.1.28 must not see it: its encode buffer would be
+	 * allocated with size 0, and the next sasl_encode loops forever
+	 * doubling that size (_buf_alloc).
+	 */
+	if (sizes[i] == 0 && (ssf == 0 || *(const unsigned *) ssf == 0))
+	    continue;
+	msg = malloc(sizes[i] + 1);
+	message_bytes(msg, sizes[i], from, (unsigned) i);
+	if (sizes[i] == 0) {
+	    struct iovec iov;
+
+	    iov.iov_base = msg;
+	    iov.iov_len = 0;
+	    r = sasl_encodev(conn, &iov, 1, &out, &outlen);
+	} else {
+	    r = sasl_encode(conn, (const char *) msg, (unsigned) sizes[i], &out, &outlen);
+	}
+	free(msg);
+	if (r != SASL_OK) {
+	    printf("%s: encode result=%s detail=%s\n", who, result_name(r),
+		   sasl_errdetail(conn));
+	    fflush(stdout);
+	    send_frame(fd, FRAME_FAIL, 0, 0);
+	    free(stream);
+	    return (1);
+	}
+	stream = realloc(stream, total + outlen);
+	memcpy(stream + total, out, outlen);
+	total += outlen;
+    }
+    if (opt.tamper_layer && from == CLIENT_SIDE && total > 0)
+	stream[total / 2] ^= 0x10;
+    send_frame(fd, FRAME_DATA, (const char *) stream, (unsigned) total);
+    free(stream);
+    return (0);
+}
+
+/* Receive one direction's stream, decode it in pieces, compare. */
+static int receive_messages(sasl_conn_t *conn, int fd, int from, const char *who)
+{
+    static const size_t pieces[] = {1, 2, 3, 5, 8, 13, 4096, 100000};
+    size_t  sizes[32], n = message_sizes(sizes, 32), i, want_len = 0, got_len = 0;
+    size_t  off = 0, p = 0, piece;
+    unsigned char *want, *got;
+    char   *in;
+    unsigned inlen, outlen;
+    const char *out;
+    int     type, r;
+
+    for (i = 0; i < n; i++)
+	want_len += sizes[i];
+    want = malloc(want_len + 1);
+    got = malloc(want_len + 1);
+    for (i = 0, off = 0; i < n; off += sizes[i], i++)
+	message_bytes(want + off, sizes[i], from, (unsigned) i);
+    if ((type = recv_frame(fd, &in, &inlen)) != FRAME_DATA) {
+	printf("%s: received=none (the peer could not encode)\n", who);
+	fflush(stdout);
+	return (1);
+    }
+    for (off = 0; off < inlen; off += piece) {
+	piece = pieces[p++ % (sizeof(pieces) / sizeof(pieces[0]))];
+	if (piece > inlen - off)
+	    piece = inlen - off;
+	r = sasl_decode(conn, in + off, (unsigned) piece, &out, &outlen);
+	if (r != SASL_OK) {
+	    printf("%s: decode result=%s detail=%s\n", who, result_name(r),
+		   sasl_errdetail(conn));
+	    fflush(stdout);
+	    return (1);
+	}
+	if (got_len + outlen > want_len) {
+	    printf("%s: received more than was sent\n", who);
+	    return (1);
+	}
+	memcpy(got + got_len, out, outlen);
+	got_len += outlen;
+    }
+    if (got_len != want_len || memcmp(got, want, want_len) != 0) {
+	for (i = 0; i < got_len && i < want_len && got[i] == want[i]; i++)
+	     /* void */ ;
+	printf("%s: received=%lu bytes, expected %lu, first difference at %lu\n",
+	       who, (unsigned long) got_len, (unsigned long) want_len,
+	       (unsigned long) i);
+	fflush(stdout);
+	return (1);
+    }
+    printf("%s: received=%lu bytes=%lu intact\n", who, (unsigned long) n,
+	   (unsigned long) got_len);
+    fflush(stdout);
+    free(want);
+    free(got);
+    free(in);
+    return (0);
+}
+
 /* Server side. */
 
 static int server_getopt(void *context, const char *plugin, const char *option,
@@ -157,7 +395,9 @@ static int server_getopt(void *context, const char *plugin, const char *option,
 {
     (void) context;
     (void) plugin;
-    if (strcmp(option, "sasldb_path") == 0)
+    if ((*result = side_option(SERVER_SIDE, option)) != 0)
+	/* given on the command line */ ;
+    else if (strcmp(option, "sasldb_path") == 0)
 	*result = opt.sasldb;
     else if (strcmp(option, "auxprop_plugin") == 0)
 	*result = "sasldb";
@@ -212,6 +452,12 @@ static const char *result_name(int r)
 	return ("trans");
     case SASL_NOAUTHZ:
 	return ("noauthz");
+    case SASL_TOOWEAK:
+	return ("tooweak");
+    case SASL_BADMAC:
+	return ("badmac");
+    case SASL_BUFOVER:
+	return ("bufover");
     default:
 	return ("fail");
     }
@@ -259,6 +505,7 @@ static int run_server(int fd)
 			     opt.remote, 0, opt.success_data ? SASL_SUCCESS_DATA : 0,
 			     &conn)) != SASL_OK)
 	die("server", sasl_errstring(r, 0, 0));
+    set_props(conn, SERVER_SIDE, "server");
     if ((type = recv_frame(fd, &in, &inlen)) != FRAME_START)
 	die("server", "expected a start frame");
     mech = in;
@@ -288,6 +535,18 @@ static int run_server(int fd)
 	send_server_data(fd, FRAME_OK, opt.success_data ? out : 0,
 			 opt.success_data && out ? outlen : 0);
 	printf("server: result=ok user=%s\n", username ? (const char *) username : "");
+	if (opt.messages) {
+	    int     bad;
+
+	    report_layer(conn, "server");
+	    bad = receive_messages(conn, fd, CLIENT_SIDE, "server");
+	    bad |= send_messages(conn, fd, SERVER_SIDE, "server");
+	    if (bad) {
+		sasl_dispose(&conn);
+		sasl_done();
+		return (1);
+	    }
+	}
     } else {
 	send_frame(fd, FRAME_FAIL, 0, 0);
 	printf("server: result=%s detail=%s\n", result_name(r), sasl_errdetail(conn));
@@ -299,19 +558,6 @@ static int run_server(int fd)
 }
 
 /* Client side. */
-
-static int client_getopt(void *context, const char *plugin, const char *option,
-			         const char **result, unsigned *len)
-{
-    (void) context;
-    (void) plugin;
-    if (strcmp(option, "md5gate_policy") != 0 || opt.policy == 0)
-	return (SASL_FAIL);
-    *result = opt.policy;
-    if (len)
-	*len = (unsigned) strlen(*result);
-    return (SASL_OK);
-}
 
 static int client_simple(void *context, int id, const char **result, unsigned *len)
 {
@@ -381,6 +627,7 @@ static int run_client(int fd)
 	{SASL_CB_USER, (callback_proc) client_simple, 0},
 	{SASL_CB_PASS, (callback_proc) client_pass, 0},
 	{SASL_CB_LOG, (callback_proc) log_cb, (void *) "client"},
+	{SASL_CB_GETOPT, (callback_proc) client_getopt, 0},
 	{SASL_CB_LIST_END, 0, 0},
     };
     /* A null procedure asks libsasl2 to prompt through sasl_interact_t. */
@@ -389,6 +636,7 @@ static int run_client(int fd)
 	{SASL_CB_USER, 0, 0},
 	{SASL_CB_PASS, 0, 0},
 	{SASL_CB_LOG, (callback_proc) log_cb, (void *) "client"},
+	{SASL_CB_GETOPT, (callback_proc) client_getopt, 0},
 	{SASL_CB_LIST_END, 0, 0},
     };
     sasl_conn_t *conn;
@@ -399,7 +647,8 @@ static int run_client(int fd)
     int     r, type;
     size_t  mlen = strlen(opt.mech);
 
-    sasl_callback_t global_cbs[] = {
+    /* Plugin initialisation sees only these, through utils->getopt. */
+    static sasl_callback_t global_cbs[] = {
 	{SASL_CB_GETOPT, (callback_proc) client_getopt, 0},
 	{SASL_CB_LOG, (callback_proc) log_cb, (void *) "client"},
 	{SASL_CB_LIST_END, 0, 0},
@@ -412,6 +661,7 @@ static int run_client(int fd)
     if ((r = sasl_client_new(opt.service, opt.host, opt.remote, opt.local,
 			     opt.interact ? icbs : cbs, 0, &conn)) != SASL_OK)
 	die("client", sasl_errstring(r, 0, 0));
+    set_props(conn, CLIENT_SIDE, "client");
     r = client_call(conn, 0, 0, &out, &outlen, 1, &mech_used);
     if (r != SASL_OK && r != SASL_CONTINUE) {
 	printf("client: result=%s detail=%s\n", result_name(r), sasl_errdetail(conn));
@@ -440,6 +690,17 @@ static int run_client(int fd)
 	}
 	if (type == FRAME_OK) {
 	    printf("client: result=%s\n", r == SASL_OK ? "ok" : "server-accepted-early");
+	    if (opt.messages) {
+		int     bad;
+
+		report_layer(conn, "client");
+		bad = send_messages(conn, fd, CLIENT_SIDE, "client");
+		bad |= receive_messages(conn, fd, SERVER_SIDE, "client");
+		fflush(stdout);
+		sasl_dispose(&conn);
+		sasl_done();
+		return (bad);
+	    }
 	    break;
 	}
 	if (type == FRAME_FAIL || type < 0) {
@@ -472,7 +733,11 @@ static void usage(void)
 	    "--password PASS [--authzid ID] [--interact] [--service NAME] "
 	    "[--host FQDN] [--expect RESULT] [--tamper-last] [--allow-proxy] "
 	    "[--abort-after-challenge] [--policy FILE] [--success-data] "
-	    "[--initial TEXT]\n");
+	    "[--initial TEXT] "
+	    "[--min-ssf N] [--max-ssf N] [--maxbuf N] [--server-min-ssf N] "
+	    "[--server-max-ssf N] [--server-maxbuf N] [--client-min-ssf N] "
+	    "[--client-max-ssf N] [--client-maxbuf N] [--server-option N=V] "
+	    "[--client-option N=V] [--messages SIZES] [--tamper-layer]\n");
     exit(2);
 }
 
@@ -486,8 +751,19 @@ int     main(int argc, char **argv)
 	{"service", 1, 0, 's'}, {"host", 1, 0, 'h'}, {"expect", 1, 0, 'e'},
 	{"tamper-last", 0, 0, 't'}, {"allow-proxy", 0, 0, 'P'},
 	{"abort-after-challenge", 0, 0, 'a'}, {"policy", 1, 0, 'c'},
-	{"success-data", 0, 0, 'D'}, {"initial", 1, 0, 'I'}, {0, 0, 0, 0},
+	{"success-data", 0, 0, 'D'}, {"initial", 1, 0, 'I'},
+	{"min-ssf", 1, 0, 256 + P_MIN}, {"max-ssf", 1, 0, 256 + P_MAX},
+	{"maxbuf", 1, 0, 256 + P_MAXBUF},
+	{"server-min-ssf", 1, 0, 260 + P_MIN}, {"server-max-ssf", 1, 0, 260 + P_MAX},
+	{"server-maxbuf", 1, 0, 260 + P_MAXBUF},
+	{"client-min-ssf", 1, 0, 264 + P_MIN}, {"client-max-ssf", 1, 0, 264 + P_MAX},
+	{"client-maxbuf", 1, 0, 264 + P_MAXBUF},
+	{"server-option", 1, 0, 'O'}, {"client-option", 1, 0, 'o'},
+	{"messages", 1, 0, 'M'}, {"tamper-layer", 0, 0, 'T'},
+	{"client-exec", 1, 0, 'E'}, {0, 0, 0, 0},
     };
+    long    both[3] = {-1, -1, -1};
+    int     k;
     int     sv[2], ch, status, rc;
     pid_t   pid;
 
@@ -511,8 +787,35 @@ int     main(int argc, char **argv)
 	case 'c': opt.policy = optarg; break;
 	case 'D': opt.success_data = 1; break;
 	case 'I': opt.initial = optarg; break;
+	case 256 + P_MIN: case 256 + P_MAX: case 256 + P_MAXBUF:
+	    both[ch - 256] = strtol(optarg, 0, 10);
+	    opt.set_props = 1;
+	    break;
+	case 260 + P_MIN: case 260 + P_MAX: case 260 + P_MAXBUF:
+	    opt.ssf[SERVER_SIDE][ch - 260] = strtol(optarg, 0, 10);
+	    opt.set_props = 1;
+	    break;
+	case 264 + P_MIN: case 264 + P_MAX: case 264 + P_MAXBUF:
+	    opt.ssf[CLIENT_SIDE][ch - 264] = strtol(optarg, 0, 10);
+	    opt.set_props = 1;
+	    break;
+	case 'O': case 'o':
+	    k = ch == 'O' ? SERVER_SIDE : CLIENT_SIDE;
+	    if (opt.noptions[k] >= 8 || strchr(optarg, '=') == 0)
+		usage();
+	    opt.options[k][opt.noptions[k]++] = optarg;
+	    break;
+	case 'M': opt.messages = optarg; break;
+	case 'T': opt.tamper_layer = 1; break;
+	case 'E': opt.client_exec = optarg; break;
 	default: usage();
 	}
+    }
+    for (k = 0; k < 3; k++) {
+	if (opt.ssf[SERVER_SIDE][k] < 0)
+	    opt.ssf[SERVER_SIDE][k] = both[k];
+	if (opt.ssf[CLIENT_SIDE][k] < 0)
+	    opt.ssf[CLIENT_SIDE][k] = both[k];
     }
     if (!opt.mech || !opt.server_plugins || !opt.client_plugins || !opt.sasldb
 	|| !opt.realm || !opt.user || !opt.password)
@@ -523,6 +826,34 @@ int     main(int argc, char **argv)
     fflush(stdout);
     if ((pid = fork()) < 0)
 	die("main", "fork failed");
+    if (pid == 0 && opt.client_exec) {
+	const char *args[20];
+	int     n = 0;
+
+	close(sv[0]);
+	if (dup2(sv[1], 3) < 0)
+	    die("client", "dup2 failed");
+	args[n++] = opt.client_exec;
+	args[n++] = "--fd";
+	args[n++] = "3";
+	args[n++] = "--user";
+	args[n++] = opt.user;
+	args[n++] = "--password";
+	args[n++] = opt.password;
+	args[n++] = "--service";
+	args[n++] = opt.service;
+	args[n++] = "--host";
+	args[n++] = opt.host;
+	args[n++] = "--realm";
+	args[n++] = opt.realm;
+	if (opt.messages) {
+	    args[n++] = "--messages";
+	    args[n++] = opt.messages;
+	}
+	args[n] = 0;
+	execv(opt.client_exec, (char *const *) args);
+	die("client", "cannot run --client-exec program");
+    }
     if (pid == 0) {
 	close(sv[0]);
 	rc = run_client(sv[1]);
@@ -534,5 +865,9 @@ int     main(int argc, char **argv)
     close(sv[0]);
     if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
 	return (2);
+    /* With a message exchange, the client's verdict counts too. */
+    if (opt.messages && rc == 0 && strcmp(opt.expect, "ok") == 0
+	&& WEXITSTATUS(status) != 0)
+	rc = 1;
     return (rc);
 }

@@ -53,7 +53,8 @@ sasl_add_user() {
 sasl_exchange() {
     local server=$1 client=$2
     shift 2
-    "$top_builddir/tests/sasl-exchange" --server-plugins "$SASL_TMP/$server" \
+    # A hung exchange must fail the test, not the whole run.
+    timeout -k 5 120 "$top_builddir/tests/sasl-exchange" --server-plugins "$SASL_TMP/$server" \
 	--client-plugins "$SASL_TMP/$client" --sasldb "$SASL_DB" \
 	--realm "$SASL_REALM" "$@" >"$SASL_TMP/out" 2>"$SASL_TMP/err"
     local rc=$?

@@ -200,6 +200,8 @@ static const struct known_option known_options[] = {
     {"md5gate_digest_hosts", OPT_TEXT},
     {"md5gate_digest_uri_strict", OPT_BOOL},
     {"md5gate_digest_final_reply", OPT_FINAL_REPLY},
+    {"md5gate_digest_weak_ciphers", OPT_BOOL},
+    {"md5gate_digest_ciphers", OPT_TEXT},
 };
 
  /*
