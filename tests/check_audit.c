@@ -334,6 +334,33 @@ START_TEST(config_errors_name_file_and_line)
 }
 END_TEST
 
+START_TEST(config_from_memory_stream)
+{
+    static const char good[] = "[global]\naudit_failure = refuse\n";
+    static const char bad[] = "[global]\n\naudit_success_level = loud\n";
+    struct mg_config cfg;
+    struct mg_error err;
+    FILE   *fp;
+
+    mg_config_init(&cfg);
+    fp = fmemopen((void *) good, sizeof(good) - 1, "r");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(mg_config_load_stream(fp, "mem", &cfg, &err), MG_OK);
+    fclose(fp);
+    ck_assert_int_eq(cfg.found, 1);
+    ck_assert_str_eq(cfg.path, "mem");
+    ck_assert_int_eq(cfg.audit_failure, MG_AUDIT_REFUSE);
+    fp = fmemopen((void *) bad, sizeof(bad) - 1, "r");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(mg_config_load_stream(fp, "mem", &cfg, &err), MG_MALFORMED);
+    fclose(fp);
+    ck_assert_str_eq(err.reason, "mem:3: audit_success_level must be err, fail, "
+		     "warn, note, debug or none, not \"loud\"");
+    ck_assert_int_eq(cfg.audit_failure, MG_AUDIT_CONTINUE);
+    mg_config_free(&cfg);
+}
+END_TEST
+
 int     main(void)
 {
     Suite  *s = suite_create("audit");
@@ -351,6 +378,7 @@ int     main(void)
     tcase_add_test(tc, config_good);
     tcase_add_loop_test(tc, config_errors_name_file_and_line, 0,
 			(int) (sizeof(bad_cfgs) / sizeof(bad_cfgs[0])));
+    tcase_add_test(tc, config_from_memory_stream);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
