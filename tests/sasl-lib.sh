@@ -50,14 +50,28 @@ sasl_add_user() {
 }
 
 # sasl_exchange SERVER CLIENT ARGS...: SERVER and CLIENT are md5gate|stock.
+#
+# MG_EXCHANGE_WRAPPER, when set, is a command prefix for tests/sasl-exchange
+# (split on white space), e.g. valgrind: test-harness/memcheck.sh sets it.
+# Exit status 97 is reserved for memory checkers (valgrind --error-exitcode,
+# ASAN_OPTIONS=exitcode); sasl-exchange passes it on from its client
+# process too. It fails the test whatever the caller expected.
+MG_CHECKER_EXIT=97
 sasl_exchange() {
-    local server=$1 client=$2
+    local server=$1 client=$2 rc
+    local -a wrapper=()
     shift 2
-    "$top_builddir/tests/sasl-exchange" --server-plugins "$SASL_TMP/$server" \
+    read -r -a wrapper <<<"${MG_EXCHANGE_WRAPPER:-}"
+    "${wrapper[@]}" "$top_builddir/tests/sasl-exchange" \
+	--server-plugins "$SASL_TMP/$server" \
 	--client-plugins "$SASL_TMP/$client" --sasldb "$SASL_DB" \
 	--realm "$SASL_REALM" "$@" >"$SASL_TMP/out" 2>"$SASL_TMP/err"
-    local rc=$?
+    rc=$?
     cat "$SASL_TMP/out" "$SASL_TMP/err" >>"$SASL_TMP/all"
+    if [ "$rc" -eq "$MG_CHECKER_EXIT" ]; then
+	fail "memory checker reported errors (server=$server client=$client $*)"
+	sed 's/^/  ! /' "$SASL_TMP/err"
+    fi
     return $rc
 }
 
