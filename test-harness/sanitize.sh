@@ -41,10 +41,11 @@ export LSAN_OPTIONS="exitcode=97:suppressions=$top/test-harness/lsan.supp:print_
 export CK_FORK=yes
 
 status=0
+# shellcheck disable=SC2016 # make expands it
 make -j"$jobs" check TESTS='$(memcheck_tests)' >check.log 2>&1 || status=$?
 grep -E '^(PASS|FAIL|ERROR|SKIP|XFAIL|XPASS):' check.log
 if [ $status -ne 0 ]; then
-    for log in $(find tests -name '*.log'); do
+    for log in tests/*.log; do
 	trs=${log%.log}.trs
 	if [ -f "$trs" ] && ! grep -q '^:test-result: \(PASS\|SKIP\)' "$trs"; then
 	    echo "--- $log"

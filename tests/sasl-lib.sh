@@ -12,6 +12,7 @@
 
 SASL_REALM=example.test
 sasl_failures=0
+sasl_exchanges=0
 
 fail() {
     echo "FAIL: $*"
@@ -67,9 +68,12 @@ sasl_exchange() {
 	--client-plugins "$SASL_TMP/$client" --sasldb "$SASL_DB" \
 	--realm "$SASL_REALM" "$@" >"$SASL_TMP/out" 2>"$SASL_TMP/err"
     rc=$?
+    sasl_exchanges=$((sasl_exchanges + 1))
     cat "$SASL_TMP/out" "$SASL_TMP/err" >>"$SASL_TMP/all"
     if [ "$rc" -eq "$MG_CHECKER_EXIT" ]; then
-	fail "memory checker reported errors (server=$server client=$client $*)"
+	# The arguments hold the password: name the exchange otherwise.
+	fail "memory checker reported errors (server=$server client=$client," \
+	    "exchange $sasl_exchanges of this test)"
 	sed 's/^/  ! /' "$SASL_TMP/err"
     fi
     return $rc
