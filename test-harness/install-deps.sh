@@ -28,6 +28,11 @@ packages=(
     # the hand-written SMTP DIGEST-MD5 client and the rspauth-forging relay
     # in test-harness/ (not in a minimal Debian 12 image)
     python3
+    # hardening: libFuzzer targets (clang; libFuzzer and clang's sanitizer
+    # runtimes are in libclang-rt-14-dev), valgrind's memcheck for the
+    # libsasl2 round trips and callgrind for bench/ (gcc's ASan and UBSan
+    # runtimes come with gcc)
+    clang libclang-rt-14-dev valgrind
 )
 
 missing=()
