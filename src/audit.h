@@ -98,6 +98,17 @@ extern enum mg_code mg_audit_file_write(struct mg_audit_file *, const char *line
 				                size_t len, struct mg_error *);
 extern void mg_audit_file_close(struct mg_audit_file *);
 
-#define MG_AUDIT_LINE_MAX	4096
+/*
+ * Room for the longest record: every text field full, every byte escaped
+ * to its longest form (6 bytes: JSON writes a control character as
+ * \u00XX; the log line needs at most 4, \xNN), plus field names and the
+ * fixed values. A record that did not fit would not be written at all.
+ */
+#define MG_AUDIT_TEXT_MAX	(3 * MG_AUDIT_ADDR_MAX + 2 * MG_AUDIT_PORT_MAX \
+				 + 5 * MG_AUDIT_NAME_MAX + MG_REASON_MAX)
+#define MG_AUDIT_LINE_MAX	16384
+
+_Static_assert(6 * MG_AUDIT_TEXT_MAX + 1024 <= MG_AUDIT_LINE_MAX,
+	       "MG_AUDIT_LINE_MAX cannot hold the longest audit record");
 
 #endif

@@ -10,6 +10,8 @@
 /*
 /*	enum mg_code mg_config_load(path, cfg, err)
 /*
+/*	enum mg_code mg_config_load_stream(fp, name, cfg, err)
+/*
 /*	void	mg_config_free(cfg)
 /* DESCRIPTION
 /*	The file is INI-style (sections in brackets, name = value, comments
@@ -23,6 +25,10 @@
 /*	"file:line: what is wrong" and the whole file is refused; the
 /*	plugin then disables its mechanisms rather than run with a
 /*	configuration the administrator did not write.
+/*
+/*	mg_config_load_stream() parses an open stream the same way, naming
+/*	it in messages as name; the caller keeps and closes the stream
+/*	(tests and fuzzing read from memory through fmemopen(3)).
 /*
 /*	[global]
 /* .IP "audit_file = PATH"
@@ -211,31 +217,47 @@ static char *read_line(char *buf, int size, void *stream)
 enum mg_code mg_config_load(const char *path, struct mg_config *cfg,
 			            struct mg_error *err)
 {
+    FILE   *fp;
+    enum mg_code code;
+
+    mg_config_free(cfg);
+    if ((fp = fopen(path, "r")) == 0) {
+	if (errno == ENOENT) {
+	    if ((cfg->path = strdup(path)) == 0)
+		return (mg_fail(err, MG_NOMEM, "out of memory"));
+	    return (MG_OK);			/* defaults */
+	}
+	return (mg_fail(err, MG_BADPARAM, "%.100s: cannot open: %s", path, strerror(errno)));
+    }
+    code = mg_config_load_stream(fp, path, cfg, err);
+    fclose(fp);
+    return (code);
+}
+
+enum mg_code mg_config_load_stream(FILE *fp, const char *name,
+				           struct mg_config *cfg,
+				           struct mg_error *err)
+{
     struct load_state st;
     int     syntax_line;
 
     mg_config_free(cfg);
-    if ((cfg->path = strdup(path)) == 0)
+    if ((cfg->path = strdup(name)) == 0)
 	return (mg_fail(err, MG_NOMEM, "out of memory"));
     memset(&st, 0, sizeof(st));
     st.cfg = cfg;
-    if ((st.fp = fopen(path, "r")) == 0) {
-	if (errno == ENOENT)
-	    return (MG_OK);			/* defaults */
-	return (mg_fail(err, MG_BADPARAM, "%.100s: cannot open: %s", path, strerror(errno)));
-    }
+    st.fp = fp;
     cfg->found = 1;
     syntax_line = ini_parse_stream(read_line, &st, handler, &st);
-    fclose(st.fp);
     if (syntax_line == 0)
 	return (MG_OK);
     if (syntax_line > 0 && (st.error_line == 0 || syntax_line < st.error_line))
 	mg_fail(err, MG_MALFORMED, "%.100s:%d: syntax error (expected [section], "
-		"name = value, or a comment)", path, syntax_line);
+		"name = value, or a comment)", name, syntax_line);
     else if (st.error_line > 0)
-	mg_fail(err, MG_MALFORMED, "%.100s:%d: %s", path, st.error_line, st.error);
+	mg_fail(err, MG_MALFORMED, "%.100s:%d: %s", name, st.error_line, st.error);
     else
-	mg_fail(err, MG_INTERNAL, "%.100s: cannot parse (error %d)", path, syntax_line);
+	mg_fail(err, MG_INTERNAL, "%.100s: cannot parse (error %d)", name, syntax_line);
     mg_config_free(cfg);
     return (MG_MALFORMED);
 }

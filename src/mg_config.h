@@ -9,6 +9,8 @@
 #ifndef MG_CONFIG_H
 #define MG_CONFIG_H
 
+#include <stdio.h>
+
 #include "mg_error.h"
 
 #define MG_CONFIG_DEFAULT_PATH	"/etc/md5gate/policy.conf"
@@ -44,6 +46,9 @@ struct mg_config {
 extern void mg_config_init(struct mg_config *);
 extern enum mg_code mg_config_load(const char *path, struct mg_config *,
 				           struct mg_error *);
+extern enum mg_code mg_config_load_stream(FILE *, const char *name,
+				                  struct mg_config *,
+				                  struct mg_error *);
 extern void mg_config_free(struct mg_config *);
 extern const char *mg_log_level_name(enum mg_log_level);
 

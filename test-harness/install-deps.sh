@@ -35,6 +35,11 @@ packages=(
     # the md5gate command's tests: doveadm (Dovecot's {CRAM-MD5} and
     # {DIGEST-MD5} hashes, compared live; its service is never started)
     dovecot-core
+    # hardening: libFuzzer targets (clang; libFuzzer and clang's sanitizer
+    # runtimes are in libclang-rt-14-dev), valgrind's memcheck for the
+    # libsasl2 round trips and callgrind for bench/ (gcc's ASan and UBSan
+    # runtimes come with gcc)
+    clang libclang-rt-14-dev valgrind
 )
 
 missing=()

@@ -2,33 +2,80 @@
 # md5gate's full test suite, from a clean checkout: install what is
 # needed, build out of tree in _build/, run `make check` (unit tests,
 # libsasl2 interop with the stock Cyrus plugins, real Postfix instances on
-# 127.0.0.1), then `make distcheck`. Exits non-zero when anything fails.
+# 127.0.0.1) and `make distcheck`; then the hardening runs: the unit and
+# libsasl2 exchange tests under ASan, LeakSanitizer and UBSan (_build-asan/,
+# test-harness/sanitize.sh) and under valgrind (test-harness/memcheck.sh),
+# and every libFuzzer target for FUZZ_SECONDS (default 30) seconds
+# (test-harness/fuzz.sh). Exits non-zero when anything fails; the last
+# line counts every test, exchange test and fuzz target of all runs.
+#
+# MG_SKIP="fuzz valgrind sanitizers" leaves those runs out (a quicker run
+# while developing; the summary says what was skipped).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 bash test-harness/install-deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
+started=$(date +%s)
 
 autoreconf -fi >/dev/null
-rm -rf _build
+rm -rf _build _build-asan
 mkdir _build
 cd _build
 ../configure -q
 make -j"$jobs" >/dev/null
 
-# One closing line a CI reader understands: "N passed, N failed".
-summary() {
-    local log=test-suite.log total pass fail
-    total=$(sed -n 's/^# TOTAL: *//p' "$log" | head -1)
-    pass=$(sed -n 's/^# PASS: *//p' "$log" | head -1)
-    fail=$(( ${total:-0} - ${pass:-0} ))
-    echo "md5gate tests: ${pass:-0} passed, $fail failed"
+passed=0
+failed=0
+status=0
+results=()
+skipped=()
+
+# record NAME PASSED FAILED
+record() {
+    results+=("$1: $2 passed, $3 failed")
+    passed=$((passed + $2))
+    failed=$((failed + $3))
+    [ "$3" -eq 0 ] || status=1
 }
 
-status=0
-make -j"$jobs" check || status=$?
-if [ $status -ne 0 ]; then
+# The counts from the last "NAME: N passed, N failed" line of a run's output.
+record_from() {
+    local name=$1 out=$2 line
+    line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed$" "$out" | tail -1)
+    if [[ $line =~ :\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+	record "$name" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+    else
+	record "$name" 0 1			# the run did not get to its count
+    fi
+}
+
+skipping() {
+    case " ${MG_SKIP:-} " in *" $1 "*) skipped+=("$1"); return 0 ;; esac
+    return 1
+}
+
+summary() {
+    local r
+    echo
+    for r in "${results[@]}"; do
+	echo "  $r"
+    done
+    [ ${#skipped[@]} -eq 0 ] || echo "  skipped (MG_SKIP): ${skipped[*]}"
+    echo "  wall time: $(( $(date +%s) - started )) s"
+    echo "md5gate tests: $passed passed, $failed failed"
+}
+
+# --- make check ----------------------------------------------------------
+check_status=0
+make -j"$jobs" check || check_status=$?
+total=$(sed -n 's/^# TOTAL: *//p' test-suite.log | head -1)
+pass=$(sed -n 's/^# PASS: *//p' test-suite.log | head -1)
+fail=$(( ${total:-0} - ${pass:-0} ))
+[ $check_status -ne 0 ] && [ $fail -eq 0 ] && fail=1	# e.g. a build failure
+record "make check" "${pass:-0}" "$fail"
+if [ $check_status -ne 0 ]; then
     echo "=== failed test logs ==="
     for log in $(find . -name '*.log' ! -name config.log ! -name test-suite.log); do
 	trs=${log%.log}.trs
@@ -37,8 +84,6 @@ if [ $status -ne 0 ]; then
 	    tail -n 60 "$log"
 	fi
     done
-    summary
-    exit $status
 fi
 
 # The harness's peer matrix (scenario 6), as its test printed it.
@@ -46,10 +91,32 @@ if [ -f tests/harness-6-peer-matrix.log ]; then
     sed -n '/^=== peer matrix/,/^=== end of peer matrix/p' tests/harness-6-peer-matrix.log
 fi
 
-make -j"$jobs" distcheck >distcheck.log 2>&1 || {
-    tail -n 80 distcheck.log
-    echo "make distcheck failed"
-    exit 1
+# --- make distcheck (only after a clean make check) ------------------------
+if [ $check_status -eq 0 ]; then
+    if make -j"$jobs" distcheck >distcheck.log 2>&1; then
+	echo "make distcheck: passed"
+	record "make distcheck" 1 0
+    else
+	tail -n 80 distcheck.log
+	echo "make distcheck failed"
+	record "make distcheck" 0 1
+    fi
+fi
+cd "$top"
+
+# --- sanitizers, valgrind, fuzzing -----------------------------------------
+run_stage() {
+    local name=$1 log=$top/_build/$2.out
+    shift 2
+    echo
+    echo "=== $name: $*"
+    "$@" 2>&1 | tee "$log" || true
+    record_from "$name" "$log"
 }
-echo "make distcheck: passed"
+skipping sanitizers || run_stage sanitizers sanitize bash test-harness/sanitize.sh "$top/_build-asan"
+skipping valgrind || run_stage valgrind memcheck bash test-harness/memcheck.sh "$top/_build"
+skipping fuzz || run_stage fuzz fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-30}" \
+    bash test-harness/fuzz.sh "$top/_build"
+
 summary
+exit $status

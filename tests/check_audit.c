@@ -178,6 +178,55 @@ START_TEST(hostile_names)
 }
 END_TEST
 
+/*
+ * The longest record there can be: every field full, every byte of it
+ * one that escapes to the longest text (a control character for JSON,
+ * \u00XX; an invalid UTF-8 byte for both). A DIGEST-MD5 client controls
+ * authid, authzid, realm and the digest-uri host; a record that did not
+ * fit was not written at all, so a hostile client could keep its
+ * attempts out of the audit file.
+ */
+static void fill(char *field, size_t size, int byte)
+{
+    char    text[1024];
+
+    memset(text, byte, size - 1);
+    mg_audit_set(field, size, text, size - 1);
+}
+
+START_TEST(longest_record_fits)
+{
+    static const int bytes[] = {0x01, 0xff};
+    struct mg_audit_event ev;
+    char    buf[MG_AUDIT_LINE_MAX];
+    size_t  len;
+    json_object *obj;
+    int     byte = bytes[_i];
+
+    sample(&ev);
+    fill(ev.service, sizeof(ev.service), byte);
+    fill(ev.server_fqdn, sizeof(ev.server_fqdn), byte);
+    fill(ev.remote_addr, sizeof(ev.remote_addr), byte);
+    fill(ev.remote_port, sizeof(ev.remote_port), byte);
+    fill(ev.local_addr, sizeof(ev.local_addr), byte);
+    fill(ev.local_port, sizeof(ev.local_port), byte);
+    fill(ev.authid, sizeof(ev.authid), byte);
+    fill(ev.authzid, sizeof(ev.authzid), byte);
+    fill(ev.realm, sizeof(ev.realm), byte);
+    fill(ev.uri_host, sizeof(ev.uri_host), byte);
+    fill(ev.reason, sizeof(ev.reason), byte);
+    ev.rule = "rule";
+    ck_assert_int_eq(mg_audit_format_json(&ev, "1.2.3", buf, sizeof(buf), &len, 0), MG_OK);
+    obj = parse_json_line(buf, len);
+    ck_assert_str_eq(jget(obj, "version"), "1.2.3");
+    json_object_put(obj);
+    len = mg_audit_format_kv(&ev, "1.2.3", buf, sizeof(buf));
+    ck_assert_uint_lt(len, sizeof(buf) - 1);
+    ck_assert_msg(len > 14 && strcmp(buf + len - 14, " version=1.2.3") == 0,
+		  "log line cut short: ...%s", buf + (len > 40 ? len - 40 : 0));
+}
+END_TEST
+
 START_TEST(unknown_endpoints)
 {
     char    addr[MG_AUDIT_ADDR_MAX], port[MG_AUDIT_PORT_MAX];
@@ -334,6 +383,33 @@ START_TEST(config_errors_name_file_and_line)
 }
 END_TEST
 
+START_TEST(config_from_memory_stream)
+{
+    static const char good[] = "[global]\naudit_failure = refuse\n";
+    static const char bad[] = "[global]\n\naudit_success_level = loud\n";
+    struct mg_config cfg;
+    struct mg_error err;
+    FILE   *fp;
+
+    mg_config_init(&cfg);
+    fp = fmemopen((void *) good, sizeof(good) - 1, "r");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(mg_config_load_stream(fp, "mem", &cfg, &err), MG_OK);
+    fclose(fp);
+    ck_assert_int_eq(cfg.found, 1);
+    ck_assert_str_eq(cfg.path, "mem");
+    ck_assert_int_eq(cfg.audit_failure, MG_AUDIT_REFUSE);
+    fp = fmemopen((void *) bad, sizeof(bad) - 1, "r");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(mg_config_load_stream(fp, "mem", &cfg, &err), MG_MALFORMED);
+    fclose(fp);
+    ck_assert_str_eq(err.reason, "mem:3: audit_success_level must be err, fail, "
+		     "warn, note, debug or none, not \"loud\"");
+    ck_assert_int_eq(cfg.audit_failure, MG_AUDIT_CONTINUE);
+    mg_config_free(&cfg);
+}
+END_TEST
+
 int     main(void)
 {
     Suite  *s = suite_create("audit");
@@ -344,6 +420,7 @@ int     main(void)
     tcase_add_test(tc, json_has_every_field);
     tcase_add_test(tc, kv_line);
     tcase_add_loop_test(tc, hostile_names, 0, (int) (sizeof(hostile) / sizeof(hostile[0])));
+    tcase_add_loop_test(tc, longest_record_fits, 0, 2);
     tcase_add_test(tc, unknown_endpoints);
     tcase_add_test(tc, outcome_names);
     tcase_add_test(tc, file_sink_appends_whole_lines);
@@ -351,6 +428,7 @@ int     main(void)
     tcase_add_test(tc, config_good);
     tcase_add_loop_test(tc, config_errors_name_file_and_line, 0,
 			(int) (sizeof(bad_cfgs) / sizeof(bad_cfgs[0])));
+    tcase_add_test(tc, config_from_memory_stream);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

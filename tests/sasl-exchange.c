@@ -27,7 +27,9 @@
  *
  * Prints one line per side ("server: ..." and "client: ...") and exits 0
  * when the server's result is the expected one (and, for ok, the client
- * finished too). Never prints a password or a digest.
+ * finished too), 1 when not; when the client process exits with a status
+ * above 1 (a driver error, or a memory checker's own exit status), with
+ * that status. Never prints a password or a digest.
  *
  * Security layers: --min-ssf, --max-ssf and --maxbuf set both sides'
  * security properties (the per-side forms override them); without any
@@ -172,6 +174,7 @@ static int recv_frame(int fd, char **data, unsigned *len)
 {
     unsigned char hdr[5];
 
+    *data = 0;
     if (read_all(fd, hdr, 5) < 0)
 	return (-1);
     *len = (unsigned) hdr[1] << 24 | (unsigned) hdr[2] << 16
@@ -179,8 +182,11 @@ static int recv_frame(int fd, char **data, unsigned *len)
     if (*len > 1 << 24)
 	die("frame", "oversized frame");
     *data = malloc(*len + 1);
-    if (*len && read_all(fd, *data, *len) < 0)
+    if (*len && read_all(fd, *data, *len) < 0) {
+	free(*data);
+	*data = 0;
 	return (-1);
+    }
     (*data)[*len] = 0;
     return (hdr[0]);
 }
@@ -515,17 +521,20 @@ static int run_server(int fd)
 	r = sasl_server_start(conn, mech, in, inlen, &out, &outlen);
     } else
 	r = sasl_server_start(conn, mech, 0, 0, &out, &outlen);
+    free(mech);
     for (;;) {
 	if (r == SASL_CONTINUE) {
 	    send_server_data(fd, FRAME_DATA, out, outlen);
 	    type = recv_frame(fd, &in, &inlen);
 	    if (type == FRAME_ABORT || type < 0) {
+		free(in);
 		printf("server: result=aborted\n");
 		sasl_dispose(&conn);
 		sasl_done();
 		return (strcmp(opt.expect, "aborted") == 0 ? 0 : 1);
 	    }
 	    r = sasl_server_step(conn, in, inlen, &out, &outlen);
+	    free(in);
 	    continue;
 	}
 	break;
@@ -666,6 +675,8 @@ static int run_client(int fd)
     if (r != SASL_OK && r != SASL_CONTINUE) {
 	printf("client: result=%s detail=%s\n", result_name(r), sasl_errdetail(conn));
 	send_frame(fd, FRAME_ABORT, 0, 0);
+	sasl_dispose(&conn);
+	sasl_done();
 	return (1);
     }
     if (opt.initial) {			/* a client that opens with data */
@@ -713,6 +724,8 @@ static int run_client(int fd)
 	    break;
 	}
 	r = client_call(conn, in, inlen, &out, &outlen, 0, 0);
+	free(in);
+	in = 0;
 	if (r != SASL_OK && r != SASL_CONTINUE) {
 	    printf("client: result=%s detail=%s\n", result_name(r), sasl_errdetail(conn));
 	    send_frame(fd, FRAME_ABORT, 0, 0);
@@ -720,6 +733,7 @@ static int run_client(int fd)
 	}
 	send_frame(fd, FRAME_DATA, out, outlen);
     }
+    free(in);
     fflush(stdout);
     sasl_dispose(&conn);
     sasl_done();
@@ -858,13 +872,22 @@ int     main(int argc, char **argv)
 	close(sv[0]);
 	rc = run_client(sv[1]);
 	fflush(stdout);
-	_exit(rc);
+	/* exit(), not _exit(): LeakSanitizer checks the client at exit. */
+	exit(rc);
     }
     close(sv[1]);
     rc = run_server(sv[0]);
     close(sv[0]);
     if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
 	return (2);
+    /*
+     * The client exits 0 or 1 by itself; anything else is a driver error
+     * or a memory checker's verdict on the client process (valgrind
+     * --error-exitcode, ASAN_OPTIONS=exitcode), which outranks the
+     * server's result.
+     */
+    if (WEXITSTATUS(status) > 1)
+	return (WEXITSTATUS(status));
     /* With a message exchange, the client's verdict counts too. */
     if (opt.messages && rc == 0 && strcmp(opt.expect, "ok") == 0
 	&& WEXITSTATUS(status) != 0)

@@ -12,6 +12,7 @@
 
 SASL_REALM=example.test
 sasl_failures=0
+sasl_exchanges=0
 
 fail() {
     echo "FAIL: $*"
@@ -50,15 +51,33 @@ sasl_add_user() {
 }
 
 # sasl_exchange SERVER CLIENT ARGS...: SERVER and CLIENT are md5gate|stock.
+#
+# MG_EXCHANGE_WRAPPER, when set, is a command prefix for tests/sasl-exchange
+# (split on white space), e.g. valgrind: test-harness/memcheck.sh sets it.
+# Exit status 97 is reserved for memory checkers (valgrind --error-exitcode,
+# ASAN_OPTIONS=exitcode); sasl-exchange passes it on from its client
+# process too. It fails the test whatever the caller expected.
+MG_CHECKER_EXIT=97
 sasl_exchange() {
-    local server=$1 client=$2
+    local server=$1 client=$2 rc
+    local -a wrapper=()
     shift 2
-    # A hung exchange must fail the test, not the whole run.
-    timeout -k 5 120 "$top_builddir/tests/sasl-exchange" --server-plugins "$SASL_TMP/$server" \
+    read -r -a wrapper <<<"${MG_EXCHANGE_WRAPPER:-}"
+    # A hung exchange must fail the test, not the whole run (memory
+    # checkers make an exchange many times slower).
+    timeout -k 5 "${MG_EXCHANGE_TIMEOUT:-120}" "${wrapper[@]}" "$top_builddir/tests/sasl-exchange" \
+	--server-plugins "$SASL_TMP/$server" \
 	--client-plugins "$SASL_TMP/$client" --sasldb "$SASL_DB" \
 	--realm "$SASL_REALM" "$@" >"$SASL_TMP/out" 2>"$SASL_TMP/err"
-    local rc=$?
+    rc=$?
+    sasl_exchanges=$((sasl_exchanges + 1))
     cat "$SASL_TMP/out" "$SASL_TMP/err" >>"$SASL_TMP/all"
+    if [ "$rc" -eq "$MG_CHECKER_EXIT" ]; then
+	# The arguments hold the password: name the exchange otherwise.
+	fail "memory checker reported errors (server=$server client=$client," \
+	    "exchange $sasl_exchanges of this test)"
+	sed 's/^/  ! /' "$SASL_TMP/err"
+    fi
     return $rc
 }
 

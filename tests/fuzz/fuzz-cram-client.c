@@ -1,0 +1,21 @@
+/*
+ * md5gate's CRAM-MD5 client mechanism, through its libsasl2 entry
+ * point and a fake sasl_utils_t (fake-sasl.c), fed arbitrary server messages.
+ * Input: an option byte (the FAKE_C_* bits of fake-sasl.h), then the
+ * server's messages separated by ASCII RS.
+ */
+#include "fuzz.h"
+#include "fake-sasl.h"
+
+int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const sasl_client_plug_t *plug;
+    struct fake_msgs msgs;
+
+    if (plug == 0)
+	plug = fake_client_mech("CRAM-MD5");
+    fake_split(data, size, &msgs);
+    (void) fake_client_session(plug, &msgs);
+    fake_msgs_free(&msgs);
+    return (0);
+}
