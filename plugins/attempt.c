@@ -47,6 +47,7 @@
 
 #include "config.h"
 #include "attempt.h"
+#include "digest/layer.h"
 #include "glue.h"
 
 #ifndef VERSION
@@ -117,6 +118,7 @@ void    mg_state_release(void)
 	return;
     mg_audit_file_close(&state.file);
     mg_config_free(&state.cfg);
+    mg_layer_library_release();
     state.write_warned = 0;
     state.broken = state.broken_said = 0;
 }

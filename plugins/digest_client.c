@@ -227,6 +227,9 @@ static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
     if ((ret = pick_realm(cparams, &chal, &realm)) != SASL_OK)
 	goto done;
     note_identity(&ctx->ev, &ctx->creds, realm, cparams->serverFQDN);
+    ctx->ev.qop = mg_digest_qop_name(qop);
+    if (qop == MG_DIGEST_QOP_AUTH_CONF)
+	ctx->ev.cipher = mg_digest_cipher_name(cipher);
     if (build_response(ctx, cparams, &chal, realm, &layers, qop, cipher, ha1,
 		       &len, &err) != MG_OK) {
 	ret = mg_report(utils, &ctx->ev, MECH, &err);

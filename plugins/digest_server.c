@@ -291,6 +291,8 @@ static void note_response(struct mg_audit_event *ev, const struct mg_digest_resp
     mg_audit_set(ev->realm, sizeof(ev->realm), resp->realm, strlen(resp->realm));
     ev->has_realm = 1;
     ev->qop = mg_digest_qop_name(resp->qop);
+    if (resp->qop == MG_DIGEST_QOP_AUTH_CONF)
+	ev->cipher = mg_digest_cipher_name(resp->cipher);
     if (mg_digest_split_uri(resp->digest_uri, &uri, 0) == MG_OK)
 	mg_audit_set(ev->uri_host, sizeof(ev->uri_host), uri.host, uri.host_len);
 }

@@ -296,6 +296,7 @@ size_t  mg_audit_format_kv(const struct mg_audit_event *ev, const char *version,
     kv(&o, "uri_host", nonempty(ev->uri_host));
     kv(&o, "uri_host_matched", tri(ev->uri_host_matched));
     kv(&o, "qop", ev->qop);
+    kv(&o, "cipher", ev->cipher);
     kv(&o, "final_reply", ev->final_reply);
     kv(&o, "secret", ev->secret);
     kv(&o, "rule", ev->rule);
@@ -372,6 +373,7 @@ enum mg_code mg_audit_format_json(const struct mg_audit_event *ev,
     jstr(obj, "uri_host", nonempty(ev->uri_host));
     jtri(obj, "uri_host_matched", ev->uri_host_matched);
     jstr(obj, "qop", ev->qop);
+    jstr(obj, "cipher", ev->cipher);
     jstr(obj, "final_reply", ev->final_reply);
     jstr(obj, "secret", ev->secret);
     jstr(obj, "rule", ev->rule);

@@ -59,6 +59,7 @@ struct mg_audit_event {
     char    uri_host[MG_AUDIT_NAME_MAX];
     int     uri_host_matched;		/* MG_TRI_NA, 0, 1 */
     const char *qop;			/* null: not applicable */
+    const char *cipher;			/* auth-conf cipher, else null */
     const char *final_reply;		/* null: not applicable */
     const char *secret;			/* "plaintext", "hashed", or null */
     const char *rule;			/* deciding policy rule, or null */

@@ -345,7 +345,7 @@ static int receive_messages(sasl_conn_t *conn, int fd, int from, const char *who
     char   *in;
     unsigned inlen, outlen;
     const char *out;
-    int     type, r;
+    int     type, r, bad = 1;
 
     for (i = 0; i < n; i++)
 	want_len += sizes[i];
@@ -356,6 +356,10 @@ static int receive_messages(sasl_conn_t *conn, int fd, int from, const char *who
     if ((type = recv_frame(fd, &in, &inlen)) != FRAME_DATA) {
 	printf("%s: received=none (the peer could not encode)\n", who);
 	fflush(stdout);
+	if (type >= 0)
+	    free(in);
+	free(want);
+	free(got);
 	return (1);
     }
     for (off = 0; off < inlen; off += piece) {
@@ -366,14 +370,14 @@ static int receive_messages(sasl_conn_t *conn, int fd, int from, const char *who
 	if (r != SASL_OK) {
 	    printf("%s: decode result=%s detail=%s\n", who, result_name(r),
 		   sasl_errdetail(conn));
-	    fflush(stdout);
-	    return (1);
+	    goto done;
 	}
 	if (got_len + outlen > want_len) {
 	    printf("%s: received more than was sent\n", who);
-	    return (1);
+	    goto done;
 	}
-	memcpy(got + got_len, out, outlen);
+	if (outlen > 0)				/* out may be null then */
+	    memcpy(got + got_len, out, outlen);
 	got_len += outlen;
     }
     if (got_len != want_len || memcmp(got, want, want_len) != 0) {
@@ -382,16 +386,17 @@ static int receive_messages(sasl_conn_t *conn, int fd, int from, const char *who
 	printf("%s: received=%lu bytes, expected %lu, first difference at %lu\n",
 	       who, (unsigned long) got_len, (unsigned long) want_len,
 	       (unsigned long) i);
-	fflush(stdout);
-	return (1);
+	goto done;
     }
     printf("%s: received=%lu bytes=%lu intact\n", who, (unsigned long) n,
 	   (unsigned long) got_len);
+    bad = 0;
+done:
     fflush(stdout);
     free(want);
     free(got);
     free(in);
-    return (0);
+    return (bad);
 }
 
 /* Server side. */
@@ -704,6 +709,7 @@ static int run_client(int fd)
 	    if (opt.messages) {
 		int     bad;
 
+		free(in);
 		report_layer(conn, "client");
 		bad = send_messages(conn, fd, CLIENT_SIDE, "client");
 		bad |= receive_messages(conn, fd, SERVER_SIDE, "client");

@@ -26,6 +26,8 @@
 /*	unsigned mg_layer_ssf(layer)
 /*
 /*	void	mg_layer_free(layer)
+/*
+/*	void	mg_layer_library_release()
 /* DESCRIPTION
 /*	RFC 2831 sections 2.3 and 2.4. Every frame is a 4-byte big-endian
 /*	length followed by that many bytes:
@@ -103,7 +105,11 @@
 /*	any other refused frame, MG_TOOLONG for an oversized frame
 /*	or message, MG_INTERNAL for an OpenSSL failure, MG_BADPARAM for
 /*	misuse, MG_NOMEM.
+/*
+/*	mg_layer_library_release() frees md5gate's OpenSSL library context
+/*	(and the providers in it); the next use creates it again.
 /*--*/
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,12 +125,19 @@
 #include "digest/layer.h"
 
  /*
-  * The private library context. Created once per process; the legacy
-  * provider is loaded into it once, on the first request for DES or RC4.
+  * The private library context. Created on first use; the legacy provider
+  * is loaded into it once, on the first request for DES or RC4.
+  * mg_layer_library_release() frees it when the plugin is let go (libsasl2
+  * calls mech_free before it unloads the plugin, after which nothing
+  * would point at the context any more), and a later use starts afresh.
+  * A mutex rather than a once-only flag, so that it can be reset.
   */
+static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 static OSSL_LIB_CTX *priv_ctx;
-static CRYPTO_ONCE ctx_once = CRYPTO_ONCE_STATIC_INIT;
-static CRYPTO_ONCE legacy_once = CRYPTO_ONCE_STATIC_INIT;
+static OSSL_PROVIDER *default_prov;
+static OSSL_PROVIDER *legacy_prov;
+static int ctx_tried;
+static int legacy_tried;
 static int ctx_ok;
 static int legacy_ok;
 static char ctx_error[120];
@@ -147,7 +160,7 @@ static void ctx_init(void)
     if ((priv_ctx = OSSL_LIB_CTX_new()) == 0) {
 	note_openssl_error(ctx_error, sizeof(ctx_error),
 			   "cannot create an OpenSSL library context");
-    } else if (OSSL_PROVIDER_load(priv_ctx, "default") == 0) {
+    } else if ((default_prov = OSSL_PROVIDER_load(priv_ctx, "default")) == 0) {
 	note_openssl_error(ctx_error, sizeof(ctx_error),
 			   "cannot load OpenSSL's default provider");
     } else {
@@ -166,7 +179,7 @@ static void legacy_init(void)
     snprintf(what, sizeof(what), "OpenSSL's legacy provider cannot be "
 	     "loaded from %.60s", dir);
     ERR_set_mark();
-    if (OSSL_PROVIDER_load(priv_ctx, "legacy") == 0)
+    if ((legacy_prov = OSSL_PROVIDER_load(priv_ctx, "legacy")) == 0)
 	note_openssl_error(legacy_error, sizeof(legacy_error), what);
     else
 	legacy_ok = 1;
@@ -175,11 +188,38 @@ static void legacy_init(void)
 
 static OSSL_LIB_CTX *layer_ctx(int want_legacy)
 {
-    if (!CRYPTO_THREAD_run_once(&ctx_once, ctx_init) || !ctx_ok)
-	return (0);
-    if (want_legacy && !CRYPTO_THREAD_run_once(&legacy_once, legacy_init))
-	return (0);
-    return (priv_ctx);
+    OSSL_LIB_CTX *ctx = 0;
+
+    pthread_mutex_lock(&ctx_lock);
+    if (!ctx_tried) {
+	ctx_tried = 1;
+	ctx_init();
+    }
+    if (ctx_ok) {
+	if (want_legacy && !legacy_tried) {
+	    legacy_tried = 1;
+	    legacy_init();
+	}
+	ctx = priv_ctx;
+    }
+    pthread_mutex_unlock(&ctx_lock);
+    return (ctx);
+}
+
+void    mg_layer_library_release(void)
+{
+    pthread_mutex_lock(&ctx_lock);
+    /* Each load took a reference that freeing the context leaves behind. */
+    if (legacy_prov != 0)
+	OSSL_PROVIDER_unload(legacy_prov);
+    if (default_prov != 0)
+	OSSL_PROVIDER_unload(default_prov);
+    legacy_prov = default_prov = 0;
+    OSSL_LIB_CTX_free(priv_ctx);
+    priv_ctx = 0;
+    ctx_tried = legacy_tried = ctx_ok = legacy_ok = 0;
+    ctx_error[0] = legacy_error[0] = 0;
+    pthread_mutex_unlock(&ctx_lock);
 }
 
  /*

@@ -58,6 +58,7 @@ extern enum mg_code mg_layer_new(struct mg_layer **, enum mg_layer_side,
 				         uint32_t recv_maxbuf, uint32_t send_maxbuf,
 				         struct mg_error *);
 extern void mg_layer_free(struct mg_layer *);
+extern void mg_layer_library_release(void);
 extern size_t mg_layer_maxout(const struct mg_layer *);
 extern unsigned mg_layer_ssf(const struct mg_layer *);
 extern enum mg_code mg_layer_encodev(struct mg_layer *, const struct iovec *,
