@@ -560,9 +560,18 @@ static int final_reply(struct digest_server *ctx, sasl_server_params_t *sparams,
     ctx->final_reply = classify_final(clientin, clientin_len);
     ctx->ev.final_reply = names[ctx->final_reply];
     ctx->state = DIGEST_DONE;
-    if (ctx->final_reply != FINAL_EMPTY && policy && strcasecmp(policy, "empty") == 0)
-	return (mg_refuse(utils, &ctx->ev, SASL_BADPROT, MECH ": final reply after "
-			  "rspauth must be empty (md5gate_digest_final_reply = empty)"));
+    /*
+     * A configured rule refuses the reply, whatever its form: the record
+     * says policy-denied and names the rule (the SASL result stays "bad
+     * protocol", which is what the client is told).
+     */
+    if (ctx->final_reply != FINAL_EMPTY && policy && strcasecmp(policy, "empty") == 0) {
+	ctx->ev.rule = "md5gate_digest_final_reply";
+	(void) mg_refuse(utils, &ctx->ev, SASL_BADPROT, MECH ": final reply after "
+			 "rspauth must be empty (md5gate_digest_final_reply = empty)");
+	mg_attempt_end_as(&ctx->ev, utils, MG_OUTCOME_POLICY_DENIED);
+	return (SASL_BADPROT);
+    }
     mg_digest_layer_oparams(&ctx->slot, oparams);
     return (SASL_OK);
 }
