@@ -53,12 +53,26 @@
 #   hx_wait_deferred INST RCPT [SECS]  wait until RCPT's mail is in INST's
 #                           deferred queue; prints the reason
 #   hx_smtp_procs_map INST FILE   true when an smtp process of INST maps FILE
-#   hx_audit_expect K=V...  scenario 7 hook (see below)
+#   hx_audit_expect K=V...  the audit record one authentication attempt must
+#                           leave (see "audit" below)
+#   hx_audit_expect_relayed MECH KIND  the records of one delivery from the
+#                           relay to upstream KIND
+#   hx_audit_verify         every attempt recorded exactly once, as expected
 #   hx_finish               stop everything, fail if a process survives,
 #                           check that no secret reached a log
 #
 # Ports come from free_port (tests/lib.sh); a collision when an instance
 # starts makes it start again on new ports.
+#
+# Audit: the relay and upstream-md5gate run md5gate with a configuration
+# file (md5gate_policy) whose [global] audit_file is
+# $HX_TMP/audit/<instance>.jsonl, outside the chroot (md5gate opens it at
+# plugin init, before smtpd chroots). The relay's smtp client cannot be
+# given that file: Postfix's smtp client passes libsasl2 no getopt
+# callback and libsasl2 reads no configuration file for clients, so
+# md5gate's client side there reads only /etc/md5gate/policy.conf, which
+# the harness never touches. Its records are checked in the other sink,
+# the relay's mail log (postfix/up-*/smtp lines).
 
 : "${MD5GATE_PLUGIN_DIR:=${top_builddir:-.}/plugins/.libs}"
 : "${STOCK_PLUGIN_DIR:=/usr/lib/x86_64-linux-gnu/sasl2}"
@@ -86,6 +100,7 @@ HX_WORK=
 HX_INSTANCES=()
 HX_HOSTILE_PID=
 HX_SECRETS=()
+HX_AUDIT_DIR=
 
 _hx_secret() { HX_SECRETS+=("$1"); }
 
@@ -101,6 +116,9 @@ hx_init() {
     chmod 711 "$HX_TMP"	# postfix and nobody walk into the instances
     HX_WORK=$HX_TMP/work	# private: password files, transcripts
     mkdir -m 700 "$HX_WORK" || fail "mkdir $HX_WORK"
+    HX_AUDIT_DIR=$HX_TMP/audit	# md5gate's JSON Lines files, one per instance
+    mkdir -m 755 "$HX_AUDIT_DIR" || fail "mkdir $HX_AUDIT_DIR"
+    : >"$HX_WORK/audit-expected"
     cleanup_push _hx_cleanup
     on_failure _hx_diagnostics
     _hx_secret "$HX_DEVICE_PASS"
@@ -141,6 +159,11 @@ _hx_diagnostics() {
 	[ -f "$d/maillog" ] || continue
 	echo "--- maillog of ${d##*/} (last 40 lines):"
 	tail -n 40 "$d/maillog" | _hx_redact
+    done
+    for f in "$HX_AUDIT_DIR"/*.jsonl; do
+	[ -f "$f" ] || continue
+	echo "--- audit file ${f##*/} (last 30 records):"
+	tail -n 30 "$f" | _hx_redact
     done
     if [ -f "$HX_WORK/hostile.log" ]; then
 	echo "--- hostile server log:"
@@ -198,10 +221,21 @@ _hx_create_stock() {
 	--plugins "libcrammd5.so libdigestmd5.so" --sasldb-plugin "$STOCK_PLUGIN_DIR/libsasldb.so" \
 	--realm "$HX_DOMAIN" --domain "$HX_DOMAIN"
 }
+# _hx_md5gate_conf NAME: md5gate's configuration file for instance NAME
+# ($HX_TMP/NAME-md5gate.conf), its audit file $HX_AUDIT_DIR/NAME.jsonl;
+# prints its path. Both start afresh when the instance is (re)created.
+_hx_md5gate_conf() {
+    local name=$1 conf=$HX_TMP/$1-md5gate.conf
+    rm -f "$HX_AUDIT_DIR/$name.jsonl"
+    printf '[global]\naudit_file = %s\n' "$HX_AUDIT_DIR/$name.jsonl" >"$conf" \
+	&& chmod 644 "$conf" && printf '%s\n' "$conf"
+}
 _hx_create_md5gate() {
+    local conf
+    conf=$(_hx_md5gate_conf upstream-md5gate) || return 1
     pf_create "$1" "$2" --addr "$HX_UP_ADDR" --plugin-source "$MD5GATE_PLUGIN_DIR" \
 	--plugins libmd5gate.so --sasldb-plugin "$STOCK_PLUGIN_DIR/libsasldb.so" \
-	--realm "$HX_DOMAIN" --domain "$HX_DOMAIN"
+	--realm "$HX_DOMAIN" --domain "$HX_DOMAIN" --sasl-opt "md5gate_policy: $conf"
 }
 # The seed's provider: only PLAIN and LOGIN, only after STARTTLS, only TLS
 # 1.2 and later; also implicit TLS on a second port.
@@ -324,14 +358,18 @@ _hx_create_relay() {
 	default="error:no default upstream in this scenario"
     fi
     local -a strict=()
+    local conf
+    conf=$(_hx_md5gate_conf relay) || return 1
     [ -n "$HX_RELAY_STRICT" ] && strict=(--listener "$HX_RELAY_STRICT" \
 	"-o smtpd_sasl_path=smtpd-strict -o smtpd_tls_security_level=none")
     # Transports: Debian runs smtp chrooted; libsasl2 loads the plugins and
-    # Postfix opens the password map before the chroot.
+    # Postfix opens the password map before the chroot. No connection
+    # cache: each delivery upstream is one authentication, one record.
     pf_create "$dir" "$HX_RELAY_PLAIN" --addr "$HX_RELAY_ADDR" --chroot --tls \
 	--plugin-source "$MD5GATE_PLUGIN_DIR" --plugins libmd5gate.so \
 	--sasldb-plugin "$STOCK_PLUGIN_DIR/libsasldb.so" \
 	--realm "$HX_RELAY_REALM" --domain "$HX_RELAY_REALM" \
+	--sasl-opt "md5gate_policy: $conf" \
 	--listener "$HX_RELAY_SUB" "-o smtpd_tls_security_level=encrypt" \
 	--listener "$HX_RELAY_SMTPS" "-o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt" \
 	--listener "$HX_RELAY_LEGACY" "-o smtpd_tls_security_level=encrypt \
@@ -355,6 +393,7 @@ _hx_create_relay() {
 	-o smtp_sasl_auth_enable=yes -o smtp_sasl_type=cyrus \
 	-o "smtp_sasl_password_maps=texthash:$maps/sasl_passwd" \
 	-o smtp_connect_timeout=10s -o smtp_helo_timeout=20s \
+	-o smtp_connection_cache_on_demand=no \
 	|| return 1
     if [ -n "$HX_RELAY_STRICT" ]; then
 	{
@@ -460,36 +499,55 @@ hx_smtp_procs_map() {
     return 1
 }
 
-# --- scenario 7 hook: audit and policy --------------------------------------------
-# Audit records do not exist yet. Scenarios state, for each attempt, the
-# record it must produce: hx_audit_expect side=server mech=DIGEST-MD5
-# outcome=success final_reply=empty user=doorphone ... The expectations
-# are collected in $HX_WORK/audit-expected. hx_audit_verify checks them
-# against the JSON Lines audit file named by HX_AUDIT_FILE (a record
-# matches when every key has that value) once md5gate writes one; until
-# then it only reports how many it would check.
+# --- audit (scenario 7) ------------------------------------------------------------
+# hx_audit_expect [at=upstream] K=V...: one authentication attempt the
+# scenario made, and the record it must leave. Keys are the record's
+# fields (side, mech, outcome, authid, final_reply, secret, ...); the
+# value "-" means null; "reason~=REGEX" matches the reason. Where the
+# record is looked for:
+#   side=server              the relay's audit file (its smtpd)
+#   side=client              the relay's mail log: its smtp client (see
+#                            "Audit" at the top for why not a file)
+#   at=upstream side=server  upstream-md5gate's audit file
+# Every expectation must match a record of its own, and every record
+# there must be expected: one record per attempt, none missing, none extra.
+# Values may hold spaces (one tab-separated line per attempt).
 hx_audit_expect() {
+    local IFS=$'\t'
     printf '%s\n' "$*" >>"$HX_WORK/audit-expected"
 }
 
-hx_audit_verify() {
-    local n=0
-    [ -f "$HX_WORK/audit-expected" ] && n=$(wc -l <"$HX_WORK/audit-expected")
-    if [ -z "${HX_AUDIT_FILE:-}" ] || [ ! -f "${HX_AUDIT_FILE:-}" ]; then
-	note "audit: $n expected record(s) noted, not checked (no audit file yet; scenario 7)"
-	return 0
+# hx_audit_expect_relayed MECH KIND: one delivery by the relay's smtp
+# client to upstream KIND (md5gate or stock) with MECH: a client-side
+# record at the relay and, at upstream-md5gate, its server-side record
+# (md5gate's client answers rspauth with an empty final reply).
+hx_audit_expect_relayed() {
+    hx_audit_expect side=client "mech=$1" outcome=success "authid=$HX_RELAY_USER"
+    if [ "$2" = md5gate ]; then
+	local fr=-
+	[ "$1" = DIGEST-MD5 ] && fr=empty
+	hx_audit_expect at=upstream side=server "mech=$1" outcome=success \
+	    "authid=$HX_RELAY_USER" "final_reply=$fr" secret=plaintext
     fi
-    "$HX_PYTHON" - "$HX_AUDIT_FILE" "$HX_WORK/audit-expected" <<'EOF' || fail "audit records missing"
-import json, sys
-recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-bad = 0
-for line in open(sys.argv[2]):
-    want = dict(kv.split("=", 1) for kv in line.split())
-    if not any(all(str(r.get(k)) == v for k, v in want.items()) for r in recs):
-        print("no audit record with", line.strip())
-        bad += 1
-sys.exit(1 if bad else 0)
-EOF
+}
+
+# hx_audit_verify: check the expectations (waiting up to 15 s for records
+# of attempts that end after the client has gone, such as an aborted
+# exchange or a deferred delivery), and that
+#   - the relay's two sinks agree: its audit file and the md5gate lines of
+#     its smtpd in the mail log hold the same records, in the same order;
+#   - every smtpd record has the remote and local address and port, the
+#     local port one of the instance's listeners;
+#   - every DIGEST-MD5 server success names the kind of final reply;
+#   - every line of the audit files is a JSON object.
+# On failure it prints the problems, the records it read (audit lines and
+# mail-log lines; neither holds a secret) and fails the test.
+hx_audit_verify() {
+    HX_AUDIT_RELAY_PORTS=$(pf_ports "$HX_RELAY_DIR" 2>/dev/null | tr '\n' ' ') \
+    HX_AUDIT_UP_PORTS=${HX_UP_md5gate:-} \
+	"$HX_PYTHON" "$top_srcdir/test-harness/audit-verify.py" "$HX_AUDIT_DIR/relay.jsonl" \
+	"$HX_RELAY_DIR/maillog" "$HX_AUDIT_DIR/upstream-md5gate.jsonl" "$HX_WORK/audit-expected" \
+	|| fail "audit records do not match the attempts (above)"
 }
 
 # --- the end ------------------------------------------------------------------------
@@ -510,11 +568,12 @@ hx_finish() {
     done
     for s in ${HX_SECRETS[@]+"${HX_SECRETS[@]}"}; do
 	for enc in "$s" "$(printf '%s' "$s" | base64 -w0)"; do
-	    for f in "$HX_TMP"/*/maillog "$HX_WORK"/hostile.log "$HX_WORK"/*.out; do
+	    for f in "$HX_TMP"/*/maillog "$HX_AUDIT_DIR"/*.jsonl "$HX_WORK"/hostile.log \
+		"$HX_WORK"/*.out; do
 		[ -f "$f" ] || continue
 		grep -qF -- "$enc" "$f" && fail "a password appears in ${f#"$HX_TMP"/}"
 	    done
 	done
     done
-    note "all instances stopped, no process left, no secret in the logs"
+    note "all instances stopped, no process left, no secret in the logs or audit files"
 }
