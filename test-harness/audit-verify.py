@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check md5gate's audit records of a harness scenario (test-harness/lib/chain.sh).
 
-Usage: audit-verify.py RELAY_JSONL RELAY_MAILLOG UPSTREAM_JSONL EXPECTED
+Usage: audit-verify.py RELAY_JSONL RELAY_MAILLOG UPSTREAM_JSONL UPSTREAM_MAILLOG EXPECTED
 
 EXPECTED holds one line per authentication attempt the scenario made,
 written by hx_audit_expect: tab-separated K=V fields, where K is a record field, the
@@ -12,9 +12,9 @@ RELAY_MAILLOG (Postfix's smtp client cannot be given md5gate's
 configuration file, so the mail log is its only sink).
 
 Exactly one record per attempt: every expectation needs a record of its
-own, and a record no expectation claims is an error too. Besides, the
-relay's audit file and the server-side md5gate lines of its mail log must
-be the same records in the same order; every smtpd record carries the
+own, and a record no expectation claims is an error too. Besides, each
+server's audit file and the server-side md5gate lines of its mail log
+must be the same records in the same order; every smtpd record carries the
 remote and local address and port (the local port one of the instance's
 listeners, from $HX_AUDIT_RELAY_PORTS / $HX_AUDIT_UP_PORTS); every
 DIGEST-MD5 server success names the kind of final reply. Records of
@@ -96,7 +96,7 @@ def matches(rec, want, from_log):
 
 
 def main():
-    relay_file, relay_log, up_file, expected_file = sys.argv[1:5]
+    relay_file, relay_log, up_file, up_log, expected_file = sys.argv[1:6]
     relay_ports = os.environ.get("HX_AUDIT_RELAY_PORTS", "").split()
     up_ports = os.environ.get("HX_AUDIT_UP_PORTS", "").split()
 
@@ -116,6 +116,7 @@ def main():
             "relay-client": [r for r in log if r.get("side") == "client"],
             "upstream-server": jsonl(up_file),
             "relay-log-server": [r for r in log if r.get("side") == "server"],
+            "upstream-log-server": [r for r in log_records(up_log) if r.get("side") == "server"],
         }
 
     deadline = time.time() + 15
@@ -150,11 +151,12 @@ def main():
     def key_log(r):
         return (r.get("mech"), r.get("outcome"), r.get("authid") or "-", r.get("remote"))
 
-    a = [key_file(r) for r in recs["relay-server"]]
-    b = [key_log(r) for r in recs["relay-log-server"]]
-    if a != b:
-        problems.append("the relay's audit file and mail log disagree:\n    file %s\n    log  %s"
-                        % (a, b))
+    for name in ("relay", "upstream"):
+        a = [key_file(r) for r in recs[name + "-server"]]
+        b = [key_log(r) for r in recs[name + "-log-server"]]
+        if a != b:
+            problems.append("%s: the audit file and the mail log disagree:\n    file %s\n    log  %s"
+                            % (name, a, b))
 
     for where, ports in (("relay-server", relay_ports), ("upstream-server", up_ports)):
         for r in recs[where]:
@@ -183,7 +185,7 @@ def main():
                 print("  " + r["_line"])
         return 1
     print("audit: %d attempts, each recorded exactly once as expected (relay smtpd %d, "
-          "relay smtp client %d, upstream-md5gate %d); the relay's audit file and mail "
+          "relay smtp client %d, upstream-md5gate %d); each server's audit file and mail "
           "log agree" % (n, len(recs["relay-server"]), len(recs["relay-client"]),
                          len(recs["upstream-server"])))
     return 0

@@ -534,8 +534,9 @@ hx_audit_expect_relayed() {
 # hx_audit_verify: check the expectations (waiting up to 15 s for records
 # of attempts that end after the client has gone, such as an aborted
 # exchange or a deferred delivery), and that
-#   - the relay's two sinks agree: its audit file and the md5gate lines of
-#     its smtpd in the mail log hold the same records, in the same order;
+#   - each md5gate server's two sinks agree: its audit file and the
+#     md5gate lines of its smtpd in the mail log hold the same records, in
+#     the same order;
 #   - every smtpd record has the remote and local address and port, the
 #     local port one of the instance's listeners;
 #   - every DIGEST-MD5 server success names the kind of final reply;
@@ -546,7 +547,8 @@ hx_audit_verify() {
     HX_AUDIT_RELAY_PORTS=$(pf_ports "$HX_RELAY_DIR" 2>/dev/null | tr '\n' ' ') \
     HX_AUDIT_UP_PORTS=${HX_UP_md5gate:-} \
 	"$HX_PYTHON" "$top_srcdir/test-harness/audit-verify.py" "$HX_AUDIT_DIR/relay.jsonl" \
-	"$HX_RELAY_DIR/maillog" "$HX_AUDIT_DIR/upstream-md5gate.jsonl" "$HX_WORK/audit-expected" \
+	"$HX_RELAY_DIR/maillog" "$HX_AUDIT_DIR/upstream-md5gate.jsonl" \
+	"$HX_TMP/upstream-md5gate/maillog" "$HX_WORK/audit-expected" \
 	|| fail "audit records do not match the attempts (above)"
 }
 
