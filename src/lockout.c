@@ -640,7 +640,8 @@ enum mg_code mg_lockout_list(struct mg_lockout *lo, const char *prefix,
     rc = plen ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)
 	: mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-	if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0) {
+	if (plen > 0
+	    && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)) {
 	    rc = MDB_NOTFOUND;
 	    break;
 	}
