@@ -540,6 +540,57 @@ START_TEST(bad_keys)
 END_TEST
 
  /*
+  * The plugin opens the store before Postfix's smtpd chroots and drops
+  * privileges: the handle must keep counting in an empty jail as nobody,
+  * with the files still root's and mode 0600. Needs root to try.
+  */
+START_TEST(works_after_chroot_and_setuid)
+{
+    struct mg_lockout_limits lim = {3, 60, 60};
+    struct mg_lockout *lo;
+    struct mg_error err;
+    char    jail[sizeof(dir) + 8];
+    pid_t   pid;
+    int     status;
+    time_t  until;
+
+    if (geteuid() != 0) {
+	fprintf(stderr, "works_after_chroot_and_setuid: not root, not tried\n");
+	return;
+    }
+    snprintf(jail, sizeof(jail), "%s/jail", dir);
+    ck_assert_int_eq(mkdir(jail, 0755), 0);
+    ck_assert_int_ge(pid = fork(), 0);
+    if (pid == 0) {
+	if (mg_lockout_open(path, 0, &lo, &err) != MG_OK)
+	    _exit(2);
+	if (chroot(jail) < 0 || chdir("/") < 0
+	    || setgid(65534) < 0 || setuid(65534) < 0)
+	    _exit(3);
+	if (access(path, F_OK) == 0)
+	    _exit(4);				/* not in the jail after all */
+	if (mg_lockout_fail(lo, "user:jailed", &lim, 1000, 0, &err) != MG_OK
+	    || mg_lockout_fail(lo, "user:jailed", &lim, 1001, 0, &err) != MG_OK
+	    || mg_lockout_fail(lo, "user:jailed", &lim, 1002, 0, &err) != MG_OK
+	    || mg_lockout_check(lo, "user:jailed", 1003, &until, &err) != MG_OK
+	    || until != 1062 || mg_lockout_reset(lo, "user:jailed", &err) != MG_OK
+	    || mg_lockout_fail(lo, "user:jailed", &lim, 1004, 0, &err) != MG_OK) {
+	    fprintf(stderr, "in the jail: %s\n", err.reason);
+	    _exit(5);
+	}
+	mg_lockout_close(lo);
+	_exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "child status %d", status);
+    lo = open_store(0);
+    ck_assert_str_eq(list(lo, 0, 0).text, "user:jailed 1 1004 1004 0;");
+    mg_lockout_close(lo);
+}
+END_TEST
+
+ /*
   * Many processes, one key: each child opens its own handle (an LMDB
   * handle must not cross fork) and counts its failures; none may be lost.
   */
@@ -615,6 +666,7 @@ int     main(void)
     tcase_add_test(tc, files_are_private);
     tcase_add_test(tc, bad_keys);
     tcase_add_test(tc, processes_count_exactly);
+    tcase_add_test(tc, works_after_chroot_and_setuid);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
