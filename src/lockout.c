@@ -41,8 +41,9 @@
 /*
 /*	A value is a fixed 32-byte record with a version byte. A value
 /*	of another size or version (written by something else, or by a
-/*	future md5gate) counts as absent: it locks nothing and the next
-/*	failure overwrites it.
+/*	future md5gate), or holding a time before 1970 or absurdly far
+/*	ahead, counts as absent: it locks nothing and the next failure
+/*	overwrites it.
 /*
 /*	The store holds at most max_entries keys, and its map size is
 /*	derived from that number. When a new key would exceed it, the
@@ -58,7 +59,8 @@
 /*	is 0). A failure while locked is counted but does not extend the
 /*	lock.
 /* DIAGNOSTICS
-/*	MG_BADPARAM for a null or overlong key or path; MG_NOMEM;
+/*	MG_BADPARAM for an empty path, an empty or overlong key, or no
+/*	limits; MG_NOMEM;
 /*	MG_INTERNAL for everything the store itself refuses, with a
 /*	reason "lockout store PATH: ...".
 /*--*/
@@ -80,6 +82,13 @@
   */
 #define RECORD_VERSION	1
 #define RECORD_SIZE	32
+
+ /*
+  * Times beyond this (the year 36812) or before 1970 are not ours: a
+  * record holding one counts as absent, and no arithmetic on times can
+  * overflow.
+  */
+#define RECORD_TIME_MAX	((int64_t) 1 << 40)
 
  /*
   * Map size: a key of up to MG_LOCKOUT_KEY_MAX bytes, a record and
@@ -153,6 +162,11 @@ static void encode_record(unsigned char *rec, const struct mg_lockout_entry *e)
  /*
   * Decode a value; 0 when it is not a record of ours (treated as absent).
   */
+static int time_ok(time_t t)
+{
+    return ((int64_t) t >= 0 && (int64_t) t <= RECORD_TIME_MAX);
+}
+
 static int decode_record(const MDB_val *val, struct mg_lockout_entry *e)
 {
     const unsigned char *rec = val->mv_data;
@@ -163,7 +177,8 @@ static int decode_record(const MDB_val *val, struct mg_lockout_entry *e)
     e->first_failure = get_time(rec + 8);
     e->last_failure = get_time(rec + 16);
     e->locked_until = get_time(rec + 24);
-    return (1);
+    return (time_ok(e->first_failure) && time_ok(e->last_failure)
+	    && time_ok(e->locked_until));
 }
 
 static void entry_key(struct mg_lockout_entry *e, const MDB_val *key)
@@ -514,20 +529,24 @@ static void count_failure(struct mg_lockout_entry *e,
 			          const struct mg_lockout_limits *limits, time_t now)
 {
     if (e->locked_until > now) {
-	e->failures++;
+	if (e->failures < UINT32_MAX)
+	    e->failures++;
     } else if (e->locked_until != 0 || e->failures == 0
-	       || now - e->first_failure >= (time_t) limits->window
-	       || now < e->first_failure) {
+	       || now < e->first_failure
+	       || now - e->first_failure >= (time_t) limits->window) {
 	e->failures = 1;
 	e->first_failure = now;
 	e->locked_until = 0;
-    } else {
+    } else if (e->failures < UINT32_MAX) {
 	e->failures++;
     }
     e->last_failure = now;
     if (limits->failures > 0 && e->failures >= limits->failures
-	&& e->locked_until <= now)
+	&& e->locked_until <= now) {
 	e->locked_until = now + (time_t) limits->duration;
+	if ((int64_t) e->locked_until > RECORD_TIME_MAX)
+	    e->locked_until = (time_t) RECORD_TIME_MAX;
+    }
 }
 
 enum mg_code mg_lockout_fail(struct mg_lockout *lo, const char *key,
@@ -546,6 +565,9 @@ enum mg_code mg_lockout_fail(struct mg_lockout *lo, const char *key,
 	return (code);
     if (limits == 0)
 	return (mg_fail(err, MG_BADPARAM, "lockout: no limits"));
+    if (!time_ok(now))
+	return (mg_fail(err, MG_BADPARAM, "lockout: time %lld out of range",
+			(long long) now));
     if ((rc = begin(lo, 0, &txn)) != 0)
 	return (store_error(lo, err, "cannot update", rc));
     memset(&e, 0, sizeof(e));

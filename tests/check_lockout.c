@@ -408,12 +408,18 @@ START_TEST(corrupt_record_counts_as_absent)
     rec[0] = 1;
     v.mv_size = 7;
     ck_assert_int_eq(mdb_put(txn, dbi, &k, &v, 0), 0);
+    k.mv_data = "user:badtime";		/* version 1, times before 1970 */
+    k.mv_size = strlen(k.mv_data);
+    memset(rec + 1, 0, 3);
+    v.mv_size = sizeof(rec);
+    ck_assert_int_eq(mdb_put(txn, dbi, &k, &v, 0), 0);
     ck_assert_int_eq(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
 
     lo = open_store(0);
     ck_assert_int_eq(locked_until(lo, "user:badversion", 1000), 0);
     ck_assert_int_eq(locked_until(lo, "user:badsize", 1000), 0);
+    ck_assert_int_eq(locked_until(lo, "user:badtime", 1000), 0);
     ck_assert_int_eq(list(lo, 0, 0).count, 0);
     e = fail_at(lo, "user:badversion", &five_in_a_minute, 1000);
     ck_assert_uint_eq(e.failures, 1);
@@ -425,7 +431,7 @@ START_TEST(corrupt_record_counts_as_absent)
 	struct mg_error err;
 
 	ck_assert_int_eq(mg_lockout_expire(lo, 1000, 900, &removed, &err), MG_OK);
-	ck_assert_uint_eq(removed, 1);
+	ck_assert_uint_eq(removed, 2);
 	ck_assert_int_eq(mg_lockout_clear(lo, 0, &removed, &err), MG_OK);
 	ck_assert_uint_eq(removed, 1);
     }
@@ -533,6 +539,8 @@ START_TEST(bad_keys)
 		     MG_BADPARAM);
     ck_assert_int_eq(mg_lockout_check(lo, 0, 1, &until, &err), MG_BADPARAM);
     ck_assert_int_eq(mg_lockout_fail(lo, "user:a", 0, 1, 0, &err), MG_BADPARAM);
+    ck_assert_int_eq(mg_lockout_fail(lo, "user:a", &five_in_a_minute, -1, 0, &err),
+		     MG_BADPARAM);
     longkey[MG_LOCKOUT_KEY_MAX] = 0;		/* the longest allowed */
     ck_assert_int_eq(mg_lockout_fail(lo, longkey, &five_in_a_minute, 1, 0, &err), MG_OK);
     mg_lockout_close(lo);
