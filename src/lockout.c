@@ -38,6 +38,9 @@
 /*	its own meta page says, with the path and LMDB's reason: a
 /*	truncated map would otherwise fault on access instead of failing.
 /*	The handle must not be used across fork(2); a child opens its own.
+/*	Opening a file that the process already has open returns the same
+/*	handle (LMDB allows one per file and process); each open needs its
+/*	mg_lockout_close().
 /*
 /*	A value is a fixed 32-byte record with a version byte. A value
 /*	of another size or version (written by something else, or by a
@@ -65,11 +68,13 @@
 /*	reason "lockout store PATH: ...".
 /*--*/
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -104,7 +109,24 @@ struct mg_lockout {
     MDB_dbi dbi;
     size_t  max_entries;
     char   *path;
+    /* The process's open stores, below. */
+    struct mg_lockout *next;
+    dev_t   dev;
+    ino_t   ino;
+    pid_t   pid;
+    unsigned refs;
 };
+
+ /*
+  * LMDB registers a process as a reader with an fcntl(2) lock, and such
+  * locks belong to the process, not the descriptor: closing a second
+  * handle on the same file would drop the first one's registration, and
+  * another process's mdb_reader_check() could then reuse its reader slot
+  * in the middle of a read. So a process shares one counted handle per
+  * file; an entry left by the parent before a fork(2) is not reused.
+  */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mg_lockout *open_stores;
 
  /*
   * Errors all name the store, so that a log line says which file.
@@ -306,29 +328,87 @@ static enum mg_code open_dbi(struct mg_lockout *lo, struct mg_error *err)
     return (MG_OK);
 }
 
-void    mg_lockout_close(struct mg_lockout *lo)
+static void free_store(struct mg_lockout *lo)
 {
-    if (lo == 0)
-	return;
     if (lo->env)
 	mdb_env_close(lo->env);
     free(lo->path);
     free(lo);
 }
 
+void    mg_lockout_close(struct mg_lockout *lo)
+{
+    struct mg_lockout **pp;
+
+    if (lo == 0)
+	return;
+    pthread_mutex_lock(&open_lock);
+    if (lo->refs > 1) {
+	lo->refs--;
+	pthread_mutex_unlock(&open_lock);
+	return;
+    }
+    for (pp = &open_stores; *pp; pp = &(*pp)->next) {
+	if (*pp == lo) {
+	    *pp = lo->next;
+	    break;
+	}
+    }
+    pthread_mutex_unlock(&open_lock);
+    free_store(lo);
+}
+
+ /*
+  * This process's handle on the file at path, if it has one.
+  */
+static struct mg_lockout *find_open(const char *path)
+{
+    struct mg_lockout *lo;
+    struct stat st;
+
+    if (stat(path, &st) < 0)
+	return (0);
+    for (lo = open_stores; lo; lo = lo->next)
+	if (lo->dev == st.st_dev && lo->ino == st.st_ino && lo->pid == getpid())
+	    return (lo);
+    return (0);
+}
+
+static enum mg_code open_new(const char *, size_t, struct mg_lockout **,
+			             struct mg_error *);
+
 enum mg_code mg_lockout_open(const char *path, size_t max_entries,
 			             struct mg_lockout **out, struct mg_error *err)
 {
     struct mg_lockout *lo;
+    enum mg_code code = MG_OK;
+
+    *out = 0;
+    if (path == 0 || *path == 0)
+	return (mg_fail(err, MG_BADPARAM, "lockout store: empty path"));
+    pthread_mutex_lock(&open_lock);
+    if ((lo = find_open(path)) != 0) {
+	lo->refs++;
+    } else if ((code = open_new(path, max_entries, &lo, err)) == MG_OK) {
+	lo->next = open_stores;
+	open_stores = lo;
+    }
+    pthread_mutex_unlock(&open_lock);
+    *out = code == MG_OK ? lo : 0;
+    return (code);
+}
+
+static enum mg_code open_new(const char *path, size_t max_entries,
+			             struct mg_lockout **out, struct mg_error *err)
+{
+    struct mg_lockout *lo;
     struct stat st;
+    mdb_filehandle_t fd;
     size_t  mapsize;
     int     dead;
     int     rc;
     enum mg_code code;
 
-    *out = 0;
-    if (path == 0 || *path == 0)
-	return (mg_fail(err, MG_BADPARAM, "lockout store: empty path"));
     if (max_entries == 0)
 	max_entries = MG_LOCKOUT_DEFAULT_MAX;
     if (max_entries > (SIZE_MAX - MAP_BYTES_BASE) / MAP_BYTES_PER_ENTRY)
@@ -347,7 +427,7 @@ enum mg_code mg_lockout_open(const char *path, size_t max_entries,
     if ((rc = mdb_env_create(&lo->env)) != 0) {
 	code = store_error(lo, err, "cannot create the environment", rc);
 	lo->env = 0;
-	mg_lockout_close(lo);
+	free_store(lo);
 	return (code);
     }
 
@@ -358,19 +438,28 @@ enum mg_code mg_lockout_open(const char *path, size_t max_entries,
     if ((rc = mdb_env_set_mapsize(lo->env, mapsize)) != 0
 	|| (rc = mdb_env_open(lo->env, path, MDB_NOSUBDIR | MDB_NOTLS, 0600)) != 0) {
 	code = store_error(lo, err, "cannot open", rc);
-	mg_lockout_close(lo);
+	free_store(lo);
 	return (code);
     }
     if ((rc = mdb_reader_check(lo->env, &dead)) != 0) {
 	code = store_error(lo, err, "cannot check the reader table", rc);
-	mg_lockout_close(lo);
+	free_store(lo);
 	return (code);
     }
     if ((code = check_file_size(lo, err)) != MG_OK
 	|| (code = open_dbi(lo, err)) != MG_OK) {
-	mg_lockout_close(lo);
+	free_store(lo);
 	return (code);
     }
+    if ((rc = mdb_env_get_fd(lo->env, &fd)) != 0 || fstat(fd, &st) < 0) {
+	code = store_error(lo, err, "cannot inspect", rc ? rc : errno);
+	free_store(lo);
+	return (code);
+    }
+    lo->dev = st.st_dev;
+    lo->ino = st.st_ino;
+    lo->pid = getpid();
+    lo->refs = 1;
     *out = lo;
     return (MG_OK);
 }

@@ -598,6 +598,44 @@ START_TEST(works_after_chroot_and_setuid)
 }
 END_TEST
 
+START_TEST(one_handle_per_file_and_process)
+{
+    struct mg_lockout *lo = open_store(0), *again, *child;
+    struct mg_error err;
+    char    other[sizeof(path) + 8];
+    pid_t   pid;
+    int     status;
+
+    /* The same file under another name is the same store. */
+    snprintf(other, sizeof(other), "%s/./lockout.mdb", dir);
+    ck_assert_int_eq(mg_lockout_open(other, 0, &again, &err), MG_OK);
+    ck_assert_ptr_eq(again, lo);
+    mg_lockout_close(again);
+    /* Still open: the first close only dropped a reference. */
+    fail_at(lo, "user:alice", &five_in_a_minute, 1000);
+    ck_assert_int_eq(locked_until(lo, "user:alice", 1000), 0);
+    /* A child gets a handle of its own, not the inherited one. */
+    ck_assert_int_ge(pid = fork(), 0);
+    if (pid == 0) {
+	if (mg_lockout_open(path, 0, &child, &err) != MG_OK || child == lo)
+	    _exit(1);
+	if (mg_lockout_fail(child, "user:alice", &five_in_a_minute, 1001, 0, &err) != MG_OK)
+	    _exit(2);
+	mg_lockout_close(child);
+	_exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d",
+		  status);
+    ck_assert_str_eq(list(lo, 0, 0).text, "user:alice 2 1000 1001 0;");
+    mg_lockout_close(lo);
+    /* Closed for good: a new open is a new handle that works. */
+    lo = open_store(0);
+    ck_assert_int_eq(list(lo, 0, 0).count, 1);
+    mg_lockout_close(lo);
+}
+END_TEST
+
  /*
   * Many processes, one key: each child opens its own handle (an LMDB
   * handle must not cross fork) and counts its failures; none may be lost.
@@ -673,6 +711,7 @@ int     main(void)
     tcase_add_test(tc, missing_directory_is_named);
     tcase_add_test(tc, files_are_private);
     tcase_add_test(tc, bad_keys);
+    tcase_add_test(tc, one_handle_per_file_and_process);
     tcase_add_test(tc, processes_count_exactly);
     tcase_add_test(tc, works_after_chroot_and_setuid);
     suite_add_tcase(s, tc);
