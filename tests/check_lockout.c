@@ -637,6 +637,58 @@ START_TEST(one_handle_per_file_and_process)
 END_TEST
 
  /*
+  * A process that opened the store with a small bound sees another grow
+  * the file beyond its map (a larger lockout_max_entries): it adopts the
+  * new size instead of failing. The other process here writes directly
+  * with LMDB, in one transaction, values that are not records of ours.
+  */
+START_TEST(adopts_a_grown_map)
+{
+    struct mg_lockout *lo = open_store(10);
+    struct mg_lockout_entry e;
+    pid_t   pid;
+    int     status, i;
+
+    ck_assert_int_ge(pid = fork(), 0);
+    if (pid == 0) {
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k, v;
+	char    key[300], val[200];
+
+	memset(val, 'v', sizeof(val));
+	if (mdb_env_create(&env) || mdb_env_set_mapsize(env, 64 << 20)
+	    || mdb_env_open(env, path, MDB_NOSUBDIR, 0600)
+	    || mdb_txn_begin(env, 0, 0, &txn) || mdb_dbi_open(txn, 0, 0, &dbi))
+	    _exit(1);
+	for (i = 0; i < 6000; i++) {
+	    snprintf(key, sizeof(key), "user:%0250d", i);
+	    k.mv_data = key;
+	    k.mv_size = strlen(key);
+	    v.mv_data = val;
+	    v.mv_size = sizeof(val);
+	    if (mdb_put(txn, dbi, &k, &v, 0))
+		_exit(2);
+	}
+	if (mdb_txn_commit(txn))
+	    _exit(3);
+	mdb_env_close(env);
+	_exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d",
+		  status);
+    ck_assert_int_eq(locked_until(lo, "user:alice", 1000), 0);
+    /* The foreign values go first when the bound is enforced. */
+    e = fail_at(lo, "user:alice", &five_in_a_minute, 1000);
+    ck_assert_uint_eq(e.failures, 1);
+    ck_assert_str_eq(list(lo, 0, 0).text, "user:alice 1 1000 1000 0;");
+    mg_lockout_close(lo);
+}
+END_TEST
+
+ /*
   * Many processes, one key: each child opens its own handle (an LMDB
   * handle must not cross fork) and counts its failures; none may be lost.
   */
@@ -712,6 +764,7 @@ int     main(void)
     tcase_add_test(tc, files_are_private);
     tcase_add_test(tc, bad_keys);
     tcase_add_test(tc, one_handle_per_file_and_process);
+    tcase_add_test(tc, adopts_a_grown_map);
     tcase_add_test(tc, processes_count_exactly);
     tcase_add_test(tc, works_after_chroot_and_setuid);
     suite_add_tcase(s, tc);
