@@ -115,6 +115,7 @@ struct mg_lockout {
     ino_t   ino;
     pid_t   pid;
     unsigned refs;
+    pthread_rwlock_t remap;		/* see begin() */
 };
 
  /*
@@ -228,21 +229,42 @@ static enum mg_code check_key(const char *key, MDB_val *val, struct mg_error *er
  /*
   * Begin a transaction. Another process may have opened the store with
   * a larger map (a larger max_entries) and grown the file beyond ours:
-  * adopt its size and try again.
+  * adopt its size and try again. Remapping must not pull the map from
+  * under another thread's transaction (MDB_NOTLS lets threads share the
+  * handle), so every transaction holds the remap lock for reading, and
+  * a remap takes it for writing.
   */
 static int begin(struct mg_lockout *lo, unsigned flags, MDB_txn **txn)
 {
     int     rc;
 
-    if ((rc = mdb_txn_begin(lo->env, 0, flags, txn)) == MDB_MAP_RESIZED
-	&& (rc = mdb_env_set_mapsize(lo->env, 0)) == 0)
-	rc = mdb_txn_begin(lo->env, 0, flags, txn);
+    pthread_rwlock_rdlock(&lo->remap);
+    if ((rc = mdb_txn_begin(lo->env, 0, flags, txn)) == MDB_MAP_RESIZED) {
+	pthread_rwlock_unlock(&lo->remap);
+	pthread_rwlock_wrlock(&lo->remap);
+	rc = mdb_env_set_mapsize(lo->env, 0);
+	pthread_rwlock_unlock(&lo->remap);
+	pthread_rwlock_rdlock(&lo->remap);
+	if (rc == 0)
+	    rc = mdb_txn_begin(lo->env, 0, flags, txn);
+    }
+    if (rc != 0)
+	pthread_rwlock_unlock(&lo->remap);
     return (rc);
 }
 
-static int commit(MDB_txn *txn)
+static void end(struct mg_lockout *lo, MDB_txn *txn)
 {
-    return (mdb_txn_commit(txn));
+    mdb_txn_abort(txn);
+    pthread_rwlock_unlock(&lo->remap);
+}
+
+static int commit(struct mg_lockout *lo, MDB_txn *txn)
+{
+    int     rc = mdb_txn_commit(txn);
+
+    pthread_rwlock_unlock(&lo->remap);
+    return (rc);
 }
 
  /*
@@ -315,14 +337,14 @@ static enum mg_code open_dbi(struct mg_lockout *lo, struct mg_error *err)
     if ((rc = begin(lo, MDB_RDONLY, &txn)) != 0)
 	return (store_error(lo, err, "cannot read", rc));
     if ((rc = mdb_dbi_open(txn, 0, 0, &lo->dbi)) != 0) {
-	mdb_txn_abort(txn);
+	end(lo, txn);
 	return (store_error(lo, err, "cannot open the database", rc));
     }
     if ((rc = mdb_cursor_open(txn, lo->dbi, &cur)) == 0) {
 	rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
 	mdb_cursor_close(cur);
     }
-    mdb_txn_abort(txn);
+    end(lo, txn);
     if (rc != 0 && rc != MDB_NOTFOUND)
 	return (store_error(lo, err, "cannot read", rc));
     return (MG_OK);
@@ -332,6 +354,7 @@ static void free_store(struct mg_lockout *lo)
 {
     if (lo->env)
 	mdb_env_close(lo->env);
+    pthread_rwlock_destroy(&lo->remap);
     free(lo->path);
     free(lo);
 }
@@ -422,6 +445,7 @@ static enum mg_code open_new(const char *path, size_t max_entries,
 	free(lo);
 	return (mg_fail(err, MG_NOMEM, "lockout store: out of memory"));
     }
+    pthread_rwlock_init(&lo->remap, 0);
     lo->max_entries = max_entries;
     mapsize = MAP_BYTES_BASE + max_entries * MAP_BYTES_PER_ENTRY;
     if ((rc = mdb_env_create(&lo->env)) != 0) {
@@ -434,9 +458,13 @@ static enum mg_code open_new(const char *path, size_t max_entries,
     /*
      * MDB_NOTLS: reader slots belong to transactions, not threads, so a
      * threaded application may use the handle from any thread.
+     * MDB_NOMETASYNC: one flush per counted failure instead of two (an
+     * attack is a stream of failures); a system crash can then undo the
+     * last count, but never damage the file.
      */
     if ((rc = mdb_env_set_mapsize(lo->env, mapsize)) != 0
-	|| (rc = mdb_env_open(lo->env, path, MDB_NOSUBDIR | MDB_NOTLS, 0600)) != 0) {
+	|| (rc = mdb_env_open(lo->env, path,
+			      MDB_NOSUBDIR | MDB_NOTLS | MDB_NOMETASYNC, 0600)) != 0) {
 	code = store_error(lo, err, "cannot open", rc);
 	free_store(lo);
 	return (code);
@@ -488,7 +516,7 @@ enum mg_code mg_lockout_check(struct mg_lockout *lo, const char *key, time_t now
     rc = mdb_get(txn, lo->dbi, &k, &v);
     if (rc == 0 && decode_record(&v, &e) && e.locked_until > now)
 	*until = e.locked_until;
-    mdb_txn_abort(txn);
+    end(lo, txn);
     if (rc != 0 && rc != MDB_NOTFOUND)
 	return (store_error(lo, err, "cannot read", rc));
     return (MG_OK);
@@ -677,12 +705,12 @@ enum mg_code mg_lockout_fail(struct mg_lockout *lo, const char *key,
 	v.mv_size = RECORD_SIZE;
 	what = "cannot update";
 	if ((rc = mdb_put(txn, lo->dbi, &k, &v, 0)) == 0) {
-	    rc = commit(txn);
+	    rc = commit(lo, txn);
 	    txn = 0;
 	}
     }
     if (txn)
-	mdb_txn_abort(txn);
+	end(lo, txn);
     if (rc == MDB_MAP_FULL)
 	return (mg_fail(err, MG_INTERNAL, "lockout store %s: full, failure not "
 			"counted: %s", lo->path, mdb_strerror(rc)));
@@ -713,7 +741,7 @@ enum mg_code mg_lockout_reset(struct mg_lockout *lo, const char *key,
     if ((rc = begin(lo, MDB_RDONLY, &txn)) != 0)
 	return (store_error(lo, err, "cannot read", rc));
     rc = mdb_get(txn, lo->dbi, &k, &v);
-    mdb_txn_abort(txn);
+    end(lo, txn);
     if (rc == MDB_NOTFOUND)
 	return (MG_OK);
     if (rc != 0)
@@ -721,9 +749,9 @@ enum mg_code mg_lockout_reset(struct mg_lockout *lo, const char *key,
     if ((rc = begin(lo, 0, &txn)) != 0)
 	return (store_error(lo, err, "cannot update", rc));
     if ((rc = mdb_del(txn, lo->dbi, &k, 0)) == 0 || rc == MDB_NOTFOUND)
-	rc = commit(txn);
+	rc = commit(lo, txn);
     else
-	mdb_txn_abort(txn);
+	end(lo, txn);
     if (rc != 0)
 	return (store_error(lo, err, "cannot update", rc));
     return (MG_OK);
@@ -743,7 +771,7 @@ enum mg_code mg_lockout_list(struct mg_lockout *lo, const char *prefix,
     if ((rc = begin(lo, MDB_RDONLY, &txn)) != 0)
 	return (store_error(lo, err, "cannot read", rc));
     if ((rc = mdb_cursor_open(txn, lo->dbi, &cur)) != 0) {
-	mdb_txn_abort(txn);
+	end(lo, txn);
 	return (store_error(lo, err, "cannot read", rc));
     }
     k.mv_data = (void *) prefix;
@@ -765,7 +793,7 @@ enum mg_code mg_lockout_list(struct mg_lockout *lo, const char *prefix,
 	}
     }
     mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    end(lo, txn);
     if (rc != MDB_NOTFOUND)
 	return (store_error(lo, err, "cannot read", rc));
     return (MG_OK);
@@ -795,9 +823,9 @@ enum mg_code mg_lockout_clear(struct mg_lockout *lo, const char *key,
 	rc = 0;
     }
     if (rc == 0)
-	rc = commit(txn);
+	rc = commit(lo, txn);
     else
-	mdb_txn_abort(txn);
+	end(lo, txn);
     if (rc != 0)
 	return (store_error(lo, err, "cannot update", rc));
     if (removed)
@@ -818,9 +846,9 @@ enum mg_code mg_lockout_expire(struct mg_lockout *lo, time_t now, time_t horizon
 	return (store_error(lo, err, "cannot update", rc));
     if ((rc = delete_pass(lo, txn, now, (int64_t) (now - horizon) - 1,
 			  SIZE_MAX, &count)) == 0)
-	rc = commit(txn);
+	rc = commit(lo, txn);
     else
-	mdb_txn_abort(txn);
+	end(lo, txn);
     if (rc != 0)
 	return (store_error(lo, err, "cannot update", rc));
     if (removed)

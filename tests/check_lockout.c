@@ -7,6 +7,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -689,6 +690,48 @@ START_TEST(adopts_a_grown_map)
 END_TEST
 
  /*
+  * Threads of one process share the handle (MDB_NOTLS): reads and
+  * counted failures from several threads at once lose nothing.
+  */
+#define THREADS		4
+#define THREAD_FAILURES	100
+
+static void *thread_counts(void *context)
+{
+    struct mg_lockout *lo = context;
+    struct mg_lockout_limits lim = {1000000, 3600, 60};
+    struct mg_error err;
+    time_t  until;
+    int     n;
+
+    for (n = 0; n < THREAD_FAILURES; n++)
+	if (mg_lockout_fail(lo, "user:threads", &lim, 5000, 0, &err) != MG_OK
+	    || mg_lockout_check(lo, "user:threads", 5000, &until, &err) != MG_OK
+	    || until != 0)
+	    return (lo);
+    return (0);
+}
+
+START_TEST(threads_count_exactly)
+{
+    struct mg_lockout *lo = open_store(0);
+    pthread_t threads[THREADS];
+    void   *result;
+    int     i, bad = 0;
+
+    for (i = 0; i < THREADS; i++)
+	ck_assert_int_eq(pthread_create(&threads[i], 0, thread_counts, lo), 0);
+    for (i = 0; i < THREADS; i++) {
+	ck_assert_int_eq(pthread_join(threads[i], &result), 0);
+	bad += result != 0;
+    }
+    ck_assert_int_eq(bad, 0);
+    ck_assert_str_eq(list(lo, 0, 0).text, "user:threads 400 5000 5000 0;");
+    mg_lockout_close(lo);
+}
+END_TEST
+
+ /*
   * Many processes, one key: each child opens its own handle (an LMDB
   * handle must not cross fork) and counts its failures; none may be lost.
   */
@@ -765,6 +808,7 @@ int     main(void)
     tcase_add_test(tc, bad_keys);
     tcase_add_test(tc, one_handle_per_file_and_process);
     tcase_add_test(tc, adopts_a_grown_map);
+    tcase_add_test(tc, threads_count_exactly);
     tcase_add_test(tc, processes_count_exactly);
     tcase_add_test(tc, works_after_chroot_and_setuid);
     suite_add_tcase(s, tc);
