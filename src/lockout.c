@@ -61,6 +61,9 @@
 /*	seconds when the count reaches limits->failures (never when that
 /*	is 0). A failure while locked is counted but does not extend the
 /*	lock.
+/*
+/*	mg_lockout_list() calls the visitor inside a read transaction:
+/*	the visitor must not call the store itself.
 /* DIAGNOSTICS
 /*	MG_BADPARAM for an empty path, an empty or overlong key, or no
 /*	limits; MG_NOMEM;
