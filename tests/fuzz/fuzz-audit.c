@@ -27,7 +27,7 @@
 static const char *const known_keys[] = {
     "side", "mech", "outcome", "authid", "authzid", "realm", "realm_offered",
     "remote", "local", "service", "server", "uri_host", "uri_host_matched",
-    "qop", "cipher", "final_reply", "secret", "rule", "reason", "duration_ms", "time",
+    "qop", "cipher", "final_reply", "secret", "rule", "enforced", "reason", "duration_ms", "time",
     "version", 0,
 };
 
@@ -165,7 +165,7 @@ static void check_json(const struct mg_audit_event *ev)
     FUZZ_ASSERT(obj != 0 && json_tokener_get_error(tok) == json_tokener_success,
 		"JSON does not parse");
     json_tokener_free(tok);
-    FUZZ_ASSERT(json_object_object_length(obj) == 23, "%d fields",
+    FUZZ_ASSERT(json_object_object_length(obj) == 25, "%d fields",
 		json_object_object_length(obj));
     if (ev->authid[0] && valid_utf8(ev->authid)) {
 	FUZZ_ASSERT(json_object_object_get_ex(obj, "authid", &v) && v, "authid");
