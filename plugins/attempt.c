@@ -370,6 +370,8 @@ int     mg_policy_hides(sasl_server_params_t *sparams, const char *mech)
     struct mg_policy_facts facts;
     struct mg_policy_decision d;
 
+    if (mg_policy_advertise_all(&state.cfg.policy, mech))
+	return (0);
     mg_policy_server_facts(sparams, mech, &facts);
     mg_policy_decide(&state.cfg.policy, &facts, &d);
     if (d.allow || !d.enforced)

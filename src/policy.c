@@ -139,6 +139,7 @@ struct setting {
 
 static const char *mode_names[] = {"enforce", "audit-only"};
 static const char *address_names[] = {"allow", "deny"};
+static const char *advertise_names[] = {"filtered", "all"};
 static const char *store_failure_names[] = {"closed", "open"};
 
 #define R(field) offsetof(struct mg_policy_rules, field)
@@ -150,6 +151,7 @@ static const char *store_failure_names[] = {"closed", "open"};
   */
 static const struct setting settings[MG_POLICY_SETTINGS] = {
     {"mode", EVERYWHERE, K_CHOICE, R(mode), mode_names, 0},
+    {"advertise", SERVER_RULE, K_CHOICE, R(advertise_all), advertise_names, 0},
     {"enabled", IN_SERVER | IN_CLIENT, K_BOOL, R(enabled), 0, 0},
     {"services", EVERYWHERE, K_SERVICES, R(services), 0, 0},
     {"listeners", SERVER_RULE, K_LISTENERS, R(listeners), 0, 0},
@@ -1065,6 +1067,20 @@ static const struct check {
     {MG_SET_QOP, BOTH_SIDES, check_qop},
     {MG_SET_CIPHERS, BOTH_SIDES, check_ciphers},
 };
+
+/*
+ * advertise = all keeps a refused mechanism in the list and refuses it at
+ * the first step instead: Postfix's smtpd exits ("fatal: no SASL
+ * authentication mechanisms") when a connection is left with none.
+ */
+int     mg_policy_advertise_all(const struct mg_policy *policy, const char *mech)
+{
+    int     section = mg_policy_mech_section(mech, MG_POLICY_SERVER);
+
+    if (section < 0)
+	return (0);
+    return (rules_of(policy, section, MG_SET_ADVERTISE, 0)->advertise_all);
+}
 
 enum mg_policy_mode mg_policy_mode(const struct mg_policy *policy, const char *mech,
 				           enum mg_policy_side side)

@@ -45,6 +45,7 @@ enum mg_policy_mode {
   */
 enum mg_policy_setting {
     MG_SET_MODE,
+    MG_SET_ADVERTISE,
     MG_SET_ENABLED,
     MG_SET_SERVICES,
     MG_SET_LISTENERS,
@@ -111,6 +112,7 @@ struct mg_policy_addrs {
 struct mg_policy_rules {
     unsigned long set;
     enum mg_policy_mode mode;
+    int     advertise_all;		/* advertise = all: refuse at the step */
     int     enabled;
     struct mg_policy_list users_allow;
     struct mg_policy_list users_deny;
@@ -171,6 +173,7 @@ extern int mg_policy_set(struct mg_policy *, enum mg_policy_section,
 extern int mg_policy_mech_section(const char *mech, enum mg_policy_side);
 extern void mg_policy_decide(const struct mg_policy *, const struct mg_policy_facts *,
 			             struct mg_policy_decision *);
+extern int mg_policy_advertise_all(const struct mg_policy *, const char *mech);
 extern enum mg_policy_mode mg_policy_mode(const struct mg_policy *, const char *mech,
 					          enum mg_policy_side);
 extern void mg_policy_digest_layers(const struct mg_policy *, enum mg_policy_side,

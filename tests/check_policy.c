@@ -99,6 +99,8 @@ static const struct bad bads[] = {
     "policy.conf:2: listeners: \"::1:587\" is not ADDR:PORT, [IPV6]:PORT or *:PORT"},
     {"[global]\ntls_listeners = *:0\n",
     "policy.conf:2: tls_listeners: \"*:0\" is not ADDR:PORT, [IPV6]:PORT or *:PORT"},
+    {"[cram-md5]\nadvertise = some\n",
+    "policy.conf:2: advertise must be filtered or all, not \"some\""},
     {"[global]\nunknown_address = maybe\n",
     "policy.conf:2: unknown_address must be allow or deny, not \"maybe\""},
     {"[digest-md5]\nusers_allow = *\n",
@@ -392,6 +394,21 @@ START_TEST(audit_only_mode)
 }
 END_TEST
 
+/* advertise = all: the mechanism stays listed, the step refuses. */
+START_TEST(advertise_setting)
+{
+    struct mg_config cfg;
+
+    load("[cram-md5]\nnetworks_allow = 192.168.1.0/24\n", &cfg);
+    ck_assert_int_eq(mg_policy_advertise_all(&cfg.policy, "CRAM-MD5"), 0);
+    mg_config_free(&cfg);
+    load("[global]\nadvertise = all\n[digest-md5]\nadvertise = filtered\n", &cfg);
+    ck_assert_int_eq(mg_policy_advertise_all(&cfg.policy, "CRAM-MD5"), 1);
+    ck_assert_int_eq(mg_policy_advertise_all(&cfg.policy, "DIGEST-MD5"), 0);
+    mg_config_free(&cfg);
+}
+END_TEST
+
 START_TEST(lockout_settings)
 {
     struct mg_config cfg;
@@ -444,6 +461,7 @@ START_TEST(print_effective)
     mg_policy_print(&cfg.policy, fp);
     fclose(fp);
     ck_assert_ptr_nonnull(strstr(text, "\n[cram-md5]\nmode = enforce ; default\n"
+				 "advertise = filtered ; default\n"
 				 "enabled = yes ; default\n"));
     ck_assert_ptr_nonnull(strstr(text, "networks_allow = 192.168.1.0/24 127.0.0.1 "
 				 "2001:db8:1::/48\n"));
@@ -478,6 +496,7 @@ int     main(void)
     tcase_add_loop_test(tc, decision_table, 0,
 			(int) (sizeof(decisions) / sizeof(decisions[0])));
     tcase_add_test(tc, audit_only_mode);
+    tcase_add_test(tc, advertise_setting);
     tcase_add_test(tc, lockout_settings);
     tcase_add_test(tc, digest_layers_allowed);
     tcase_add_test(tc, print_effective);
