@@ -287,14 +287,14 @@ static enum mg_code check_directory(const char *path, struct mg_error *err)
 	return (mg_fail(err, MG_NOMEM, "lockout store: out of memory"));
     if (stat(dir, &st) < 0) {
 	if (errno == ENOENT)
-	    code = mg_fail(err, MG_INTERNAL, "lockout store %s: directory %s "
-			   "does not exist", path, dir);
+	    code = mg_fail(err, MG_INTERNAL, "lockout store %s: its directory "
+			   "does not exist", path);
 	else
-	    code = mg_fail(err, MG_INTERNAL, "lockout store %s: directory %s: %s",
-			   path, dir, strerror(errno));
+	    code = mg_fail(err, MG_INTERNAL, "lockout store %s: its directory: %s",
+			   path, strerror(errno));
     } else if (!S_ISDIR(st.st_mode))
-	code = mg_fail(err, MG_INTERNAL, "lockout store %s: %s is not a directory",
-		       path, dir);
+	code = mg_fail(err, MG_INTERNAL, "lockout store %s: its directory is not "
+		       "a directory", path);
     free(dir);
     return (code);
 }
