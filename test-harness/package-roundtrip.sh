@@ -41,9 +41,13 @@ pcheck() {
     if check "$@"; then passed=$((passed + 1)); fi
 }
 
-# The last line, also when the run stops early (fail, a signal).
+# The last line, also when the run stops early: a signal or an unexpected
+# exit before the end counts as a failure too.
+finished=n
 report() {
-    echo "package: $passed passed, ${#mg_failed_checks[@]} failed"
+    local failed=${#mg_failed_checks[@]}
+    [ "$finished" = y ] || [ "$failed" -gt 0 ] || failed=1
+    echo "package: $passed passed, $failed failed"
 }
 
 [ "$(id -u)" -eq 0 ] || { echo "package-roundtrip: run as root"; echo "package: 0 passed, 1 failed"; exit 1; }
@@ -310,4 +314,5 @@ if [ -x "$top/_build/src/md5gate" ]; then
     pcheck "the stock plugins offer the mechanisms again" stock_again
 fi
 
+finished=y
 checks_done
