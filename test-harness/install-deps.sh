@@ -43,6 +43,10 @@ packages=(
     # libsasl2 round trips and callgrind for bench/ (gcc's ASan and UBSan
     # runtimes come with gcc)
     clang libclang-rt-14-dev valgrind
+    # the Debian packages (test-harness/package-roundtrip.sh): dpkg-buildpackage
+    # (dpkg-dev), dh with autoreconf (debhelper pulls dh-autoreconf), and
+    # lintian, whose errors fail the round trip
+    dpkg-dev debhelper lintian
 )
 
 missing=()

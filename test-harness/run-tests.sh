@@ -9,7 +9,10 @@
 # (test-harness/fuzz.sh). Exits non-zero when anything fails; the last
 # line counts every test, exchange test and fuzz target of all runs.
 #
-# MG_SKIP="fuzz valgrind sanitizers" leaves those runs out (a quicker run
+# After distcheck, test-harness/package-roundtrip.sh builds the Debian
+# packages, installs, removes and purges them on this machine.
+#
+# MG_SKIP="package fuzz valgrind sanitizers" leaves those runs out (a quicker run
 # while developing; the summary says what was skipped).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -113,6 +116,11 @@ run_stage() {
     "$@" 2>&1 | tee "$log" || true
     record_from "$name" "$log"
 }
+# The Debian packages, built, installed, removed and purged
+# (test-harness/package-roundtrip.sh). Alone, never beside other tests:
+# while the packages are installed, the stock CRAM-MD5 and DIGEST-MD5
+# plugins are diverted out of libsasl2's plugin directory.
+skipping package || run_stage package package bash test-harness/package-roundtrip.sh
 skipping sanitizers || run_stage sanitizers sanitize bash test-harness/sanitize.sh "$top/_build-asan"
 skipping valgrind || run_stage valgrind memcheck bash test-harness/memcheck.sh "$top/_build"
 skipping fuzz || run_stage fuzz fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-30}" \

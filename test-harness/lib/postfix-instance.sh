@@ -103,6 +103,11 @@ _pf_default_sasldb_plugin() {
 #   --plugins "F..."    file names in D to link (default:
 #                       "libcrammd5.so libdigestmd5.so"); each must exist
 #   --sasldb-plugin F   libsasldb.so to link (default: the stock one)
+#   --system-plugins    no SASL_PATH: libsasl2 loads every plugin of its
+#                       own plugin directory, as a Postfix installed from
+#                       packages does (DIR/plugins stays empty; --plugins
+#                       and --plugin-source are ignored). For testing
+#                       installed packages only
 #   --mechs "M..."      SASL mech_list (default "CRAM-MD5 DIGEST-MD5")
 #   --realm R           smtpd_sasl_local_domain; users are USER@R (example.test)
 #   --domain D          mail domain delivered to DIR/mail/inbox (example.test)
@@ -130,13 +135,14 @@ pf_create() {
     shift 2 || { _pf_err "usage: pf_create DIR PORT [options]"; return 2; }
     local src="" plugins="libcrammd5.so libdigestmd5.so" sasldb_plugin=""
     local mechs="CRAM-MD5 DIGEST-MD5" realm=example.test domain=example.test
-    local chroot=n addr=127.0.0.1 tls=n
+    local chroot=n addr=127.0.0.1 tls=n system_plugins=n
     local -a sasl_opts=() main_opts=() listeners=() services=()
     while [ $# -gt 0 ]; do
 	case $1 in
 	--plugin-source) src=$2; shift 2 ;;
 	--plugins) plugins=$2; shift 2 ;;
 	--sasldb-plugin) sasldb_plugin=$2; shift 2 ;;
+	--system-plugins) system_plugins=y; plugins=; shift ;;
 	--mechs) mechs=$2; shift 2 ;;
 	--realm) realm=$2; shift 2 ;;
 	--domain) domain=$2; shift 2 ;;
@@ -221,7 +227,7 @@ pf_create() {
 	[ -e "$src/$f" ] || { _pf_err "pf_create: plugin $src/$f missing"; return 1; }
 	ln -s "$src/$f" "$dir/plugins/$f" || return 1
     done
-    if [ ! -e "$dir/plugins/libsasldb.so" ]; then
+    if [ "$system_plugins" = n ] && [ ! -e "$dir/plugins/libsasldb.so" ]; then
 	ln -s "$sasldb_plugin" "$dir/plugins/libsasldb.so" || return 1
     fi
     ln -s "$sasldb_plugin" "$dir/sasldb-only/libsasldb.so" || return 1
@@ -237,6 +243,7 @@ pf_create() {
 	printf 'PF_MECHS=%q\n' "$mechs"
 	printf 'PF_PLUGINS=%q\n' "$plugins"
 	printf 'PF_PLUGIN_SOURCE=%q\n' "$src"
+	printf 'PF_SYSTEM_PLUGINS=%q\n' "$system_plugins"
     } >"$dir/instance.env"
 
     cat >"$dir/etc/main.cf" <<EOF
@@ -309,6 +316,11 @@ smtpd_tls_chain_files = $dir/tls/key.pem, $dir/tls/cert.pem
 smtpd_tls_loglevel = 1
 smtp_tls_loglevel = 1
 EOF
+    fi
+    if [ "$system_plugins" = y ]; then
+	# No SASL_PATH: libsasl2's own plugin directory.
+	"$PF_POSTCONF" -c "$dir/etc" -e "import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ \
+XAUTHORITY DISPLAY LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME" || return 1
     fi
     local o
     for o in ${main_opts[@]+"${main_opts[@]}"}; do
@@ -405,13 +417,20 @@ _pf_make_cert() {
 pf_port() { local PF_PORT; _pf_load "$1" && printf '%s\n' "$PF_PORT"; }
 pf_ports() { local PF_PORT PF_PORTS=; _pf_load "$1" && printf '%s\n' ${PF_PORTS:-$PF_PORT}; }
 pf_addr() { local PF_ADDR=127.0.0.1; _pf_load "$1" && printf '%s\n' "$PF_ADDR"; }
+# _pf_set_plugins DIR LIST: PF_PLUGINS in instance.env; the %q quoting's
+# backslashes are doubled for sed, which would eat them.
+_pf_set_plugins() {
+    local q
+    q=$(printf '%q' "$2")
+    sed -i "s|^PF_PLUGINS=.*|PF_PLUGINS=${q//\\/\\\\}|" "$1/instance.env"
+}
 pf_add_plugin() {
     local PF_DIR PF_PLUGINS f=$2
     _pf_load "$1" || return 1
     pf_running "$1" && { _pf_err "pf_add_plugin: stop the instance first"; return 1; }
     [ -e "$f" ] || { _pf_err "pf_add_plugin: $f missing"; return 1; }
     ln -sfn "$(cd "$(dirname "$f")" && pwd -P)/${f##*/}" "$PF_DIR/plugins/${f##*/}" || return 1
-    sed -i "s|^PF_PLUGINS=.*|PF_PLUGINS=$(printf '%q' "$PF_PLUGINS ${f##*/}")|" "$PF_DIR/instance.env"
+    _pf_set_plugins "$PF_DIR" "$PF_PLUGINS ${f##*/}"
 }
 pf_del_plugin() {
     local PF_DIR PF_PLUGINS n=$2 w l=
@@ -419,7 +438,7 @@ pf_del_plugin() {
     pf_running "$1" && { _pf_err "pf_del_plugin: stop the instance first"; return 1; }
     rm -f "$PF_DIR/plugins/$n" || return 1
     for w in $PF_PLUGINS; do [ "$w" = "$n" ] || l="$l${l:+ }$w"; done
-    sed -i "s|^PF_PLUGINS=.*|PF_PLUGINS=$(printf '%q' "$l")|" "$PF_DIR/instance.env"
+    _pf_set_plugins "$PF_DIR" "$l"
 }
 pf_queue() {
     local PF_DIR
