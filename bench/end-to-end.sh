@@ -13,14 +13,14 @@
 # bench/smtp-auth-load.py opens sessions (connect, EHLO, AUTH, QUIT) from
 # C concurrent clients for BENCH_E2E_SECONDS (default 8), per mechanism
 # and C in BENCH_E2E_CONCURRENCY (default "1 20 50"), md5gate and stock
-# alternating for BENCH_E2E_ROUNDS rounds (default 2); the table gives
+# alternating for BENCH_E2E_ROUNDS rounds (default 3); the table gives
 # the median sessions per second. Needs root (Postfix), prints why not
 # and exits 0 otherwise.
 set -u
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
 : "${BENCH_E2E_SECONDS:=8}"
-: "${BENCH_E2E_ROUNDS:=2}"
+: "${BENCH_E2E_ROUNDS:=3}"
 : "${BENCH_E2E_CONCURRENCY:=1 20 50}"
 : "${BENCH_E2E_MECHS:=CRAM-MD5 DIGEST-MD5}"
 : "${MD5GATE_PLUGIN_DIR:=$top_builddir/plugins/.libs}"

@@ -88,9 +88,12 @@ exchange_setup() {
 	    | "$top_builddir/src/md5gate" secret --mech DIGEST-MD5 --user bench-hashed \
 		--realm "$SASL_REALM" --password-file - | head -1)"
     } >"$X/users"
-    # md5gate's configuration file: defaults (no file sink); the audit
-    # file; the audit file with policy and lockout.
+    # md5gate's configuration file: defaults (no file sink); no record at
+    # all (the mechanism alone); the audit file; the audit file with
+    # policy and lockout.
     : >"$X/defaults.conf"
+    printf '[global]\naudit_success_level = none\naudit_failure_level = none\n' \
+	>"$X/quiet.conf"
     printf '[global]\naudit_file = %s\n' "$X/audit.jsonl" >"$X/audit.conf"
     cat >"$X/full.conf" <<EOF
 [global]
@@ -115,6 +118,8 @@ cram-md5/stock stock CRAM-MD5 $BENCH_USER -
 digest-md5/md5gate md5gate DIGEST-MD5 $BENCH_USER defaults
 digest-md5/stock stock DIGEST-MD5 $BENCH_USER -
 plain/stock plain PLAIN $BENCH_USER -
+cram-md5/md5gate-quiet md5gate CRAM-MD5 $BENCH_USER quiet
+digest-md5/md5gate-quiet md5gate DIGEST-MD5 $BENCH_USER quiet
 cram-md5/md5gate-hashed md5gate CRAM-MD5 bench-hashed defaults
 digest-md5/md5gate-hashed md5gate DIGEST-MD5 bench-hashed defaults
 cram-md5/md5gate-audit md5gate CRAM-MD5 $BENCH_USER audit
@@ -139,26 +144,30 @@ exchange_run() {
 
 exchanges() {
     local round name dir mech user conf out r
-    declare -gA RATE=() IR=() FAILED=()
+    declare -gA RATE=() WALL=() IR=() FAILED=()
     WRAP=()
     exchange_setup
-    echo "Complete exchanges (client + server in one process, libsasl2 $(dpkg-query \
-	-W -f '${Version}' libsasl2-2 2>/dev/null)): median of $BENCH_ROUNDS interleaved" \
-	"runs of ${BENCH_SECONDS} s; instructions per exchange from callgrind" \
-	"($BENCH_CALLGRIND_COUNT exchanges after a first, untimed one)"
+    echo "Complete exchanges (client + server in one process through libsasl2):" \
+	"median of $BENCH_ROUNDS interleaved runs of ${BENCH_SECONDS} s; instructions" \
+	"per exchange from callgrind ($BENCH_CALLGRIND_COUNT exchanges after a first," \
+	"untimed one)"
     echo
     for round in $(seq 1 "$BENCH_ROUNDS"); do
 	while read -r name dir mech user conf; do
 	    [ -n "${FAILED[$name]:-}" ] && continue
 	    out=$(exchange_run "$dir" "$mech" "$user" "$conf" --seconds "$BENCH_SECONDS" 2>&1)
 	    case $out in
-	    exchanges=*) r=${out##*rate=}; echo "$r" >>"$X/rate.${name//\//_}" ;;
+	    exchanges=*)
+		r=${out##* rate=}
+		echo "${r%% *}" >>"$X/rate.${name//\//_}"
+		echo "${out##*cpu_rate=}" >>"$X/cpu.${name//\//_}" ;;
 	    *) FAILED[$name]=$(printf '%s' "$out" | head -1) ;;
 	    esac
 	done < <(exchange_rows)
     done
     while read -r name dir mech user conf; do
-	RATE[$name]=$(median <"$X/rate.${name//\//_}" 2>/dev/null || echo -)
+	RATE[$name]=$({ median <"$X/cpu.${name//\//_}"; } 2>/dev/null || echo -)
+	WALL[$name]=$({ median <"$X/rate.${name//\//_}"; } 2>/dev/null || echo -)
 	IR[$name]=-
 	[ -n "${FAILED[$name]:-}" ] && continue
 	[ "$BENCH_CALLGRIND_COUNT" -gt 0 ] && command -v valgrind >/dev/null || continue
@@ -173,28 +182,34 @@ exchanges() {
     done < <(exchange_rows)
 
     local m mg st
-    echo "| mechanism | md5gate exchanges/s | stock exchanges/s | md5gate/stock | md5gate instructions | stock instructions | stock/md5gate instructions |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "Exchanges per second of CPU time (the process's user + system time;"\
+	"elapsed-time rates in the last columns), and instructions per exchange:"
+    echo
+    echo "| mechanism | md5gate /s | stock /s | md5gate/stock | md5gate instructions | stock instructions | stock/md5gate instructions | elapsed: md5gate /s, stock /s |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     for m in cram-md5 digest-md5; do
 	mg=$m/md5gate st=$m/stock
 	echo "| ${m^^} | $(cell "$mg") | $(cell "$st") | $(ratio "${RATE[$mg]}" "${RATE[$st]}")" \
-	    "| ${IR[$mg]} | ${IR[$st]} | $(ratio "${IR[$st]}" "${IR[$mg]}") |"
+	    "| ${IR[$mg]} | ${IR[$st]} | $(ratio "${IR[$st]}" "${IR[$mg]}")" \
+	    "| ${WALL[$mg]}, ${WALL[$st]} |"
     done
-    echo "| PLAIN (framework floor) | | $(cell plain/stock) | | | ${IR[plain/stock]} | |"
+    echo "| PLAIN (stock; the framework floor) | | $(cell plain/stock) | | | ${IR[plain/stock]} | | ${WALL[plain/stock]} |"
     echo
-    echo "md5gate with hashed secrets only (md5gate passwd's properties, no userPassword):"
+    echo "md5gate without its audit record (audit_success_level = none), and with"\
+	"hashed secrets only (md5gate passwd's properties, no userPassword):"
     echo
-    echo "| mechanism | exchanges/s | instructions | vs plaintext exchanges/s |"
-    echo "| --- | ---: | ---: | ---: |"
+    echo "| mechanism | no record /s | vs stock | instructions | hashed /s | instructions |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
     for m in cram-md5 digest-md5; do
-	echo "| ${m^^} | $(cell "$m/md5gate-hashed") | ${IR[$m/md5gate-hashed]}" \
-	    "| $(ratio "${RATE[$m/md5gate-hashed]}" "${RATE[$m/md5gate]}") |"
+	echo "| ${m^^} | $(cell "$m/md5gate-quiet")" \
+	    "| $(ratio "${RATE[$m/md5gate-quiet]}" "${RATE[$m/stock]}") | ${IR[$m/md5gate-quiet]}" \
+	    "| $(cell "$m/md5gate-hashed") | ${IR[$m/md5gate-hashed]} |"
     done
     echo
-    echo "md5gate's audit and policy: defaults (record to the application's log only)," \
-	"+ audit file, + policy and lockout:"
+    echo "md5gate's audit and policy (per CPU second): defaults (one record per side"\
+	"to the application's log), + audit file, + policy and lockout:"
     echo
-    echo "| mechanism | defaults exchanges/s | audit file | overhead | audit file + policy + lockout | overhead | instructions: defaults / audit / full |"
+    echo "| mechanism | defaults /s | audit file /s | overhead | audit file + policy + lockout /s | overhead | instructions: defaults / audit / full |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
     for m in cram-md5 digest-md5; do
 	echo "| ${m^^} | $(cell "$m/md5gate") | $(cell "$m/md5gate-audit")" \
