@@ -131,5 +131,13 @@ if [ -s "$E2E_TMP/load-errors" ]; then
     echo
     sort "$E2E_TMP/load-errors" | uniq -c | sed 's/^/    /'
     echo
+    for name in md5gate stock; do
+	echo "$name's mail log, problems other than md5gate's audit records (count, message):"
+	echo
+	pf_log "$E2E_TMP/$name" | grep -E 'warning|error|fatal|panic' | grep -v 'md5gate:' \
+	    | sed -E 's/^.*(warning|error|fatal|panic): //; s/[0-9]+/N/g' | sort | uniq -c \
+	    | sort -rn | head -5 | sed 's/^/    /'
+	echo
+    done
 fi
 exit 0
