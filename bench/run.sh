@@ -10,8 +10,8 @@
 #              (bench/end-to-end.sh; needs root and postfix)
 #
 # Environment: BENCH_PARTS (default "layers exchanges e2e"), BENCH_ROUNDS
-# (rounds of the interleaved exchange runs, default 5), BENCH_SECONDS
-# (seconds per exchange run, default 1), BENCH_CALLGRIND_COUNT (exchanges
+# (rounds of the interleaved exchange runs, default 9), BENCH_SECONDS
+# (seconds per exchange run, default 0.5), BENCH_CALLGRIND_COUNT (exchanges
 # per callgrind run, default 300; 0 skips callgrind), BENCH_E2E_SECONDS
 # (default 10). Arguments go to bench/layers.
 #
@@ -22,8 +22,8 @@ set -u
 . "${top_srcdir:-.}/tests/sasl-lib.sh"
 
 : "${BENCH_PARTS:=layers exchanges e2e}"
-: "${BENCH_ROUNDS:=5}"
-: "${BENCH_SECONDS:=1}"
+: "${BENCH_ROUNDS:=9}"
+: "${BENCH_SECONDS:=0.5}"
 : "${BENCH_CALLGRIND_COUNT:=300}"
 BENCH_USER=bench
 BENCH_PASSWORD='bench password'
