@@ -171,6 +171,7 @@ void    mg_state_release(void)
     mg_audit_file_close(&state.file);
     mg_config_free(&state.cfg);
     mg_layer_library_release();
+    mg_digest_md5_release();
     state.write_warned = 0;
     state.broken = state.broken_said = 0;
 }

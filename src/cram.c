@@ -58,7 +58,6 @@
 #include <time.h>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/md5.h>
 
 #include "cram.h"
@@ -189,16 +188,23 @@ enum mg_code mg_cram_digest(const struct mg_cram_key *key, const char *chal,
 			            unsigned char out[MG_CRAM_DIGEST_LEN],
 			            struct mg_error *err)
 {
-    unsigned int out_len = 0;
+    struct mg_cram_key states;
+    enum mg_code code;
 
     if (key->kind == MG_CRAM_KEY_HMAC_STATES)
 	return (digest_from_states(key, chal, chal_len, out));
-    if (key->password_len > 0x7fffffff
-	|| HMAC(EVP_md5(), key->password, (int) key->password_len,
-		(const unsigned char *) chal, chal_len, out, &out_len) == 0
-	|| out_len != MG_CRAM_DIGEST_LEN)
-	return (mg_fail(err, MG_INTERNAL, "OpenSSL HMAC-MD5 failed"));
-    return (MG_OK);
+
+    /*
+     * From the plaintext through the same states: OpenSSL's HMAC() fetches
+     * the MAC and MD5 implementations anew on every call, which costs
+     * several times the hashing of a short challenge.
+     */
+    states.kind = MG_CRAM_KEY_HMAC_STATES;
+    if ((code = mg_cram_hmac_states(key->password, key->password_len,
+				    states.inner, states.outer, err)) == MG_OK)
+	code = digest_from_states(&states, chal, chal_len, out);
+    mg_cleanse(&states, sizeof(states));
+    return (code);
 }
 
 enum mg_code mg_cram_verify(const struct mg_cram_key *key, const char *chal,
@@ -257,7 +263,7 @@ enum mg_code mg_cram_hmac_states(const unsigned char *password,
     memset(block, 0, sizeof(block));
     if (password_len > HMAC_BLOCK)
 	MD5(password, password_len, block);
-    else
+    else if (password_len > 0)
 	memcpy(block, password, password_len);
     for (i = 0; i < HMAC_BLOCK; i++)
 	pad[i] = block[i] ^ 0x36;

@@ -26,6 +26,8 @@
 /*	enum mg_code mg_digest_sealing_keys(ha1, cipher, kcc, kcs, err)
 /*
 /*	enum mg_code mg_digest_make_nonce(buf, bufsize, err)
+/*
+/*	void	mg_digest_md5_release()
 /* DESCRIPTION
 /*	RFC 2831 section 2.1.2.1, with every MD5 done by OpenSSL EVP.
 /*
@@ -76,6 +78,10 @@
 /*	mg_digest_make_nonce() writes MG_DIGEST_NONCE_LEN hex digits from
 /*	MG_DIGEST_NONCE_BYTES random bytes and a NUL; bufsize must be at
 /*	least MG_DIGEST_NONCE_LEN+1. Usable as nonce and cnonce.
+/*
+/*	MD5 is fetched from OpenSSL's default library context once and kept;
+/*	mg_digest_md5_release() lets it go (the plugin calls it when libsasl2
+/*	releases md5gate), and the next use fetches it again.
 /* SECURITY
 /*	A1 is never put in a buffer: it goes into the MD5 context piece by
 /*	piece, and EVP_MD_CTX_free() erases the context. The user hash,
@@ -87,6 +93,7 @@
 /*	missing under a FIPS-only configuration); MG_BADPARAM for missing
 /*	inputs.
 /*--*/
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -104,11 +111,33 @@ struct md5 {
     int     failed;
 };
 
+ /*
+  * OpenSSL's MD5, fetched once: EVP_md5() makes EVP_DigestInit_ex() fetch
+  * the implementation anew each time, which costs more than hashing the
+  * short strings of an exchange. mg_digest_md5_release() lets it go with
+  * the plugin; a later use fetches it again. Initialising under the lock
+  * keeps a release from freeing it between fetch and use.
+  */
+static pthread_mutex_t md5_lock = PTHREAD_MUTEX_INITIALIZER;
+static EVP_MD *md5_md;
+
 static void md5_begin(struct md5 *mp)
 {
     mp->ctx = EVP_MD_CTX_new();
-    mp->failed = (mp->ctx == 0
-		  || EVP_DigestInit_ex(mp->ctx, EVP_md5(), (ENGINE *) 0) != 1);
+    pthread_mutex_lock(&md5_lock);
+    if (md5_md == 0)
+	md5_md = EVP_MD_fetch((OSSL_LIB_CTX *) 0, "MD5", (const char *) 0);
+    mp->failed = (mp->ctx == 0 || md5_md == 0
+		  || EVP_DigestInit_ex(mp->ctx, md5_md, (ENGINE *) 0) != 1);
+    pthread_mutex_unlock(&md5_lock);
+}
+
+void    mg_digest_md5_release(void)
+{
+    pthread_mutex_lock(&md5_lock);
+    EVP_MD_free(md5_md);
+    md5_md = 0;
+    pthread_mutex_unlock(&md5_lock);
 }
 
 static void md5_update(struct md5 *mp, const void *data, size_t len)

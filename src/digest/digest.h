@@ -310,5 +310,6 @@ extern enum mg_code mg_digest_sealing_keys(const unsigned char ha1[MG_DIGEST_HAS
 				                   struct mg_error *);
 extern enum mg_code mg_digest_make_nonce(char *buf, size_t bufsize,
 				                 struct mg_error *);
+extern void mg_digest_md5_release(void);
 
 #endif
