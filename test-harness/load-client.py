@@ -113,17 +113,23 @@ class Session:
 async def cram(s, user, password):
     code, texts = await s.command("AUTH CRAM-MD5")
     if code != 334:
-        raise Unexpected("AUTH CRAM-MD5: %d" % code)
+        return code
     challenge = base64.b64decode(texts[0])
     mac = hmac.new(password.encode("utf-8"), challenge, hashlib.md5).hexdigest()
     code, _ = await s.command(b64(user.encode("utf-8") + b" " + mac.encode()))
     return code
 
 
+async def plain(s, user, password):
+    code, _ = await s.command("AUTH PLAIN " + b64(b"\0" + user.encode("utf-8") + b"\0"
+                                                  + password.encode("utf-8")))
+    return code
+
+
 async def digest(s, user, password, uri_host):
     code, texts = await s.command("AUTH DIGEST-MD5")
     if code != 334:
-        raise Unexpected("AUTH DIGEST-MD5: %d" % code)
+        return code
     chal = directives(base64.b64decode(texts[0]).decode("utf-8"))
     realm, nonce = chal.get("realm", ""), chal["nonce"]
     cnonce = b64(os.urandom(12))
@@ -146,7 +152,7 @@ async def digest(s, user, password, uri_host):
     return code
 
 
-def plan(accounts, auths, seed):
+def plan(accounts, auths, seed, mechs):
     """Sessions, each a list of (mech, user, kind), kind right, wrong or
     unknown; only the last attempt of a session may be right. At most four
     attempts a session keeps smtpd far below its error limits."""
@@ -157,7 +163,7 @@ def plan(accounts, auths, seed):
         k = min(rnd.choice((1, 1, 2, 2, 3, 4)), auths - n)
         attempts = []
         for i in range(k):
-            mech = rnd.choice(("CRAM-MD5", "DIGEST-MD5"))
+            mech = rnd.choice(mechs)
             if i == k - 1 and rnd.random() < 0.6:
                 attempts.append((mech, rnd.choice(users), "right"))
             elif rnd.random() < 0.1 and accounts.get("unknown"):
@@ -170,11 +176,14 @@ def plan(accounts, auths, seed):
 
 
 OUTCOME = {"right": "success", "wrong": "bad-credentials", "unknown": "unknown-user"}
-CODE = {"right": 235, "wrong": 535, "unknown": 535}
 
 
 async def run(args, accounts):
-    sessions = plan(accounts, args.auths, args.seed)
+    mechs = args.mechs.split(",")
+    sessions = plan(accounts, args.auths, args.seed, mechs)
+    code_of = {"right": args.right_code, "wrong": args.wrong_code, "unknown": args.wrong_code}
+    for m, c in (x.split("=") for x in args.mech_code):
+        code_of[m] = int(c)
     queue = collections.deque(sessions)
     tally = collections.Counter()
     unexpected = []
@@ -210,15 +219,20 @@ async def run(args, accounts):
                 await asyncio.wait_for(everyone.wait(), args.timeout)
             for mech, user, kind in attempts:
                 password = accounts["users"][user] if kind == "right" else accounts["wrong"]
+                expected = code_of.get(mech, code_of[kind])
                 if mech == "CRAM-MD5":
                     code = await cram(s, user, password)
+                elif mech == "PLAIN":
+                    code = await plain(s, user, password)
                 else:
                     code = await digest(s, user, password, args.uri_host)
                 tally[(OUTCOME[kind], mech, user)] += 1
                 state["auths"] += 1
-                if code != CODE[kind]:
+                if code != expected:
                     unexpected.append("%s %s (%s password): %d, expected %d"
-                                      % (mech, user, kind, code, CODE[kind]))
+                                      % (mech, user, kind, code, expected))
+                    break
+                if code == 235:
                     break
             await s.command("QUIT")
         finally:
@@ -358,6 +372,14 @@ def main():
     r.add_argument("--seed", type=int, default=1)
     r.add_argument("--timeout", type=float, default=60)
     r.add_argument("--tally", required=True)
+    r.add_argument("--mechs", default="CRAM-MD5,DIGEST-MD5",
+                   help="comma-separated: CRAM-MD5, DIGEST-MD5, PLAIN")
+    r.add_argument("--right-code", type=int, default=235,
+                   help="the reply a right password must get")
+    r.add_argument("--wrong-code", type=int, default=535,
+                   help="the reply a wrong password or unknown user must get")
+    r.add_argument("--mech-code", action="append", default=[], metavar="MECH=CODE",
+                   help="the reply every attempt with MECH must get (repeatable)")
     v = sub.add_parser("verify")
     v.add_argument("--tally", required=True)
     v.add_argument("--audit", required=True)
