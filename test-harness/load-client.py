@@ -104,6 +104,12 @@ class Session:
             if len(line) == 3 or line[3] == " ":
                 return int(line[:3]), texts
 
+    async def auth(self, text):
+        """AUTH: notes whether the server went on with a challenge."""
+        code, texts = await self.command(text)
+        self.challenged = code == 334
+        return code, texts
+
     async def command(self, text):
         self.w.write(text.encode("utf-8") + b"\r\n")
         await self.w.drain()
@@ -111,7 +117,7 @@ class Session:
 
 
 async def cram(s, user, password):
-    code, texts = await s.command("AUTH CRAM-MD5")
+    code, texts = await s.auth("AUTH CRAM-MD5")
     if code != 334:
         return code
     challenge = base64.b64decode(texts[0])
@@ -121,13 +127,13 @@ async def cram(s, user, password):
 
 
 async def plain(s, user, password):
-    code, _ = await s.command("AUTH PLAIN " + b64(b"\0" + user.encode("utf-8") + b"\0"
+    code, _ = await s.auth("AUTH PLAIN " + b64(b"\0" + user.encode("utf-8") + b"\0"
                                                   + password.encode("utf-8")))
     return code
 
 
 async def digest(s, user, password, uri_host):
-    code, texts = await s.command("AUTH DIGEST-MD5")
+    code, texts = await s.auth("AUTH DIGEST-MD5")
     if code != 334:
         return code
     chal = directives(base64.b64decode(texts[0]).decode("utf-8"))
@@ -183,7 +189,7 @@ async def run(args, accounts):
     sessions = plan(accounts, args.auths, args.seed, mechs)
     code_of = {"right": args.right_code, "wrong": args.wrong_code, "unknown": args.wrong_code}
     for m, c in (x.split("=") for x in args.mech_code):
-        code_of[m] = int(c)
+        code_of[m] = c if c == "refused" else int(c)
     queue = collections.deque(sessions)
     tally = collections.Counter()
     unexpected = []
@@ -228,12 +234,17 @@ async def run(args, accounts):
                     code = await digest(s, user, password, args.uri_host)
                 tally[(OUTCOME[kind], mech, user)] += 1
                 state["auths"] += 1
-                if code != expected:
-                    unexpected.append("%s %s (%s password): %d, expected %d"
-                                      % (mech, user, kind, code, expected))
-                    break
-                if code == 235:
-                    break
+                if expected == "refused":
+                    # Refused at once, without a challenge, temporarily or not.
+                    if code >= 400 and not s.challenged:
+                        continue
+                elif code == expected:
+                    if code == 235:
+                        break
+                    continue
+                unexpected.append("%s %s (%s password): %d, expected %s"
+                                  % (mech, user, kind, code, expected))
+                break
             await s.command("QUIT")
         finally:
             if greeted:
@@ -379,7 +390,8 @@ def main():
     r.add_argument("--wrong-code", type=int, default=535,
                    help="the reply a wrong password or unknown user must get")
     r.add_argument("--mech-code", action="append", default=[], metavar="MECH=CODE",
-                   help="the reply every attempt with MECH must get (repeatable)")
+                   help="the reply every attempt with MECH must get (repeatable); "
+                   "CODE refused: any 4xx or 5xx reply to AUTH itself, no challenge")
     v = sub.add_parser("verify")
     v.add_argument("--tally", required=True)
     v.add_argument("--audit", required=True)

@@ -405,13 +405,22 @@ _pf_make_cert() {
 pf_port() { local PF_PORT; _pf_load "$1" && printf '%s\n' "$PF_PORT"; }
 pf_ports() { local PF_PORT PF_PORTS=; _pf_load "$1" && printf '%s\n' ${PF_PORTS:-$PF_PORT}; }
 pf_addr() { local PF_ADDR=127.0.0.1; _pf_load "$1" && printf '%s\n' "$PF_ADDR"; }
+# _pf_set_plugins DIR LIST: PF_PLUGINS in instance.env. Quoted with %q,
+# whose backslashes sed's replacement would otherwise eat ("a\ b" became
+# "a b", which sourcing ran as a command).
+_pf_set_plugins() {
+    local q
+    printf -v q 'PF_PLUGINS=%q' "$2"
+    q=${q//\\/\\\\}
+    sed -i "s|^PF_PLUGINS=.*|${q//|/\\|}|" "$1/instance.env"
+}
 pf_add_plugin() {
     local PF_DIR PF_PLUGINS f=$2
     _pf_load "$1" || return 1
     pf_running "$1" && { _pf_err "pf_add_plugin: stop the instance first"; return 1; }
     [ -e "$f" ] || { _pf_err "pf_add_plugin: $f missing"; return 1; }
     ln -sfn "$(cd "$(dirname "$f")" && pwd -P)/${f##*/}" "$PF_DIR/plugins/${f##*/}" || return 1
-    sed -i "s|^PF_PLUGINS=.*|PF_PLUGINS=$(printf '%q' "$PF_PLUGINS ${f##*/}")|" "$PF_DIR/instance.env"
+    _pf_set_plugins "$PF_DIR" "$PF_PLUGINS ${f##*/}"
 }
 pf_del_plugin() {
     local PF_DIR PF_PLUGINS n=$2 w l=
@@ -419,7 +428,7 @@ pf_del_plugin() {
     pf_running "$1" && { _pf_err "pf_del_plugin: stop the instance first"; return 1; }
     rm -f "$PF_DIR/plugins/$n" || return 1
     for w in $PF_PLUGINS; do [ "$w" = "$n" ] || l="$l${l:+ }$w"; done
-    sed -i "s|^PF_PLUGINS=.*|PF_PLUGINS=$(printf '%q' "$l")|" "$PF_DIR/instance.env"
+    _pf_set_plugins "$PF_DIR" "$l"
 }
 pf_queue() {
     local PF_DIR
