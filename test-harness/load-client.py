@@ -158,21 +158,22 @@ async def digest(s, user, password, uri_host):
     return code
 
 
-def plan(accounts, auths, seed, mechs):
+def plan(accounts, args, mechs):
     """Sessions, each a list of (mech, user, kind), kind right, wrong or
     unknown; only the last attempt of a session may be right. At most four
     attempts a session keeps smtpd far below its error limits."""
-    rnd = random.Random(seed)
-    users = sorted(accounts["users"])
+    rnd = random.Random(args.seed)
+    auths = args.auths
+    users = sorted(args.users.split(",") if args.users else accounts["users"])
     sessions, n = [], 0
     while n < auths:
         k = min(rnd.choice((1, 1, 2, 2, 3, 4)), auths - n)
         attempts = []
         for i in range(k):
             mech = rnd.choice(mechs)
-            if i == k - 1 and rnd.random() < 0.6:
+            if i == k - 1 and rnd.random() < args.right_share:
                 attempts.append((mech, rnd.choice(users), "right"))
-            elif rnd.random() < 0.1 and accounts.get("unknown"):
+            elif rnd.random() < args.unknown_share and accounts.get("unknown"):
                 attempts.append((mech, rnd.choice(accounts["unknown"]), "unknown"))
             else:
                 attempts.append((mech, rnd.choice(users), "wrong"))
@@ -186,10 +187,10 @@ OUTCOME = {"right": "success", "wrong": "bad-credentials", "unknown": "unknown-u
 
 async def run(args, accounts):
     mechs = args.mechs.split(",")
-    sessions = plan(accounts, args.auths, args.seed, mechs)
+    sessions = plan(accounts, args, mechs)
     code_of = {"right": args.right_code, "wrong": args.wrong_code, "unknown": args.wrong_code}
     for m, c in (x.split("=") for x in args.mech_code):
-        code_of[m] = c if c == "refused" else int(c)
+        code_of[m] = c if c in ("refused", "failed") else int(c)
     queue = collections.deque(sessions)
     tally = collections.Counter()
     unexpected = []
@@ -234,7 +235,11 @@ async def run(args, accounts):
                     code = await digest(s, user, password, args.uri_host)
                 tally[(OUTCOME[kind], mech, user)] += 1
                 state["auths"] += 1
-                if expected == "refused":
+                if expected == "failed":
+                    # Any refusal, whenever it comes.
+                    if code >= 400:
+                        continue
+                elif expected == "refused":
                     # Refused at once, without a challenge, temporarily or not.
                     if code >= 400 and not s.challenged:
                         continue
@@ -385,13 +390,19 @@ def main():
     r.add_argument("--tally", required=True)
     r.add_argument("--mechs", default="CRAM-MD5,DIGEST-MD5",
                    help="comma-separated: CRAM-MD5, DIGEST-MD5, PLAIN")
+    r.add_argument("--users", help="comma-separated: only these accounts (default: all)")
+    r.add_argument("--right-share", type=float, default=0.6,
+                   help="the share of sessions that end with a right password")
+    r.add_argument("--unknown-share", type=float, default=0.1,
+                   help="the share of failed attempts with an unknown user")
     r.add_argument("--right-code", type=int, default=235,
                    help="the reply a right password must get")
     r.add_argument("--wrong-code", type=int, default=535,
                    help="the reply a wrong password or unknown user must get")
     r.add_argument("--mech-code", action="append", default=[], metavar="MECH=CODE",
                    help="the reply every attempt with MECH must get (repeatable); "
-                   "CODE refused: any 4xx or 5xx reply to AUTH itself, no challenge")
+                   "CODE refused: any 4xx or 5xx reply to AUTH itself, no challenge; "
+                   "failed: any 4xx or 5xx reply")
     v = sub.add_parser("verify")
     v.add_argument("--tally", required=True)
     v.add_argument("--audit", required=True)

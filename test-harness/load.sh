@@ -83,7 +83,7 @@ pf_start "$HX_RELAY_DIR" || fail "pf_start relay"
 # conversion), one with a space; all in a mode 600 file, never in argv.
 accounts=$HX_WORK/load-accounts.json
 declare -A load_users=([load-a]='Load-a 2024 pässwort' [load-b]='load-b-Pw-9' \
-    [load-c]='Load c with spaces' [load-d]='d-Ld-77-x')
+    [load-c]='Load c with spaces' [load-d]='d-Ld-77-x' [lockout-victim]='Victim-of-8-locks')
 load_wrong='Not the password 1'
 for u in "${!load_users[@]}"; do
     pf_adduser "$HX_RELAY_DIR" "$u" "${load_users[$u]}" || fail "pf_adduser $u"
@@ -126,6 +126,92 @@ no_crash() {
 	"$HX_RELAY_DIR/maillog" | grep -v 'status 0' | head -5 | grep . || why "see above"
 }
 load_check "no smtpd died" no_crash
+
+# --- lockout under load ---------------------------------------------------------------
+# One account (lockout-victim) gets only wrong passwords, from
+# LOAD_SESSIONS sessions at once; lockout_failures = LOAD_LOCKOUT_FAILURES
+# (per user: lockout_address = no, since every session comes from
+# 127.0.0.1). The counter must lose no failure to the concurrency: the
+# store's failure count equals the bad-credentials records, which are at
+# least lockout_failures; every other attempt is locked-out; then the right
+# password is refused too, and another account still gets in.
+: "${LOAD_LOCKOUT_FAILURES:=40}"
+lockout_auths=$((LOAD_SESSIONS * 2))
+lockout_available() { grep -qs lockout_failures "$top/src/mg_config.c" "$top/src/policy.c"; }
+lockout_counts() {
+    local victim=lockout-victim store=$HX_TMP/lockout/lockout.mdb audit=$HX_AUDIT_DIR/relay-lockout.jsonl
+    local listed
+    "$HX_PYTHON" "$top/test-harness/load-client.py" run --server "$HX_RELAY_ADDR" \
+	--port "$HX_RELAY_PLAIN" --uri-host "mx.$HX_RELAY_REALM" --accounts "$accounts" \
+	--sessions "$LOAD_SESSIONS" --auths "$lockout_auths" --seed "${LOAD_SEED:-$$}" \
+	--users "$victim" --right-share 0 --unknown-share 0 --tally "$HX_WORK/lockout-tally.json" \
+	|| { why "unexpected replies (above)"; return; }
+    # The lock holds for the right password too; another account gets in.
+    "$HX_PYTHON" "$top/test-harness/load-client.py" run --server "$HX_RELAY_ADDR" \
+	--port "$HX_RELAY_PLAIN" --uri-host "mx.$HX_RELAY_REALM" --accounts "$accounts" \
+	--sessions 1 --auths 1 --users "$victim" --right-share 1 --right-code 535 \
+	--tally "$HX_WORK/lockout-right.json" >"$HX_WORK/lockout-right.out" \
+	|| { why "the right password of the locked account: $(grep UNEXPECTED "$HX_WORK/lockout-right.out")"; return; }
+    "$HX_PYTHON" "$top/test-harness/load-client.py" run --server "$HX_RELAY_ADDR" \
+	--port "$HX_RELAY_PLAIN" --uri-host "mx.$HX_RELAY_REALM" --accounts "$accounts" \
+	--sessions 1 --auths 1 --users load-b --right-share 1 \
+	--tally "$HX_WORK/lockout-other.json" >"$HX_WORK/lockout-other.out" \
+	|| { why "another account: $(grep UNEXPECTED "$HX_WORK/lockout-other.out")"; return; }
+    listed=$("$build/src/md5gate" lockout list "$victim" --store "$store" 2>&1) \
+	|| { why "md5gate lockout list: $listed"; return; }
+    note "lockout store: $listed"
+    "$HX_PYTHON" - "$audit" "$victim" "$LOAD_LOCKOUT_FAILURES" "$((lockout_auths + 1))" \
+	"$listed" <<'PY' || { why "see above"; return; }
+import collections, json, sys
+audit, victim, limit, total, listed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+recs = [json.loads(l) for l in open(audit, encoding="utf-8")]
+mine = [r for r in recs if r.get("authid") == victim]
+n = collections.Counter(r["outcome"] for r in mine)
+fields = listed.split()
+problems = []
+if len(mine) != total:
+    problems.append("%d records of %s for %d attempts" % (len(mine), victim, total))
+if set(n) - {"bad-credentials", "locked-out"}:
+    problems.append("outcomes other than bad-credentials and locked-out: %s" % dict(n))
+if n["bad-credentials"] < limit:
+    problems.append("only %d failures counted, lockout_failures is %d" % (n["bad-credentials"], limit))
+if mine and mine[-1]["outcome"] != "locked-out":
+    problems.append("the right password after the lock was not refused as locked-out")
+if not any(r.get("outcome") == "locked-out" and (r.get("rule") or "").endswith(".lockout_failures")
+           for r in mine):
+    problems.append("no locked-out record names the lockout_failures rule")
+if len(fields) < 5 or fields[0] != "user:" + victim or fields[-1] == "-":
+    problems.append("the store does not list %s as locked: %r" % (victim, listed))
+elif int(fields[1]) != n["bad-credentials"]:
+    problems.append("the store counted %s failures, the records say %d"
+                    % (fields[1], n["bad-credentials"]))
+print("lockout: %d attempts of %s: %d bad-credentials (lockout_failures %d), %d locked-out; "
+      "store: %s" % (len(mine), victim, n["bad-credentials"], limit, n["locked-out"], listed))
+for p in problems:
+    print("lockout: PROBLEM: " + p)
+sys.exit(1 if problems else 0)
+PY
+}
+if ! lockout_available; then
+    note "this build has no lockout yet: the lockout check does not run"
+else
+    pf_stop "$HX_RELAY_DIR" || fail "pf_stop relay"
+    mkdir -m 755 "$HX_TMP/lockout" || fail "mkdir"
+    printf '[global]\naudit_file = %s\nlockout_store = %s\nlockout_store_failure = closed\n[cram-md5]\n%s[digest-md5]\n%s' \
+	"$HX_AUDIT_DIR/relay-lockout.jsonl" "$HX_TMP/lockout/lockout.mdb" \
+	"lockout_failures = $LOAD_LOCKOUT_FAILURES
+lockout_window = 1h
+lockout_duration = 1h
+lockout_address = no
+" "lockout_failures = $LOAD_LOCKOUT_FAILURES
+lockout_window = 1h
+lockout_duration = 1h
+lockout_address = no
+" >"$HX_TMP/relay-md5gate.conf" || fail "relay configuration"
+    pf_start "$HX_RELAY_DIR" || fail "pf_start relay (lockout)"
+    load_check "$LOAD_SESSIONS sessions of wrong passwords for one account: lockout counts exact" \
+	lockout_counts
+fi
 
 hx_finish
 load_passed=$((load_passed + 1))	# hx_finish: no process left, no secret logged
