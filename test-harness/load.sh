@@ -14,6 +14,12 @@
 #     user equal to the client's own tally;
 #   - the mail log holds as many md5gate server lines, with the same
 #     counts;
+#   - lockout under load: one account gets only wrong passwords from
+#     LOAD_SESSIONS sessions at once (lockout_failures =
+#     LOAD_LOCKOUT_FAILURES, default 40): the store loses no failure (its
+#     count equals the bad-credentials records, at least
+#     lockout_failures), every other attempt is locked-out, the right
+#     password then too, and other accounts still get in;
 #   - no process of the relay is left and no password reached a log.
 #
 # Usage: test-harness/load.sh [BUILDDIR]   (default: _build, built if needed)
@@ -136,8 +142,7 @@ load_check "no smtpd died" no_crash
 # least lockout_failures; every other attempt is locked-out; then the right
 # password is refused too, and another account still gets in.
 : "${LOAD_LOCKOUT_FAILURES:=40}"
-lockout_auths=$((LOAD_SESSIONS * 2))
-lockout_available() { grep -qs lockout_failures "$top/src/mg_config.c" "$top/src/policy.c"; }
+lockout_auths=$((LOAD_SESSIONS * 3))	# more sessions than LOAD_SESSIONS: all at once
 lockout_counts() {
     local victim=lockout-victim store=$HX_TMP/lockout/lockout.mdb audit=$HX_AUDIT_DIR/relay-lockout.jsonl
     local listed
@@ -192,26 +197,21 @@ for p in problems:
 sys.exit(1 if problems else 0)
 PY
 }
-if ! lockout_available; then
-    note "this build has no lockout yet: the lockout check does not run"
-else
-    pf_stop "$HX_RELAY_DIR" || fail "pf_stop relay"
-    mkdir -m 755 "$HX_TMP/lockout" || fail "mkdir"
-    printf '[global]\naudit_file = %s\nlockout_store = %s\nlockout_store_failure = closed\n[cram-md5]\n%s[digest-md5]\n%s' \
-	"$HX_AUDIT_DIR/relay-lockout.jsonl" "$HX_TMP/lockout/lockout.mdb" \
-	"lockout_failures = $LOAD_LOCKOUT_FAILURES
+pf_stop "$HX_RELAY_DIR" || fail "pf_stop relay"
+mkdir -m 755 "$HX_TMP/lockout" || fail "mkdir"
+cat >"$HX_TMP/relay-md5gate.conf" <<EOF || fail "relay configuration"
+[global]
+audit_file = $HX_AUDIT_DIR/relay-lockout.jsonl
+lockout_store = $HX_TMP/lockout/lockout.mdb
+lockout_store_failure = closed
+lockout_failures = $LOAD_LOCKOUT_FAILURES
 lockout_window = 1h
 lockout_duration = 1h
 lockout_address = no
-" "lockout_failures = $LOAD_LOCKOUT_FAILURES
-lockout_window = 1h
-lockout_duration = 1h
-lockout_address = no
-" >"$HX_TMP/relay-md5gate.conf" || fail "relay configuration"
-    pf_start "$HX_RELAY_DIR" || fail "pf_start relay (lockout)"
-    load_check "$LOAD_SESSIONS sessions of wrong passwords for one account: lockout counts exact" \
-	lockout_counts
-fi
+EOF
+pf_start "$HX_RELAY_DIR" || fail "pf_start relay (lockout)"
+load_check "$LOAD_SESSIONS sessions of wrong passwords for one account: lockout counts exact" \
+    lockout_counts
 
 hx_finish
 load_passed=$((load_passed + 1))	# hx_finish: no process left, no secret logged
