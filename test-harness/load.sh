@@ -33,6 +33,7 @@ build=$(mkdir -p "${1:-$top/_build}" && cd "${1:-$top/_build}" && pwd) || exit 1
 jobs=$(nproc 2>/dev/null || echo 2)
 : "${LOAD_SESSIONS:=200}"
 : "${LOAD_AUTHS:=10000}"
+: "${LOAD_SEED:=$$}"	# the mix of mechanisms, users and passwords
 
 top_srcdir=$top
 top_builddir=$build
@@ -69,7 +70,7 @@ on_failure load_died
 
 hx_init
 hx_relay
-note "relay: $LOAD_SESSIONS sessions at once, $LOAD_AUTHS authentications"
+note "relay: $LOAD_SESSIONS sessions at once, $LOAD_AUTHS authentications (LOAD_SEED=$LOAD_SEED)"
 
 # --- the relay under load: process limits up, per-client limits off ---------
 # Every smtpd of the relay (maxproc "-") takes default_process_limit; the
@@ -112,7 +113,7 @@ tally=$HX_WORK/load-tally.json
 client_run() {
     "$HX_PYTHON" "$top/test-harness/load-client.py" run --server "$HX_RELAY_ADDR" \
 	--port "$HX_RELAY_PLAIN" --uri-host "mx.$HX_RELAY_REALM" --accounts "$accounts" \
-	--sessions "$LOAD_SESSIONS" --auths "$LOAD_AUTHS" --seed "${LOAD_SEED:-$$}" \
+	--sessions "$LOAD_SESSIONS" --auths "$LOAD_AUTHS" --seed "$LOAD_SEED" \
 	--tally "$tally" || why "unexpected results (above)"
 }
 audit_agrees() {
@@ -148,7 +149,7 @@ lockout_counts() {
     local listed
     "$HX_PYTHON" "$top/test-harness/load-client.py" run --server "$HX_RELAY_ADDR" \
 	--port "$HX_RELAY_PLAIN" --uri-host "mx.$HX_RELAY_REALM" --accounts "$accounts" \
-	--sessions "$LOAD_SESSIONS" --auths "$lockout_auths" --seed "${LOAD_SEED:-$$}" \
+	--sessions "$LOAD_SESSIONS" --auths "$lockout_auths" --seed "$LOAD_SEED" \
 	--users "$victim" --right-share 0 --unknown-share 0 --tally "$HX_WORK/lockout-tally.json" \
 	|| { why "unexpected replies (above)"; return; }
     # The lock holds for the right password too; another account gets in.
