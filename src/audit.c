@@ -40,7 +40,8 @@
 /*	0640, close-on-exec. It is called at plugin initialisation, before
 /*	a chrooted server loses sight of the path. mg_audit_file_write()
 /*	issues exactly one write(2) per record: with O_APPEND, records of
-/*	concurrent processes never interleave.
+/*	concurrent processes never interleave. A record a full file system
+/*	cuts short is removed again, so the file holds only whole lines.
 /*--*/
 #include <errno.h>
 #include <fcntl.h>
@@ -460,6 +461,32 @@ enum mg_code mg_audit_file_open(struct mg_audit_file *file, const char *path,
     return (MG_OK);
 }
 
+ /*
+  * A full file system cuts a write short. The fragment, without its
+  * newline, would glue itself to the next record and make both lines
+  * unparsable, so it is cut off again while it is still the end of the
+  * file; then the file holds only whole records. With the file system
+  * full no other process can append meanwhile; should the file have grown
+  * after all, the fragment stays and the reason says where.
+  */
+static enum mg_code take_back(struct mg_audit_file *file, ssize_t n, size_t len,
+			              struct mg_error *err)
+{
+    struct stat st;
+    off_t   end;
+
+    if ((end = lseek(file->fd, 0, SEEK_CUR)) >= n && fstat(file->fd, &st) == 0
+	&& st.st_size == end && ftruncate(file->fd, end - n) == 0)
+	return (mg_fail(err, MG_INTERNAL, "audit record cut short after %zd of %zu "
+			"bytes (file system full?); the fragment was removed", n, len));
+    if (end < n)
+	return (mg_fail(err, MG_INTERNAL, "audit record cut short after %zd of %zu "
+			"bytes (file system full?); a fragment may be left", n, len));
+    return (mg_fail(err, MG_INTERNAL, "audit record cut short after %zd of %zu bytes "
+		    "(file system full?); a fragment is left at offset %lld", n, len,
+		    (long long) (end - n)));
+}
+
 enum mg_code mg_audit_file_write(struct mg_audit_file *file, const char *line,
 				         size_t len, struct mg_error *err)
 {
@@ -473,8 +500,7 @@ enum mg_code mg_audit_file_write(struct mg_audit_file *file, const char *line,
     if (n < 0)
 	return (mg_fail(err, MG_INTERNAL, "cannot write audit record: %s", strerror(errno)));
     if ((size_t) n != len)
-	return (mg_fail(err, MG_INTERNAL, "audit record written short (%zd of %zu bytes)",
-			n, len));
+	return (take_back(file, n, len, err));
     return (MG_OK);
 }
 

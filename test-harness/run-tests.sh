@@ -14,6 +14,10 @@
 #
 # MG_SKIP="package fuzz valgrind sanitizers" leaves those runs out (a quicker run
 # while developing; the summary says what was skipped).
+#
+# Last, the load test (test-harness/load.sh): 200 SMTP sessions at once,
+# 10 000 authentications through the harness relay (LOAD_SESSIONS,
+# LOAD_AUTHS); MG_SKIP="load" leaves it out.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -125,6 +129,8 @@ skipping sanitizers || run_stage sanitizers sanitize bash test-harness/sanitize.
 skipping valgrind || run_stage valgrind memcheck bash test-harness/memcheck.sh "$top/_build"
 skipping fuzz || run_stage fuzz fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-30}" \
     bash test-harness/fuzz.sh "$top/_build"
+skipping load || run_stage load load env LOAD_SESSIONS="${LOAD_SESSIONS:-200}" \
+    LOAD_AUTHS="${LOAD_AUTHS:-10000}" bash test-harness/load.sh "$top/_build"
 
 summary
 exit $status

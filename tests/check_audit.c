@@ -3,9 +3,13 @@
  * file (src/mg_config.c).
  */
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -317,6 +321,65 @@ START_TEST(file_sink_appends_whole_lines)
 }
 END_TEST
 
+/*
+ * A write cut short (a full file system; here a file size limit, which
+ * cuts a write the same way) must not leave a fragment: it would glue
+ * itself to the next record and make both unparsable. The limit is set
+ * in a child of its own, whatever Check's fork mode.
+ */
+START_TEST(short_write_leaves_no_fragment)
+{
+    char    path[] = "/tmp/md5gate-audit-test.XXXXXX";
+    char    record[200], buf[256];
+    struct mg_audit_file file = {-1};
+    struct mg_error err;
+    struct stat st;
+    int     fd = mkstemp(path), status;
+    pid_t   pid;
+    FILE   *fp;
+
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    ck_assert_int_eq(mg_audit_file_open(&file, path, &err), MG_OK);
+    ck_assert_int_eq(mg_audit_file_write(&file, "{\"first\":1}\n", 12, &err), MG_OK);
+    memset(record, 'x', sizeof(record));
+    record[sizeof(record) - 1] = '\n';
+    if ((pid = fork()) == 0) {
+	struct rlimit lim = {100, RLIM_INFINITY};
+
+	signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &lim) != 0)
+	    _exit(2);
+	if (mg_audit_file_write(&file, record, sizeof(record), &err) != MG_INTERNAL)
+	    _exit(3);
+	if (strcmp(err.reason, "audit record cut short after 88 of 200 bytes "
+		   "(file system full?); the fragment was removed") != 0)
+	    _exit(4);
+	/* Nothing fits any more: an ordinary failure. */
+	if (mg_audit_file_write(&file, record, sizeof(record), &err) == MG_OK)
+	    _exit(5);
+	_exit(0);
+    }
+    ck_assert_int_gt(pid, 0);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "child status %d", status);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_size, 12);
+    /* Space again: the next record starts a line of its own. */
+    ck_assert_int_eq(mg_audit_file_write(&file, "{\"next\":2}\n", 11, &err), MG_OK);
+    mg_audit_file_close(&file);
+    fp = fopen(path, "r");
+    ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), fp));
+    ck_assert_str_eq(buf, "{\"first\":1}\n");
+    ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), fp));
+    ck_assert_str_eq(buf, "{\"next\":2}\n");
+    ck_assert_ptr_null(fgets(buf, sizeof(buf), fp));
+    fclose(fp);
+    unlink(path);
+}
+END_TEST
+
 /* Configuration file. */
 
 static char cfg_path[64];
@@ -453,6 +516,7 @@ int     main(void)
     tcase_add_test(tc, unknown_endpoints);
     tcase_add_test(tc, outcome_names);
     tcase_add_test(tc, file_sink_appends_whole_lines);
+    tcase_add_test(tc, short_write_leaves_no_fragment);
     tcase_add_test(tc, config_missing_means_defaults);
     tcase_add_test(tc, config_good);
     tcase_add_loop_test(tc, config_errors_name_file_and_line, 0,

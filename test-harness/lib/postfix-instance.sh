@@ -417,12 +417,14 @@ _pf_make_cert() {
 pf_port() { local PF_PORT; _pf_load "$1" && printf '%s\n' "$PF_PORT"; }
 pf_ports() { local PF_PORT PF_PORTS=; _pf_load "$1" && printf '%s\n' ${PF_PORTS:-$PF_PORT}; }
 pf_addr() { local PF_ADDR=127.0.0.1; _pf_load "$1" && printf '%s\n' "$PF_ADDR"; }
-# _pf_set_plugins DIR LIST: PF_PLUGINS in instance.env; the %q quoting's
-# backslashes are doubled for sed, which would eat them.
+# _pf_set_plugins DIR LIST: PF_PLUGINS in instance.env. Quoted with %q,
+# whose backslashes sed's replacement would otherwise eat ("a\ b" became
+# "a b", which sourcing ran as a command).
 _pf_set_plugins() {
     local q
-    q=$(printf '%q' "$2")
-    sed -i "s|^PF_PLUGINS=.*|PF_PLUGINS=${q//\\/\\\\}|" "$1/instance.env"
+    printf -v q 'PF_PLUGINS=%q' "$2"
+    q=${q//\\/\\\\}
+    sed -i "s|^PF_PLUGINS=.*|${q//|/\\|}|" "$1/instance.env"
 }
 pf_add_plugin() {
     local PF_DIR PF_PLUGINS f=$2
