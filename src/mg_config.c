@@ -42,6 +42,11 @@
 /* .IP "plaintext_secrets = allow | deny"
 /*	Whether a plaintext userPassword may verify CRAM-MD5 and DIGEST-MD5
 /*	(default allow). With deny only hashed secrets count.
+/*
+/*	The policy sections ([cram-md5], [digest-md5], [cram-md5:client],
+/*	[digest-md5:client]) and the policy and lockout settings of
+/*	[global] are described in policy(3), which parses their values.
+/*	Section names are case-insensitive.
 /*--*/
 #include <errno.h>
 #include <stdarg.h>
@@ -55,6 +60,7 @@
 #include "mg_config.h"
 
 #define MG_CONFIG_LINE_MAX	1024
+#define MG_CONFIG_VALUE_MAX	(64 * 256)	/* a value and its continuations */
 
 struct load_state {
     struct mg_config *cfg;
@@ -62,11 +68,16 @@ struct load_state {
     int     lineno;			/* line being parsed */
     int     error_line;			/* first semantic error, 0: none */
     char    error[MG_REASON_MAX];
+    int     continuation;		/* this line continues the last value */
+    char    last_section[32];		/* the setting a continuation extends */
+    char    last_name[64];
+    char    last_value[MG_CONFIG_VALUE_MAX + 1];
 };
 
 void    mg_config_init(struct mg_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
+    mg_policy_init(&cfg->policy);
     cfg->audit_failure = MG_AUDIT_CONTINUE;
     cfg->audit_success_level = MG_LOG_WARN;
     cfg->audit_failure_level = MG_LOG_FAIL;
@@ -77,6 +88,7 @@ void    mg_config_free(struct mg_config *cfg)
 {
     free(cfg->path);
     free(cfg->audit_file);
+    mg_policy_free(&cfg->policy);
     mg_config_init(cfg);
 }
 
@@ -120,6 +132,22 @@ static int semantic_error(struct load_state *st, const char *fmt,...)
 	va_end(ap);
     }
     return (0);
+}
+
+static int set_policy(struct load_state *st, enum mg_policy_section section,
+		              const char *name, const char *value)
+{
+    char    why[MG_REASON_MAX];
+
+    switch (mg_policy_set(&st->cfg->policy, section, name, value, why, sizeof(why))) {
+    case 1:
+	return (1);
+    case 0:
+	return (semantic_error(st, "%s", why));
+    default:
+	return (semantic_error(st, "unknown setting \"%.60s\" in [%s]", name,
+			       mg_policy_section_name(section)));
+    }
 }
 
 static int set_global(struct load_state *st, const char *name, const char *value)
@@ -166,37 +194,63 @@ static int set_global(struct load_state *st, const char *name, const char *value
 				   "not \"%.40s\"", value));
 	return (1);
     }
-    return (semantic_error(st, "unknown setting \"%.60s\" in [global]", name));
+    return (set_policy(st, MG_POLICY_GLOBAL, name, value));
 }
 
 static int known_section(const char *name, size_t len)
 {
-    return (len == 6 && strncmp(name, "global", 6) == 0);
+    return (mg_policy_section_id(name, len) >= 0);
 }
 
-static int handler(void *user, const char *section, const char *name,
-		           const char *value)
+static int dispatch(struct load_state *st, const char *section, const char *name,
+		            const char *value)
 {
-    struct load_state *st = user;
+    int     id;
 
-    if (name == 0)				/* a section header alone */
-	return (known_section(section, strlen(section)) ? 1 :
-		semantic_error(st, "unknown section [%.60s]", section));
-    if (strcmp(section, "global") == 0)
+    if ((id = mg_policy_section_id(section, strlen(section))) == MG_POLICY_GLOBAL)
 	return (set_global(st, name, value));
-    if (section[0] == 0)
-	return (semantic_error(st, "setting \"%.60s\" outside a section", name));
+    if (id > 0)
+	return (set_policy(st, (enum mg_policy_section) id, name, value));
     return (semantic_error(st, "unknown section [%.60s]", section));
 }
 
  /*
-  * inih's reader callback, counting lines so that handler errors know
-  * where they are.
+  * inih hands an indented continuation line over as another value of the
+  * same name: it extends the value (a long list), it does not replace it.
   */
+static int handler(void *user, const char *section, const char *name,
+		           const char *value)
+{
+    struct load_state *st = user;
+    size_t  len;
+
+    if (name == 0)				/* a section header alone */
+	return (known_section(section, strlen(section)) ? 1 :
+		semantic_error(st, "unknown section [%.60s]", section));
+    if (section[0] == 0)
+	return (semantic_error(st, "setting \"%.60s\" outside a section", name));
+    if (st->continuation && strcmp(st->last_section, section) == 0
+	&& strcmp(st->last_name, name) == 0) {
+	len = strlen(st->last_value);
+	if (len + 1 + strlen(value) > MG_CONFIG_VALUE_MAX)
+	    return (semantic_error(st, "%.60s: value longer than %d bytes", name,
+				   MG_CONFIG_VALUE_MAX));
+	st->last_value[len] = ' ';
+	strcpy(st->last_value + len + 1, value);
+    } else {
+	snprintf(st->last_section, sizeof(st->last_section), "%s", section);
+	snprintf(st->last_name, sizeof(st->last_name), "%s", name);
+	snprintf(st->last_value, sizeof(st->last_value), "%s", value);
+    }
+    return (dispatch(st, section, name, st->last_value));
+}
+
  /*
   * inih's reader callback. It counts lines, so that handler errors know
-  * where they are, and checks section headers where they stand (inih
-  * reports a section only with its first setting).
+  * where they are, checks section headers where they stand (inih
+  * reports a section only with its first setting), notes continuation
+  * lines, and refuses a line too long for inih's buffer rather than let
+  * inih read its tail as a line of its own.
   */
 static char *read_line(char *buf, int size, void *stream)
 {
@@ -204,10 +258,21 @@ static char *read_line(char *buf, int size, void *stream)
     char   *line = fgets(buf, size, st->fp);
     const char *start, *end;
 
+    int     ch;
+
     if (line == 0)
 	return (0);
     st->lineno++;
+    if (strchr(line, '\n') == 0 && !feof(st->fp)) {
+	semantic_error(st, "line longer than %d bytes: continue a long list on "
+		       "indented lines", size - 2);
+	while ((ch = getc(st->fp)) != EOF && ch != '\n')
+	     /* void */ ;
+	line[0] = 0;
+	return (line);
+    }
     start = line + strspn(line, " \t");
+    st->continuation = start > line && *start != 0 && strchr("\r\n;#", *start) == 0;
     if (*start == '[' && (end = strchr(start, ']')) != 0
 	&& !known_section(start + 1, (size_t) (end - start - 1)))
 	semantic_error(st, "unknown section [%.*s]", (int) (end - start - 1), start + 1);
@@ -249,7 +314,8 @@ enum mg_code mg_config_load_stream(FILE *fp, const char *name,
     st.fp = fp;
     cfg->found = 1;
     syntax_line = ini_parse_stream(read_line, &st, handler, &st);
-    if (syntax_line == 0)
+    /* A section header alone is checked by read_line(), not by inih. */
+    if (syntax_line == 0 && st.error_line == 0)
 	return (MG_OK);
     if (syntax_line > 0 && (st.error_line == 0 || syntax_line < st.error_line))
 	mg_fail(err, MG_MALFORMED, "%.100s:%d: syntax error (expected [section], "

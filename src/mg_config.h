@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "mg_error.h"
+#include "policy.h"
 
 #define MG_CONFIG_DEFAULT_PATH	"/etc/md5gate/policy.conf"
 
@@ -41,6 +42,7 @@ struct mg_config {
     enum mg_log_level audit_success_level;
     enum mg_log_level audit_failure_level;
     int     plaintext_secrets;		/* 1: userPassword may verify */
+    struct mg_policy policy;		/* rules and lockout (policy(3)) */
 };
 
 extern void mg_config_init(struct mg_config *);
