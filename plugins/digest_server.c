@@ -566,7 +566,7 @@ static int final_reply(struct digest_server *ctx, sasl_server_params_t *sparams,
      * protocol", which is what the client is told).
      */
     if (ctx->final_reply != FINAL_EMPTY && policy && strcasecmp(policy, "empty") == 0) {
-	ctx->ev.rule = "md5gate_digest_final_reply";
+	mg_audit_rule(&ctx->ev, "md5gate_digest_final_reply", 1);
 	(void) mg_refuse(utils, &ctx->ev, SASL_BADPROT, MECH ": final reply after "
 			 "rspauth must be empty (md5gate_digest_final_reply = empty)");
 	mg_attempt_end_as(&ctx->ev, utils, MG_OUTCOME_POLICY_DENIED);

@@ -22,6 +22,10 @@
 /*	finished exactly once, with its outcome, when it ends - including
 /*	an exchange abandoned half way, which is finished as "aborted".
 /*
+/*	mg_audit_rule() names the policy rule that refused the attempt and
+/*	whether the refusal was enforced (0: audit-only mode, the attempt
+/*	went on). A record without a rule has no enforced field.
+/*
 /*	mg_audit_format_kv() writes the record as one line of key=value
 /*	pairs for the application's log. Every value that is not a plain
 /*	token is quoted; quotes, backslashes, control characters and bytes
@@ -56,6 +60,7 @@ void    mg_audit_begin(struct mg_audit_event *ev, const char *side, const char *
     ev->mech = mech;
     ev->realm_offered = MG_TRI_NA;
     ev->uri_host_matched = MG_TRI_NA;
+    ev->enforced = MG_TRI_NA;
     clock_gettime(CLOCK_MONOTONIC, &ev->started);
     ev->begun = 1;
 }
@@ -105,6 +110,12 @@ void    mg_audit_set_endpoint(char *addr, char *port, const char *addrport)
 void    mg_audit_reason(struct mg_audit_event *ev, const char *reason)
 {
     mg_audit_set(ev->reason, sizeof(ev->reason), reason, strlen(reason));
+}
+
+void    mg_audit_rule(struct mg_audit_event *ev, const char *rule, int enforced)
+{
+    mg_audit_set(ev->rule, sizeof(ev->rule), rule, strlen(rule));
+    ev->enforced = enforced;
 }
 
 void    mg_audit_finish(struct mg_audit_event *ev, enum mg_outcome outcome)
@@ -299,7 +310,8 @@ size_t  mg_audit_format_kv(const struct mg_audit_event *ev, const char *version,
     kv(&o, "cipher", ev->cipher);
     kv(&o, "final_reply", ev->final_reply);
     kv(&o, "secret", ev->secret);
-    kv(&o, "rule", ev->rule);
+    kv(&o, "rule", nonempty(ev->rule));
+    kv(&o, "enforced", ev->enforced == MG_TRI_NA ? 0 : ev->enforced ? "true" : "false");
     kv(&o, "reason", nonempty(ev->reason));
     kv(&o, "duration_ms", ms);
     kv(&o, "time", when);
@@ -376,7 +388,8 @@ enum mg_code mg_audit_format_json(const struct mg_audit_event *ev,
     jstr(obj, "cipher", ev->cipher);
     jstr(obj, "final_reply", ev->final_reply);
     jstr(obj, "secret", ev->secret);
-    jstr(obj, "rule", ev->rule);
+    jstr(obj, "rule", nonempty(ev->rule));
+    jtri(obj, "enforced", ev->enforced);
     json_object_object_add(obj, "duration_ms", json_object_new_int64(ev->duration_ms));
     jstr(obj, "version", version);
     text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN

@@ -35,6 +35,7 @@ enum mg_outcome {
 #define MG_AUDIT_NAME_MAX	256
 #define MG_AUDIT_ADDR_MAX	64
 #define MG_AUDIT_PORT_MAX	8
+#define MG_AUDIT_RULE_MAX	64
 
  /*
   * The record. Strings are copied in (truncated to fit) and are empty when
@@ -62,7 +63,8 @@ struct mg_audit_event {
     const char *cipher;			/* auth-conf cipher, else null */
     const char *final_reply;		/* null: not applicable */
     const char *secret;			/* "plaintext", "hashed", or null */
-    const char *rule;			/* deciding policy rule, or null */
+    char    rule[MG_AUDIT_RULE_MAX];	/* deciding policy rule, or empty */
+    int     enforced;			/* MG_TRI_NA (no rule refused), 0, 1 */
     enum mg_outcome outcome;
     char    reason[MG_REASON_MAX];
     struct timespec started;		/* CLOCK_MONOTONIC */
@@ -77,6 +79,7 @@ extern void mg_audit_begin(struct mg_audit_event *, const char *side,
 extern void mg_audit_set(char *dst, size_t size, const char *src, size_t len);
 extern void mg_audit_set_endpoint(char *addr, char *port, const char *addrport);
 extern void mg_audit_reason(struct mg_audit_event *, const char *reason);
+extern void mg_audit_rule(struct mg_audit_event *, const char *rule, int enforced);
 extern void mg_audit_finish(struct mg_audit_event *, enum mg_outcome);
 extern const char *mg_outcome_name(enum mg_outcome);
 extern size_t mg_audit_format_kv(const struct mg_audit_event *, const char *version,
@@ -106,7 +109,8 @@ extern void mg_audit_file_close(struct mg_audit_file *);
  * fixed values. A record that did not fit would not be written at all.
  */
 #define MG_AUDIT_TEXT_MAX	(3 * MG_AUDIT_ADDR_MAX + 2 * MG_AUDIT_PORT_MAX \
-				 + 5 * MG_AUDIT_NAME_MAX + MG_REASON_MAX)
+				 + 5 * MG_AUDIT_NAME_MAX + MG_AUDIT_RULE_MAX \
+				 + MG_REASON_MAX)
 #define MG_AUDIT_LINE_MAX	16384
 
 _Static_assert(6 * MG_AUDIT_TEXT_MAX + 1024 <= MG_AUDIT_LINE_MAX,

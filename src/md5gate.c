@@ -27,6 +27,7 @@ static const char usage[] =
 "  secret                  print the stored secret of a password\n"
 "  passwd                  store hashed secrets in a sasldb\n"
 "  doctor                  check a libsasl2/Postfix installation for md5gate\n"
+"  lockout list|clear      show or clear failure counters and locks\n"
 "\n"
 "Passwords are never taken from the command line: use --password-file FILE\n"
 "(- for standard input) or answer the prompt on a terminal.\n"
@@ -45,6 +46,7 @@ static const struct command commands[] = {
     {"secret", cli_secret},
     {"passwd", cli_passwd},
     {"doctor", cli_doctor},
+    {"lockout", cli_lockout},
 };
 
 int     main(int argc, char **argv)

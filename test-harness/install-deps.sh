@@ -13,6 +13,9 @@ packages=(
     libsasl2-dev libssl-dev check
     # audit records (JSON) and the configuration file (INI)
     libjson-c-dev libinih-dev
+    # the lockout store shared by every smtpd process (LMDB); mdb_stat and
+    # mdb_dump to look inside it by hand
+    liblmdb-dev lmdb-utils
     # GNU SASL, an independent DIGEST-MD5 peer for the security layer tests
     libgsasl-dev
     # stock plugins (interop peers) and the sasldb store

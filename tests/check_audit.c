@@ -85,6 +85,7 @@ START_TEST(json_has_every_field)
     ck_assert_str_eq(jget(obj, "final_reply"), "echo");
     ck_assert_str_eq(jget(obj, "secret"), "plaintext");
     ck_assert_ptr_null(jget(obj, "rule"));
+    ck_assert_ptr_null(jget(obj, "enforced"));
     ck_assert_str_eq(jget(obj, "version"), "1.2.3");
     ck_assert(json_object_object_get_ex(obj, "duration_ms", &v));
     ck_assert(json_object_is_type(v, json_type_int));
@@ -215,7 +216,7 @@ START_TEST(longest_record_fits)
     fill(ev.realm, sizeof(ev.realm), byte);
     fill(ev.uri_host, sizeof(ev.uri_host), byte);
     fill(ev.reason, sizeof(ev.reason), byte);
-    ev.rule = "rule";
+    mg_audit_rule(&ev, "rule", 0);
     ck_assert_int_eq(mg_audit_format_json(&ev, "1.2.3", buf, sizeof(buf), &len, 0), MG_OK);
     obj = parse_json_line(buf, len);
     ck_assert_str_eq(jget(obj, "version"), "1.2.3");
@@ -224,6 +225,33 @@ START_TEST(longest_record_fits)
     ck_assert_uint_lt(len, sizeof(buf) - 1);
     ck_assert_msg(len > 14 && strcmp(buf + len - 14, " version=1.2.3") == 0,
 		  "log line cut short: ...%s", buf + (len > 40 ? len - 40 : 0));
+}
+END_TEST
+
+START_TEST(rule_and_enforced)
+{
+    struct mg_audit_event ev;
+    char    buf[MG_AUDIT_LINE_MAX];
+    size_t  len;
+    json_object *obj, *v;
+
+    sample(&ev);
+    mg_audit_rule(&ev, "cram-md5.networks_allow", 0);
+    mg_audit_finish(&ev, MG_OUTCOME_POLICY_DENIED);
+    len = mg_audit_format_kv(&ev, "1.2.3", buf, sizeof(buf));
+    ck_assert_uint_gt(len, 0);
+    ck_assert_ptr_nonnull(strstr(buf, " outcome=policy-denied "));
+    ck_assert_ptr_nonnull(strstr(buf, " rule=cram-md5.networks_allow enforced=false "));
+    ck_assert_int_eq(mg_audit_format_json(&ev, "1.2.3", buf, sizeof(buf), &len, 0), MG_OK);
+    obj = parse_json_line(buf, len);
+    ck_assert_str_eq(jget(obj, "rule"), "cram-md5.networks_allow");
+    ck_assert(json_object_object_get_ex(obj, "enforced", &v));
+    ck_assert(json_object_is_type(v, json_type_boolean));
+    ck_assert(!json_object_get_boolean(v));
+    json_object_put(obj);
+    mg_audit_rule(&ev, "digest-md5.users_deny", 1);
+    mg_audit_format_kv(&ev, "1.2.3", buf, sizeof(buf));
+    ck_assert_ptr_nonnull(strstr(buf, " rule=digest-md5.users_deny enforced=true "));
 }
 END_TEST
 
@@ -421,6 +449,7 @@ int     main(void)
     tcase_add_test(tc, kv_line);
     tcase_add_loop_test(tc, hostile_names, 0, (int) (sizeof(hostile) / sizeof(hostile[0])));
     tcase_add_loop_test(tc, longest_record_fits, 0, 2);
+    tcase_add_test(tc, rule_and_enforced);
     tcase_add_test(tc, unknown_endpoints);
     tcase_add_test(tc, outcome_names);
     tcase_add_test(tc, file_sink_appends_whole_lines);

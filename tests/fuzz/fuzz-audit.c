@@ -27,7 +27,7 @@
 static const char *const known_keys[] = {
     "side", "mech", "outcome", "authid", "authzid", "realm", "realm_offered",
     "remote", "local", "service", "server", "uri_host", "uri_host_matched",
-    "qop", "cipher", "final_reply", "secret", "rule", "reason", "duration_ms", "time",
+    "qop", "cipher", "final_reply", "secret", "rule", "enforced", "reason", "duration_ms", "time",
     "version", 0,
 };
 

@@ -1,0 +1,374 @@
+/*++
+/* NAME
+/*	cmd_lockout 3
+/* SUMMARY
+/*	md5gate lockout
+/* SYNOPSIS
+/*	#include "cli/cli.h"
+/*
+/*	int	cli_lockout(argc, argv)
+/* DESCRIPTION
+/*	md5gate lockout list [USER | --address ADDR] [--config FILE |
+/*	--store PATH] prints the entries of the lockout store, one line
+/*	each: key, failures in the current window, first and last failure
+/*	(ISO 8601, UTC), and the end of the lock or "-" when the key is not
+/*	locked now.
+/*
+/*	md5gate lockout clear USER | --address ADDR | --all [--config FILE
+/*	| --store PATH] forgets the failures and lock of one user, one
+/*	client address, or everything.
+/*
+/*	The store is --store PATH, else lockout_store in the [global]
+/*	section of --config FILE, else of md5gate's configuration file when
+/*	it exists, else the default path. Only those two settings are read
+/*	here (lockout_max_entries sizes the map as the plugin does); the
+/*	rest of the file is md5gate policy check's business. The command
+/*	never creates a store: a missing one means the path is wrong or
+/*	nothing was ever counted, and either deserves a message.
+/*--*/
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <ini.h>
+
+#include "cli/cli.h"
+#include "lockout.h"
+#include "mg_config.h"
+
+#define STORE_OPTS	"[--config FILE | --store PATH]"
+#define LIST_USAGE	"md5gate lockout list [USER | --address ADDR] " STORE_OPTS
+#define CLEAR_USAGE	"md5gate lockout clear USER | --address ADDR | --all\n       " \
+			STORE_OPTS
+
+#define STORE_HELP \
+"  --config FILE          read lockout_store (and lockout_max_entries) from\n" \
+"                         FILE's [global] section (default: " MG_CONFIG_DEFAULT_PATH ",\n" \
+"                         when it exists)\n" \
+"  --store PATH           the store itself (default: " MG_LOCKOUT_DEFAULT_STORE ")\n" \
+"  --help                 show this text\n"
+
+static const char group_help[] =
+"usage: " LIST_USAGE "\n"
+"       " CLEAR_USAGE "\n"
+"\n"
+"Show or clear the failure counters and locks of the lockout store.\n"
+"'md5gate lockout list --help' and 'md5gate lockout clear --help' say more.\n";
+
+static const char list_help[] =
+"usage: " LIST_USAGE "\n"
+"\n"
+"Print one line per entry: the key (user:NAME or addr:ADDRESS), the\n"
+"failures in the current window, the first and the last failure, and the\n"
+"end of the lock or - when not locked (times in UTC).\n"
+"\n"
+"  USER                   only this user's entry\n"
+"  --address ADDR         only this client address's entry\n"
+STORE_HELP;
+
+static const char clear_help[] =
+"usage: " CLEAR_USAGE "\n"
+"\n"
+"Forget the failures and the lock of a user, of a client address, or of\n"
+"every key.\n"
+"\n"
+"  USER                   this user's entry\n"
+"  --address ADDR         this client address's entry\n"
+"  --all                  every entry\n"
+STORE_HELP;
+
+ /*
+  * What the command line says.
+  */
+struct lockout_args {
+    const char *user;
+    const char *address;
+    int     all;
+    const char *config;
+    const char *store;
+};
+
+ /*
+  * The two settings this command takes from the configuration file.
+  */
+struct store_settings {
+    char   *path;
+    size_t  max_entries;
+    int     bad_line;			/* first bad lockout_max_entries */
+};
+
+static int read_setting(void *context, const char *section, const char *name,
+			        const char *value)
+{
+    struct store_settings *set = context;
+    char   *end;
+    unsigned long long n;
+
+    if (strcasecmp(section, "global") != 0 || name == 0 || value == 0)
+	return (1);
+    if (strcmp(name, "lockout_store") == 0) {
+	free(set->path);
+	set->path = strdup(value);
+    } else if (strcmp(name, "lockout_max_entries") == 0) {
+	errno = 0;
+	n = strtoull(value, &end, 10);
+	if (*value < '0' || *value > '9' || *end != 0 || errno != 0 || n == 0
+	    || n > 100000000)
+	    return (0);
+	set->max_entries = (size_t) n;
+    }
+    return (1);
+}
+
+ /*
+  * Which store: --store, else the configuration file's setting, else the
+  * default. The caller frees *path.
+  */
+static int find_store(const struct lockout_args *args, char **path,
+		              size_t *max_entries)
+{
+    struct store_settings set;
+    const char *config = args->config ? args->config : MG_CONFIG_DEFAULT_PATH;
+    struct stat st;
+    int     line;
+
+    memset(&set, 0, sizeof(set));
+    set.max_entries = MG_LOCKOUT_DEFAULT_MAX;
+    if (args->store == 0 && (args->config || stat(config, &st) == 0)) {
+	if ((line = ini_parse(config, read_setting, &set)) < 0) {
+	    free(set.path);
+	    return (cli_error(CLI_TROUBLE, "cannot read %s: %s", config,
+			      line == -1 ? strerror(errno) : "out of memory"));
+	}
+	if (line > 0) {
+	    free(set.path);
+	    return (cli_error(CLI_TROUBLE, "%s:%d: not a valid line (or a bad "
+			      "lockout_max_entries); md5gate policy check says more",
+			      config, line));
+	}
+    }
+    if (args->store)
+	*path = strdup(args->store);
+    else if (set.path)
+	*path = set.path;
+    else
+	*path = strdup(MG_LOCKOUT_DEFAULT_STORE);
+    if (*path == 0)
+	return (cli_error(CLI_TROUBLE, "out of memory"));
+    *max_entries = set.max_entries;
+    return (CLI_OK);
+}
+
+ /*
+  * Open an existing store; a missing one is an error, not created.
+  */
+static int open_store(const struct lockout_args *args, struct mg_lockout **lo)
+{
+    struct mg_error err;
+    struct stat st;
+    size_t  max_entries = MG_LOCKOUT_DEFAULT_MAX;
+    char   *path;
+    int     ret;
+
+    if ((ret = find_store(args, &path, &max_entries)) != CLI_OK)
+	return (ret);
+    if (stat(path, &st) < 0) {
+	ret = errno == ENOENT ?
+	    cli_error(CLI_TROUBLE, "no lockout store at %s: nothing was counted "
+		      "there yet, or lockout_store names another file", path)
+	    : cli_error(CLI_TROUBLE, "lockout store %s: %s", path, strerror(errno));
+	free(path);
+	return (ret);
+    }
+    if (mg_lockout_open(path, max_entries, lo, &err) != MG_OK)
+	ret = cli_error(CLI_TROUBLE, "%s", err.reason);
+    free(path);
+    return (ret);
+}
+
+ /*
+  * The key of the entry named on the command line; buf is
+  * MG_LOCKOUT_KEY_MAX + 1 bytes.
+  */
+static const char *named_key(const struct lockout_args *args, char *buf)
+{
+    if (args->user)
+	return (mg_lockout_key(buf, "user", args->user));
+    if (args->address)
+	return (mg_lockout_key(buf, "addr", args->address));
+    return (0);
+}
+
+static void print_time(time_t t)
+{
+    struct tm tm;
+    char    buf[sizeof("-9999999999-12-31T23:59:59Z") + 8];
+
+    if (gmtime_r(&t, &tm) == 0
+	|| strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	printf(" @%lld", (long long) t);
+    else
+	printf(" %s", buf);
+}
+
+struct list_state {
+    const char *exact;			/* only this key; null: all */
+    time_t  now;
+    size_t  count;
+};
+
+ /*
+  * One line per entry. Keys hold peer-supplied names: control characters
+  * are escaped, and so are spaces, which would shift the columns.
+  */
+static int print_entry(const struct mg_lockout_entry *e, void *context)
+{
+    struct list_state *st = context;
+    const char *p;
+
+    if (st->exact && strcmp(e->key, st->exact) != 0)
+	return (1);
+    for (p = e->key; *p; p++) {
+	if (*p == ' ')
+	    fputs("\\x20", stdout);
+	else
+	    cli_print_escaped(stdout, p, 1);
+    }
+    printf(" %u", e->failures);
+    print_time(e->first_failure);
+    print_time(e->last_failure);
+    if (e->locked_until > st->now)
+	print_time(e->locked_until);
+    else
+	fputs(" -", stdout);
+    putchar('\n');
+    st->count++;
+    return (1);
+}
+
+static int lockout_list(const struct lockout_args *args)
+{
+    struct mg_lockout *lo;
+    struct list_state st;
+    struct mg_error err;
+    char    key[MG_LOCKOUT_KEY_MAX + 1];
+    int     ret;
+
+    if ((ret = open_store(args, &lo)) != CLI_OK)
+	return (ret);
+    st.exact = named_key(args, key);
+    st.now = time((time_t *) 0);
+    st.count = 0;
+    if (mg_lockout_list(lo, st.exact, print_entry, &st, &err) != MG_OK)
+	ret = cli_error(CLI_TROUBLE, "%s", err.reason);
+    mg_lockout_close(lo);
+    if (ret != CLI_OK)
+	return (ret);
+    return (cli_finish_output());
+}
+
+static int lockout_clear(const struct lockout_args *args)
+{
+    struct mg_lockout *lo;
+    struct mg_error err;
+    char    key[MG_LOCKOUT_KEY_MAX + 1];
+    const char *which = named_key(args, key);
+    size_t  removed;
+    int     ret;
+
+    if ((ret = open_store(args, &lo)) != CLI_OK)
+	return (ret);
+    if (mg_lockout_clear(lo, which, &removed, &err) != MG_OK)
+	ret = cli_error(CLI_TROUBLE, "%s", err.reason);
+    mg_lockout_close(lo);
+    if (ret != CLI_OK)
+	return (ret);
+    if (which)
+	printf("%s: %s\n", which, removed ? "cleared" : "no entry");
+    else
+	printf("%zu %s cleared\n", removed, removed == 1 ? "entry" : "entries");
+    return (cli_finish_output());
+}
+
+ /*
+  * Both subcommands take the same options; each refuses what it has no
+  * use for.
+  */
+static int parse_args(int argc, char **argv, const char *usage, const char *help,
+		              int is_clear, struct lockout_args *args)
+{
+    static const struct option longopts[] = {
+	{"address", required_argument, 0, 'a'},
+	{"all", no_argument, 0, 'A'},
+	{"config", required_argument, 0, 'c'},
+	{"store", required_argument, 0, 's'},
+	{"help", no_argument, 0, 'h'},
+	{0, 0, 0, 0},
+    };
+    int     ch;
+
+    memset(args, 0, sizeof(*args));
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":h", longopts, 0)) != -1) {
+	switch (ch) {
+	case 'a': args->address = optarg; break;
+	case 'A': args->all = 1; break;
+	case 'c': args->config = optarg; break;
+	case 's': args->store = optarg; break;
+	case 'h':
+	    cli_help(help);
+	    return (-1);
+	case ':':
+	    return (cli_usage_error(usage, "option %s needs a value", argv[optind - 1]));
+	default:
+	    return (cli_usage_error(usage, "unknown option %s", argv[optind - 1]));
+	}
+    }
+    if (optind < argc)
+	args->user = argv[optind++];
+    if (optind < argc)
+	return (cli_usage_error(usage, "unexpected argument \"%s\"", argv[optind]));
+    if (args->config && args->store)
+	return (cli_usage_error(usage, "give --config or --store, not both"));
+    if ((args->user != 0) + (args->address != 0) + args->all > 1)
+	return (cli_usage_error(usage, "give only one of USER, --address ADDR%s",
+				is_clear ? " or --all" : ""));
+    if (!is_clear && args->all)
+	return (cli_usage_error(usage, "--all is for clear; list shows all "
+				"without it"));
+    if (is_clear && !args->user && !args->address && !args->all)
+	return (cli_usage_error(usage, "say what to clear: USER, --address ADDR "
+				"or --all"));
+    if ((args->user && *args->user == 0) || (args->address && *args->address == 0))
+	return (cli_usage_error(usage, "an empty name matches no entry"));
+    return (CLI_OK);
+}
+
+int     cli_lockout(int argc, char **argv)
+{
+    struct lockout_args args;
+    int     ret;
+
+    cli_prog = "md5gate lockout";
+    if (argc < 2)
+	return (cli_usage_error(0, "no lockout command given (list or clear)"));
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+	return (cli_help(group_help));
+    if (strcmp(argv[1], "list") == 0) {
+	cli_prog = "md5gate lockout list";
+	if ((ret = parse_args(argc - 1, argv + 1, LIST_USAGE, list_help, 0, &args)) != 0)
+	    return (ret < 0 ? cli_finish_output() : ret);
+	return (lockout_list(&args));
+    }
+    if (strcmp(argv[1], "clear") == 0) {
+	cli_prog = "md5gate lockout clear";
+	if ((ret = parse_args(argc - 1, argv + 1, CLEAR_USAGE, clear_help, 1, &args)) != 0)
+	    return (ret < 0 ? cli_finish_output() : ret);
+	return (lockout_clear(&args));
+    }
+    return (cli_usage_error(0, "unknown lockout command \"%s\"", argv[1]));
+}

@@ -1,0 +1,49 @@
+/*
+ * Test helper: count failures in a lockout store through the library,
+ * as the plugin does, so that tests/cli-lockout.test has entries to list
+ * and clear.
+ *
+ * Usage: lockout-tool STORE KEY COUNT LIMIT [TIME]
+ * counts COUNT failures of KEY at TIME (default: now) with a limit of
+ * LIMIT failures in 900 seconds and a lock of 900 seconds; prints the
+ * entry as "failures first last locked_until".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "lockout.h"
+
+int     main(int argc, char **argv)
+{
+    struct mg_lockout *lo;
+    struct mg_lockout_limits lim = {0, 900, 900};
+    struct mg_lockout_entry e;
+    struct mg_error err;
+    time_t  now;
+    long    count, i;
+
+    if (argc != 5 && argc != 6) {
+	fprintf(stderr, "usage: lockout-tool STORE KEY COUNT LIMIT [TIME]\n");
+	return (2);
+    }
+    count = atol(argv[3]);
+    lim.failures = (unsigned) atol(argv[4]);
+    now = argc == 6 ? (time_t) atoll(argv[5]) : time((time_t *) 0);
+    if (mg_lockout_open(argv[1], 0, &lo, &err) != MG_OK) {
+	fprintf(stderr, "lockout-tool: %s\n", err.reason);
+	return (1);
+    }
+    for (i = 0; i < count; i++) {
+	if (mg_lockout_fail(lo, argv[2], &lim, now, &e, &err) != MG_OK) {
+	    fprintf(stderr, "lockout-tool: %s\n", err.reason);
+	    mg_lockout_close(lo);
+	    return (1);
+	}
+    }
+    mg_lockout_close(lo);
+    if (count > 0)
+	printf("%u %lld %lld %lld\n", e.failures, (long long) e.first_failure,
+	       (long long) e.last_failure, (long long) e.locked_until);
+    return (0);
+}
