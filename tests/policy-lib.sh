@@ -71,8 +71,9 @@ pol_init() {
 pol_check_diagnostics() {
     local f n
     # Later checks count their records from here.
-    for f in "${!pol_audit_seen[@]}"; do
-	n=$(grep -c . "$f" 2>/dev/null)
+    for f in "$pol_tmp"/audit/*.jsonl; do
+	[ -f "$f" ] || continue
+	n=$(grep -c . "$f")
 	pol_audit_seen[$f]=${n:-0}
     done
     if [ -n "$pol_last" ] && [ -f "$pol_last" ]; then
