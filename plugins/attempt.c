@@ -40,15 +40,38 @@
 /*
 /*	mg_refuse() is sasl_seterror() that also keeps the reason for the
 /*	record. Reasons never contain secrets.
+/*
+/*	mg_state_open_lockout() opens the lockout store when a mechanism's
+/*	policy locks out; the server side calls it at initialisation, so
+/*	the store is open before a chroot or a privilege drop.
+/*
+/*	mg_policy_hides() decides, from what is known of the connection,
+/*	whether mech_avail hides a mechanism (an enforced refusal only).
+/*	mg_policy_server_start() and mg_policy_client_start() decide again
+/*	at the first step (a client may ask for a hidden mechanism anyway);
+/*	mg_policy_server_user() once the user, qop and cipher are known. An
+/*	enforced refusal fails the attempt with SASL_NOAUTHZ and records
+/*	outcome policy-denied, the rule and enforced=true. In audit-only
+/*	mode the attempt goes on; its record then says policy-denied,
+/*	enforced=false, the rule, and in the reason the real result.
+/*
+/*	mg_lockout_gate() runs before any secret is looked up: a locked
+/*	account or client address is refused (outcome locked-out) without
+/*	the password being checked, except in audit-only mode.
+/*	mg_lockout_count() counts a bad-credentials or unknown-user outcome
+/*	against the account and the client address, and forgets the
+/*	account's failures after a success.
 /*--*/
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "attempt.h"
 #include "digest/layer.h"
 #include "glue.h"
+#include "lockout.h"
 
 #ifndef VERSION
 #define VERSION "unknown"
@@ -62,6 +85,10 @@ static struct {
     int     write_warned;
     struct mg_config cfg;
     struct mg_audit_file file;
+    struct mg_lockout *lockout;		/* null: off, or unusable */
+    int     lockout_broken;		/* wanted, but cannot be used */
+    int     lockout_said;
+    char    lockout_reason[MG_REASON_MAX];
 } state = {.file = {-1}};
 
 int     mg_state_acquire(const sasl_utils_t *utils)
@@ -112,10 +139,35 @@ int     mg_state_usable(const sasl_utils_t *utils)
     return (0);
 }
 
+void    mg_state_open_lockout(const sasl_utils_t *utils)
+{
+    const struct mg_policy *policy = &state.cfg.policy;
+    struct mg_error err;
+
+    if (state.broken || state.lockout || state.lockout_broken
+	|| !mg_policy_lockout_wanted(policy))
+	return;
+    if (mg_lockout_open(mg_policy_lockout_store(policy),
+			mg_policy_lockout_max_entries(policy), &state.lockout,
+			&err) == MG_OK)
+	return;
+    state.lockout = 0;
+    state.lockout_broken = 1;
+    snprintf(state.lockout_reason, sizeof(state.lockout_reason), "%s", err.reason);
+    utils->log(0, SASL_LOG_ERR, "md5gate: lockout store: %s (lockout_store_failure = %s)",
+	       err.reason, mg_policy_lockout_store_open(policy) ? "open: authentication "
+	       "goes on without lockout" : "closed: mechanisms with lockout refuse "
+	       "every attempt");
+}
+
 void    mg_state_release(void)
 {
     if (state.refs == 0 || --state.refs > 0)
 	return;
+    if (state.lockout)
+	mg_lockout_close(state.lockout);
+    state.lockout = 0;
+    state.lockout_broken = state.lockout_said = 0;
     mg_audit_file_close(&state.file);
     mg_config_free(&state.cfg);
     mg_layer_library_release();
@@ -174,6 +226,29 @@ static enum mg_outcome outcome_of(int result)
     }
 }
 
+ /*
+  * In audit-only mode a rule that would have refused the attempt did
+  * not: the record says so, and what really happened.
+  */
+static enum mg_outcome audit_only(struct mg_audit_event *ev, enum mg_outcome real)
+{
+    char    reason[2 * MG_REASON_MAX];	/* cut to fit by mg_audit_reason() */
+    const char *dot;
+
+    if (ev->rule[0] == 0 || ev->enforced != 0)
+	return (real);
+    if (real == MG_OUTCOME_SUCCESS)
+	snprintf(reason, sizeof(reason), "audit-only: %s would refuse; authenticated",
+		 ev->rule);
+    else
+	snprintf(reason, sizeof(reason), "audit-only: %s would refuse; %s%s%s", ev->rule,
+		 mg_outcome_name(real), ev->reason[0] ? ": " : "", ev->reason);
+    mg_audit_reason(ev, reason);
+    dot = strrchr(ev->rule, '.');
+    return (dot && strcmp(dot, ".lockout_failures") == 0 ?
+	    MG_OUTCOME_LOCKED_OUT : MG_OUTCOME_POLICY_DENIED);
+}
+
 static int log_level_of(enum mg_outcome outcome)
 {
     return (outcome == MG_OUTCOME_SUCCESS ? state.cfg.audit_success_level
@@ -214,15 +289,20 @@ void    mg_attempt_end_as(struct mg_audit_event *ev, const sasl_utils_t *utils,
 {
     if (!ev->begun || ev->ended)
 	return;
-    mg_audit_finish(ev, outcome);
+    mg_audit_finish(ev, audit_only(ev, outcome));
     (void) emit(ev, utils);
 }
 
 int     mg_attempt_end(struct mg_audit_event *ev, const sasl_utils_t *utils, int result)
 {
+    enum mg_outcome outcome;
+
     if (result == SASL_CONTINUE || result == SASL_INTERACT || !ev->begun || ev->ended)
 	return (result);
-    mg_audit_finish(ev, outcome_of(result));
+    /* A failure may have been classified where it happened (replay, lockout). */
+    outcome = result != SASL_OK && ev->outcome != MG_OUTCOME_SUCCESS ?
+	ev->outcome : outcome_of(result);
+    mg_audit_finish(ev, audit_only(ev, outcome));
     if (!emit(ev, utils) && result == SASL_OK
 	&& state.cfg.audit_failure == MG_AUDIT_REFUSE) {
 	utils->seterror(utils->conn, 0, "%s: audit record could not be written "
@@ -255,4 +335,299 @@ int     mg_refuse(const sasl_utils_t *utils, struct mg_audit_event *ev, int resu
     /* The audit record carries the reason: no second log line for it. */
     utils->seterror(utils->conn, ev ? SASL_NOLOG : 0, "%s", reason);
     return (result);
+}
+
+/* Policy. */
+
+void    mg_policy_server_facts(sasl_server_params_t *sparams, const char *mech,
+			               struct mg_policy_facts *facts)
+{
+    memset(facts, 0, sizeof(*facts));
+    facts->side = MG_POLICY_SERVER;
+    facts->mech = mech;
+    facts->service = sparams->service;
+    facts->remote = sparams->ipremoteport;
+    facts->local = sparams->iplocalport;
+    facts->external_ssf = sparams->external_ssf;
+    facts->noplaintext = (sparams->props.security_flags & SASL_SEC_NOPLAINTEXT) != 0;
+}
+
+void    mg_policy_client_facts(sasl_client_params_t *cparams, const char *mech,
+			               struct mg_policy_facts *facts)
+{
+    memset(facts, 0, sizeof(*facts));
+    facts->side = MG_POLICY_CLIENT;
+    facts->mech = mech;
+    facts->service = cparams->service;
+    facts->remote = cparams->ipremoteport;	/* the server */
+    facts->local = cparams->iplocalport;
+    facts->external_ssf = cparams->external_ssf;
+    facts->noplaintext = (cparams->props.security_flags & SASL_SEC_NOPLAINTEXT) != 0;
+}
+
+int     mg_policy_hides(sasl_server_params_t *sparams, const char *mech)
+{
+    struct mg_policy_facts facts;
+    struct mg_policy_decision d;
+
+    mg_policy_server_facts(sparams, mech, &facts);
+    mg_policy_decide(&state.cfg.policy, &facts, &d);
+    if (d.allow || !d.enforced)
+	return (0);
+    sparams->utils->log(sparams->utils->conn, SASL_LOG_DEBUG, "md5gate: %s not offered: "
+			"%s (%s)", mech, d.reason, d.rule);
+    return (1);
+}
+
+ /*
+  * An enforced refusal ends the attempt; an audit-only one is noted
+  * (the first rule that would have refused) and the attempt goes on.
+  */
+int     mg_policy_refuse(const sasl_utils_t *utils, struct mg_audit_event *ev,
+			         const char *mech, const struct mg_policy_decision *d)
+{
+    if (d->allow)
+	return (SASL_OK);
+    if (!d->enforced) {
+	if (ev->rule[0] == 0)
+	    mg_audit_rule(ev, d->rule, 0);
+	return (SASL_OK);
+    }
+    mg_audit_rule(ev, d->rule, 1);
+    return (mg_refuse(utils, ev, SASL_NOAUTHZ, "%s: refused by policy (%s): %s",
+		      mech, d->rule, d->reason));
+}
+
+int     mg_policy_server_start(sasl_server_params_t *sparams, struct mg_audit_event *ev,
+			               const char *mech)
+{
+    struct mg_policy_facts facts;
+    struct mg_policy_decision d;
+
+    mg_policy_server_facts(sparams, mech, &facts);
+    mg_policy_decide(&state.cfg.policy, &facts, &d);
+    return (mg_policy_refuse(sparams->utils, ev, mech, &d));
+}
+
+int     mg_policy_server_user(sasl_server_params_t *sparams, struct mg_audit_event *ev,
+			              const char *mech, const char *authid,
+			              const char *realm, const char *qop,
+			              const char *cipher)
+{
+    struct mg_policy_facts facts;
+    struct mg_policy_decision d;
+
+    mg_policy_server_facts(sparams, mech, &facts);
+    facts.authid = authid;
+    facts.realm = realm;
+    facts.qop = qop;
+    facts.cipher = cipher;
+    mg_policy_decide(&state.cfg.policy, &facts, &d);
+    return (mg_policy_refuse(sparams->utils, ev, mech, &d));
+}
+
+int     mg_policy_client_start(sasl_client_params_t *cparams, struct mg_audit_event *ev,
+			               const char *mech)
+{
+    struct mg_policy_facts facts;
+    struct mg_policy_decision d;
+
+    mg_policy_client_facts(cparams, mech, &facts);
+    mg_policy_decide(&state.cfg.policy, &facts, &d);
+    return (mg_policy_refuse(cparams->utils, ev, mech, &d));
+}
+
+int     mg_policy_client_layer(sasl_client_params_t *cparams, struct mg_audit_event *ev,
+			               const char *mech, const char *qop,
+			               const char *cipher)
+{
+    struct mg_policy_facts facts;
+    struct mg_policy_decision d;
+
+    mg_policy_client_facts(cparams, mech, &facts);
+    facts.qop = qop;
+    facts.cipher = cipher;
+    mg_policy_decide(&state.cfg.policy, &facts, &d);
+    return (mg_policy_refuse(cparams->utils, ev, mech, &d));
+}
+
+ /*
+  * The DIGEST-MD5 qop values (and auth-conf ciphers) of offered that the
+  * policy allows with these facts. When it allows none, *d says which
+  * rule refused the last one. In audit-only mode everything stays.
+  */
+static const char *const qop_wire[] = {"auth", "auth-int", "auth-conf"};
+static const char *const cipher_wire[] = {"3des", "des", "rc4", "rc4-40", "rc4-56"};
+
+unsigned mg_policy_qop_mask(const struct mg_policy_facts *facts, unsigned offered,
+			            struct mg_policy_decision *d)
+{
+    struct mg_policy_facts f = *facts;
+    unsigned allowed = 0, i;
+
+    memset(d, 0, sizeof(*d));
+    d->allow = 1;
+    if (mg_policy_mode(&state.cfg.policy, f.mech, f.side) != MG_POLICY_ENFORCE)
+	return (offered);
+    for (i = 0; i < 3; i++) {
+	if (!(offered & (1U << i)))
+	    continue;
+	f.qop = qop_wire[i];
+	mg_policy_decide(&state.cfg.policy, &f, d);
+	if (d->allow)
+	    allowed |= 1U << i;
+    }
+    if (allowed)
+	d->allow = 1;
+    return (allowed);
+}
+
+unsigned mg_policy_cipher_mask(const struct mg_policy_facts *facts, unsigned offered,
+			               struct mg_policy_decision *d)
+{
+    struct mg_policy_facts f = *facts;
+    unsigned allowed = 0, i;
+
+    memset(d, 0, sizeof(*d));
+    d->allow = 1;
+    if (mg_policy_mode(&state.cfg.policy, f.mech, f.side) != MG_POLICY_ENFORCE)
+	return (offered);
+    f.qop = "auth-conf";
+    for (i = 0; i < 5; i++) {
+	if (!(offered & (1U << i)))
+	    continue;
+	f.cipher = cipher_wire[i];
+	mg_policy_decide(&state.cfg.policy, &f, d);
+	if (d->allow)
+	    allowed |= 1U << i;
+    }
+    if (allowed)
+	d->allow = 1;
+    return (allowed);
+}
+
+/* Lockout. */
+
+ /*
+  * The store is wanted but cannot be used: lockout_store_failure says
+  * whether to authenticate without it (said once) or to refuse.
+  */
+static int store_trouble(const sasl_utils_t *utils, struct mg_audit_event *ev,
+			         const char *mech, const char *why)
+{
+    if (mg_policy_lockout_store_open(&state.cfg.policy)) {
+	if (!state.lockout_said) {
+	    state.lockout_said = 1;
+	    utils->log(utils->conn, SASL_LOG_ERR, "md5gate: lockout store: %s; "
+		       "authenticating without lockout (lockout_store_failure = open; "
+		       "said once per process)", why);
+	}
+	return (SASL_OK);
+    }
+    return (mg_refuse(utils, ev, SASL_FAIL, "%s: lockout store unavailable "
+		      "(lockout_store_failure = closed): %s", mech, why));
+}
+
+static const char *client_address(const struct mg_audit_event *ev)
+{
+    return (strcmp(ev->remote_addr, "unknown") == 0 || ev->remote_addr[0] == 0 ?
+	    0 : ev->remote_addr);
+}
+
+static void format_until(time_t until, char *buf, size_t size)
+{
+    struct tm tm;
+
+    gmtime_r(&until, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int     mg_lockout_gate(sasl_server_params_t *sparams, struct mg_audit_event *ev,
+			        const char *mech, const char *authid)
+{
+    const sasl_utils_t *utils = sparams->utils;
+    struct mg_lockout_limits limits;
+    struct mg_error err;
+    char    rule[MG_POLICY_RULE_MAX], key[MG_LOCKOUT_KEY_MAX + 1], when[32];
+    const char *addr = client_address(ev), *what = "the account";
+    time_t  until = 0, now = time((time_t *) 0);
+    int     by_address;
+
+    if (!mg_policy_lockout(&state.cfg.policy, mech, &limits, &by_address, rule,
+			   sizeof(rule)))
+	return (SASL_OK);
+    if (state.lockout == 0)
+	return (store_trouble(utils, ev, mech, state.lockout_reason[0] ?
+			      state.lockout_reason : "not open"));
+    if (mg_lockout_check(state.lockout, mg_lockout_key(key, "user", authid), now,
+			 &until, &err) != MG_OK)
+	return (store_trouble(utils, ev, mech, err.reason));
+    if (until == 0 && by_address && addr) {
+	if (mg_lockout_check(state.lockout, mg_lockout_key(key, "addr", addr), now,
+			     &until, &err) != MG_OK)
+	    return (store_trouble(utils, ev, mech, err.reason));
+	what = "the client address";
+    }
+    if (until == 0)
+	return (SASL_OK);
+    if (mg_policy_mode(&state.cfg.policy, mech, MG_POLICY_SERVER) != MG_POLICY_ENFORCE) {
+	if (ev->rule[0] == 0)
+	    mg_audit_rule(ev, rule, 0);
+	return (SASL_OK);
+    }
+    mg_audit_rule(ev, rule, 1);
+    ev->outcome = MG_OUTCOME_LOCKED_OUT;
+    format_until(until, when, sizeof(when));
+    return (mg_refuse(utils, ev, SASL_BADAUTH, "%s: %s is locked out until %s (%s)",
+		      mech, what, when, rule));
+}
+
+static void count_failure(const sasl_utils_t *utils, const char *mech, const char *key,
+			          const struct mg_lockout_limits *limits, time_t now,
+			          const char *rule)
+{
+    struct mg_lockout_entry entry;
+    struct mg_error err;
+    char    when[32];
+
+    memset(&entry, 0, sizeof(entry));
+    if (mg_lockout_fail(state.lockout, key, limits, now, &entry, &err) != MG_OK) {
+	utils->log(utils->conn, SASL_LOG_ERR, "md5gate: lockout store: %s", err.reason);
+	return;
+    }
+    if (entry.locked_until > now && entry.failures == limits->failures) {
+	format_until(entry.locked_until, when, sizeof(when));
+	utils->log(utils->conn, SASL_LOG_NOTE, "md5gate: %s: %u failures: %s locked "
+		   "until %s (%s)", mech, entry.failures, strncmp(key, "addr:", 5) == 0 ?
+		   "the client address" : "the account", when, rule);
+    }
+}
+
+void    mg_lockout_count(sasl_server_params_t *sparams, struct mg_audit_event *ev,
+			         const char *mech, const char *authid, int result)
+{
+    const sasl_utils_t *utils = sparams->utils;
+    struct mg_lockout_limits limits;
+    struct mg_error err;
+    char    rule[MG_POLICY_RULE_MAX], key[MG_LOCKOUT_KEY_MAX + 1];
+    const char *addr = client_address(ev);
+    time_t  now = time((time_t *) 0);
+    int     by_address;
+
+    /* A refusal classified on the spot (locked out, replay) is no guess. */
+    if (state.lockout == 0 || ev->outcome != MG_OUTCOME_SUCCESS
+	|| !mg_policy_lockout(&state.cfg.policy, mech, &limits, &by_address, rule,
+			      sizeof(rule)))
+	return;
+    if (result == SASL_OK) {
+	if (mg_lockout_reset(state.lockout, mg_lockout_key(key, "user", authid),
+			     &err) != MG_OK)
+	    utils->log(utils->conn, SASL_LOG_ERR, "md5gate: lockout store: %s", err.reason);
+	return;
+    }
+    if (result != SASL_BADAUTH && result != SASL_NOUSER && result != SASL_TRANS)
+	return;
+    count_failure(utils, mech, mg_lockout_key(key, "user", authid), &limits, now, rule);
+    if (by_address && addr)
+	count_failure(utils, mech, mg_lockout_key(key, "addr", addr), &limits, now, rule);
 }

@@ -11,6 +11,9 @@
 /*	Gets the authentication id and password through the application's
 /*	callbacks or sasl_interact_t prompts, checks the server's challenge
 /*	for sanity (size, NUL bytes) and answers "user SP hex(HMAC-MD5)".
+/*
+/*	The policy's client side rules ([cram-md5:client]) are checked
+/*	before anything is sent: a refused attempt sends no response.
 /*--*/
 #include <string.h>
 
@@ -87,6 +90,10 @@ static int cram_client_step(void *conn_context, sasl_client_params_t *cparams,
     *clientout_len = 0;
     if (ctx->done)
 	return (mg_refuse(cparams->utils, 0, SASL_FAIL, MECH ": exchange already finished"));
+    if ((ret = mg_policy_client_start(cparams, &ctx->ev, MECH)) != SASL_OK) {
+	ctx->done = 1;
+	return (mg_attempt_end(&ctx->ev, cparams->utils, ret));
+    }
     if (mg_cram_check_challenge(serverin, serverin_len, &err) != MG_OK)
 	return (mg_attempt_end(&ctx->ev, cparams->utils,
 			       mg_report(cparams->utils, &ctx->ev, MECH, &err)));

@@ -17,6 +17,11 @@
 /*	Unknown user and wrong password stay distinct for libsasl2
 /*	(SASL_NOUSER, SASL_BADAUTH); applications such as Postfix map both
 /*	to one reply so that a client learns nothing from the difference.
+/*
+/*	The policy (see attempt.c) is asked at the first step, since a
+/*	client may ask for a mechanism mech_avail hid, and again with the
+/*	user once the response is parsed; then the lockout, before any
+/*	secret is looked up. The outcome counts towards the lockout.
 /*--*/
 #include <string.h>
 
@@ -67,7 +72,10 @@ static int send_challenge(struct cram_server *ctx, sasl_server_params_t *sparams
 			          unsigned *serverout_len)
 {
     struct mg_error err;
+    int     ret;
 
+    if ((ret = mg_policy_server_start(sparams, &ctx->ev, MECH)) != SASL_OK)
+	return (ret);
     if (clientin_len != 0)
 	return (mg_refuse(sparams->utils, &ctx->ev, SASL_BADPROT,
 			  MECH ": the client may not send initial data"));
@@ -178,6 +186,23 @@ static int check_secrets(struct cram_server *ctx, sasl_server_params_t *sparams,
 		      "secret for this user (plaintext_secrets = deny)"));
 }
 
+ /*
+  * Before any secret is touched: the policy's user rules, then the
+  * lockout. The user is looked up in the application's realm unless the
+  * name carries one.
+  */
+static int user_rules(struct cram_server *ctx, sasl_server_params_t *sparams)
+{
+    const char *realm = sparams->user_realm && *sparams->user_realm ?
+    sparams->user_realm : sparams->serverFQDN;
+    int     ret;
+
+    if ((ret = mg_policy_server_user(sparams, &ctx->ev, MECH, ctx->ev.authid,
+				     realm, 0, 0)) != SASL_OK)
+	return (ret);
+    return (mg_lockout_gate(sparams, &ctx->ev, MECH, ctx->ev.authid));
+}
+
 static int verify_response(struct cram_server *ctx, sasl_server_params_t *sparams,
 			           const char *clientin, unsigned clientin_len,
 			           sasl_out_params_t *oparams)
@@ -190,14 +215,17 @@ static int verify_response(struct cram_server *ctx, sasl_server_params_t *sparam
     if (mg_cram_parse_response(clientin, clientin_len, &resp, &err) != MG_OK)
 	return (mg_report(sparams->utils, &ctx->ev, MECH, &err));
     mg_audit_set(ctx->ev.authid, sizeof(ctx->ev.authid), resp.user, resp.user_len);
-    ret = mg_server_lookup(sparams, &ctx->ev, MECH, &cram_props, resp.user,
-			   resp.user_len, SASL_CU_AUTHID | SASL_CU_AUTHZID, oparams,
-			   &lookup);
-    if (ret != SASL_OK)
-	return (ret);
-    ret = check_secrets(ctx, sparams, &lookup, &resp);
-    mg_lookup_free(sparams->utils, &lookup);
+    ret = user_rules(ctx, sparams);
+    if (ret == SASL_OK)
+	ret = mg_server_lookup(sparams, &ctx->ev, MECH, &cram_props, resp.user,
+			       resp.user_len, SASL_CU_AUTHID | SASL_CU_AUTHZID, oparams,
+			       &lookup);
+    if (ret == SASL_OK) {
+	ret = check_secrets(ctx, sparams, &lookup, &resp);
+	mg_lookup_free(sparams->utils, &lookup);
+    }
     mg_cleanse(resp.digest, sizeof(resp.digest));
+    mg_lockout_count(sparams, &ctx->ev, MECH, ctx->ev.authid, ret);
     if (ret == SASL_OK)
 	ret = mg_check_authorization(sparams, &ctx->ev, MECH, oparams);
     if (ret == SASL_OK)
@@ -240,6 +268,14 @@ static void cram_server_dispose(void *conn_context, const sasl_utils_t *utils)
     utils->free(ctx);
 }
 
+static int cram_server_avail(void *glob, sasl_server_params_t *sparams,
+			             void **conn_context)
+{
+    (void) glob;
+    (void) conn_context;
+    return (mg_mech_avail(MECH, sparams));
+}
+
 const sasl_server_plug_t mg_cram_server_plug = {
     .mech_name = MECH,
     .max_ssf = 0,
@@ -249,5 +285,5 @@ const sasl_server_plug_t mg_cram_server_plug = {
     .mech_step = cram_server_step,
     .mech_dispose = cram_server_dispose,
     .mech_free = mg_mech_free,
-    .mech_avail = mg_mech_avail,
+    .mech_avail = cram_server_avail,
 };

@@ -23,6 +23,10 @@
 /*	offers within the application's security properties (see
 /*	digest_layer.c), and sets the security layer up with the response;
 /*	libsasl2 gets it once rspauth has verified.
+/*
+/*	The policy's client side rules ([digest-md5:client]) are checked
+/*	when the challenge arrives, before anything is sent, and limit the
+/*	qop values and ciphers the client may choose.
 /*--*/
 #include <string.h>
 
@@ -189,6 +193,31 @@ static void note_identity(struct mg_audit_event *ev, const struct mg_client_cred
     ev->qop = "auth";
 }
 
+ /*
+  * Choose only among the qop values and ciphers the policy allows; when
+  * it allows none of those offered, the rule that took the last away
+  * refuses the attempt.
+  */
+static int policy_offer(struct digest_client *ctx, sasl_client_params_t *cparams,
+			        struct mg_digest_challenge *chal)
+{
+    struct mg_policy_facts facts;
+    struct mg_policy_decision d;
+    unsigned offered = chal->qops;
+
+    mg_policy_client_facts(cparams, MECH, &facts);
+    if (offered & MG_DIGEST_QOP_AUTH_CONF) {
+	chal->ciphers = mg_policy_cipher_mask(&facts, chal->ciphers, &d);
+	if (chal->ciphers == 0)
+	    chal->qops &= ~MG_DIGEST_QOP_AUTH_CONF;
+    }
+    if (chal->qops != 0)
+	chal->qops = mg_policy_qop_mask(&facts, chal->qops, &d);
+    if (offered != 0 && chal->qops == 0)
+	return (mg_policy_refuse(cparams->utils, &ctx->ev, MECH, &d));
+    return (SASL_OK);
+}
+
 static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
 		           const char *serverin, unsigned serverin_len,
 		           sasl_interact_t **prompt_need, const char **clientout,
@@ -214,9 +243,17 @@ static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
 	ret = mg_report(utils, &ctx->ev, MECH, &err);
 	goto done;
     }
+    if ((ret = mg_policy_client_start(cparams, &ctx->ev, MECH)) != SASL_OK)
+	goto done;
     mg_digest_layers_policy(utils, &cparams->props, cparams->external_ssf, &layers);
+    if ((ret = policy_offer(ctx, cparams, &chal)) != SASL_OK)
+	goto done;
     if ((ret = mg_digest_layers_choose(utils, &layers, chal.qops, chal.ciphers,
 				       &qop, &cipher)) != SASL_OK)
+	goto done;
+    if ((ret = mg_policy_client_layer(cparams, &ctx->ev, MECH, mg_digest_qop_name(qop),
+				      qop == MG_DIGEST_QOP_AUTH_CONF ?
+				      mg_digest_cipher_name(cipher) : 0)) != SASL_OK)
 	goto done;
     ret = mg_client_get_creds(cparams, MG_WANT_AUTHID | MG_WANT_AUTHZID | MG_WANT_PASS,
 			      prompt_need, &ctx->creds);

@@ -29,6 +29,12 @@
 /*	security properties allow (see digest_layer.c); the security layer
 /*	the client picked starts when its response verifies, and a layer
 /*	that cannot start fails the authentication.
+/*
+/*	The policy (see attempt.c) is asked at the first step, and limits
+/*	the qop values and ciphers the challenge offers; then with the
+/*	user, qop and cipher once the response is parsed; the lockout is
+/*	asked before any secret is looked up, and the outcome of the
+/*	verification counts towards it.
 /* CONFIGURATION
 /*	Read from the application's SASL configuration (e.g. smtpd.conf):
 /* .IP md5gate_digest_realms
@@ -172,19 +178,48 @@ static int build_challenge(struct digest_server *ctx, sasl_server_params_t *spar
     return (MG_OK);
 }
 
+ /*
+  * Offer only the qop values and ciphers the policy allows. When it
+  * allows none of what the security properties leave, the attempt is
+  * refused by the rule that took the last one away.
+  */
+static int policy_layers(struct digest_server *ctx, sasl_server_params_t *sparams)
+{
+    struct mg_policy_facts facts;
+    struct mg_policy_decision d;
+    unsigned offered = ctx->layers.qops;
+
+    mg_policy_server_facts(sparams, MECH, &facts);
+    if (offered & MG_DIGEST_QOP_AUTH_CONF) {
+	ctx->layers.ciphers = mg_policy_cipher_mask(&facts, ctx->layers.ciphers, &d);
+	if (ctx->layers.ciphers == 0)
+	    ctx->layers.qops &= ~MG_DIGEST_QOP_AUTH_CONF;
+    }
+    if (ctx->layers.qops != 0)
+	ctx->layers.qops = mg_policy_qop_mask(&facts, ctx->layers.qops, &d);
+    if (offered != 0 && ctx->layers.qops == 0)
+	return (mg_policy_refuse(sparams->utils, &ctx->ev, MECH, &d));
+    return (SASL_OK);
+}
+
 static int send_challenge(struct digest_server *ctx, sasl_server_params_t *sparams,
 			          unsigned clientin_len, const char **serverout,
 			          unsigned *serverout_len)
 {
     struct mg_error err;
     size_t  len;
+    int     ret;
 
     if (clientin_len > 0)
 	sparams->utils->log(sparams->utils->conn, SASL_LOG_NOTE, "md5gate: "
 			    MECH ": client attempted subsequent authentication; "
 			    "sending a fresh challenge");
+    if ((ret = mg_policy_server_start(sparams, &ctx->ev, MECH)) != SASL_OK)
+	return (ret);
     mg_digest_layers_policy(sparams->utils, &sparams->props, sparams->external_ssf,
 			    &ctx->layers);
+    if ((ret = policy_layers(ctx, sparams)) != SASL_OK)
+	return (ret);
     if (ctx->layers.qops == 0) {
 	mg_digest_layers_tooweak(sparams->utils, &ctx->layers, "no quality of "
 				 "protection is available");
@@ -496,11 +531,19 @@ static int verify_response(struct digest_server *ctx, sasl_server_params_t *spar
 	goto done;
     }
     note_response(&ctx->ev, &resp);
+    if ((ret = mg_policy_server_user(sparams, &ctx->ev, MECH, resp.username,
+				     entry_realm(sparams, &resp), ctx->ev.qop,
+				     ctx->ev.cipher)) != SASL_OK)
+	goto done;
     if ((ret = check_response(ctx, sparams, &resp)) != SASL_OK)
 	goto done;
-    if ((ret = lookup_user(sparams, &ctx->ev, &resp, oparams, &lookup)) != SASL_OK)
+    if ((ret = mg_lockout_gate(sparams, &ctx->ev, MECH, ctx->ev.authid)) != SASL_OK)
 	goto done;
-    if ((ret = check_secrets(ctx, sparams, &lookup, &resp, ha1)) != SASL_OK)
+    ret = lookup_user(sparams, &ctx->ev, &resp, oparams, &lookup);
+    if (ret == SASL_OK)
+	ret = check_secrets(ctx, sparams, &lookup, &resp, ha1);
+    mg_lockout_count(sparams, &ctx->ev, MECH, ctx->ev.authid, ret);
+    if (ret != SASL_OK)
 	goto done;
     if (make_rspauth(ctx, &resp, ha1, &len, &err) != MG_OK) {
 	ret = mg_report(utils, &ctx->ev, MECH, &err);
@@ -620,6 +663,14 @@ static void digest_server_dispose(void *conn_context, const sasl_utils_t *utils)
     utils->free(ctx);
 }
 
+static int digest_server_avail(void *glob, sasl_server_params_t *sparams,
+			               void **conn_context)
+{
+    (void) glob;
+    (void) conn_context;
+    return (mg_mech_avail(MECH, sparams));
+}
+
 const sasl_server_plug_t mg_digest_server_plug = {
     .mech_name = MECH,
     .max_ssf = MG_LAYER_SSF_3DES,	/* set from the options at init */
@@ -630,5 +681,5 @@ const sasl_server_plug_t mg_digest_server_plug = {
     .mech_step = digest_server_step,
     .mech_dispose = digest_server_dispose,
     .mech_free = mg_mech_free,
-    .mech_avail = mg_mech_avail,
+    .mech_avail = digest_server_avail,
 };

@@ -230,11 +230,17 @@ int     mg_check_authorization(sasl_server_params_t *sparams, struct mg_audit_ev
     return (SASL_OK);
 }
 
-int     mg_mech_avail(void *glob, sasl_server_params_t *sparams, void **conn_context)
+ /*
+  * libsasl2 asks before it lists a mechanism and before it starts one: a
+  * mechanism the policy refuses for this connection is neither offered
+  * nor started. (Nothing is kept in a connection context: libsasl2
+  * would hand it to mech_new in place of a fresh one.)
+  */
+int     mg_mech_avail(const char *mech, sasl_server_params_t *sparams)
 {
-    (void) glob;
-    (void) conn_context;
-    return (mg_state_usable(sparams->utils) ? SASL_OK : SASL_NOMECH);
+    if (!mg_state_usable(sparams->utils) || mg_policy_hides(sparams, mech))
+	return (SASL_NOMECH);
+    return (SASL_OK);
 }
 
 void    mg_mech_free(void *glob, const sasl_utils_t *utils)

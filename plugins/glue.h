@@ -62,7 +62,7 @@ extern void mg_oparams_no_layer(sasl_out_params_t *);
 extern int mg_check_authorization(sasl_server_params_t *, struct mg_audit_event *,
 				          const char *mech, sasl_out_params_t *);
 extern void mg_mech_free(void *glob, const sasl_utils_t *);
-extern int mg_mech_avail(void *glob, sasl_server_params_t *, void **);
+extern int mg_mech_avail(const char *mech, sasl_server_params_t *);
 
  /*
   * Client side: credentials from callbacks or sasl_interact_t prompts.

@@ -116,6 +116,8 @@ int     sasl_server_plug_init(const sasl_utils_t *utils, int max_version,
 	return (SASL_BADVERS);
     }
     acquire_state(utils, (int) (sizeof(server_plugs) / sizeof(server_plugs[0])));
+    /* Now, before Postfix's smtpd chroots: only the server side locks out. */
+    mg_state_open_lockout(utils);
     server_plugs[0] = mg_cram_server_plug;
     server_plugs[1] = mg_digest_server_plug;
     server_plugs[1].max_ssf = mg_digest_max_ssf(utils);

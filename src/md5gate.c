@@ -28,6 +28,7 @@ static const char usage[] =
 "  passwd                  store hashed secrets in a sasldb\n"
 "  doctor                  check a libsasl2/Postfix installation for md5gate\n"
 "  lockout list|clear      show or clear failure counters and locks\n"
+"  policy check|explain    validate the policy, or show what it decides\n"
 "\n"
 "Passwords are never taken from the command line: use --password-file FILE\n"
 "(- for standard input) or answer the prompt on a terminal.\n"
@@ -47,6 +48,7 @@ static const struct command commands[] = {
     {"passwd", cli_passwd},
     {"doctor", cli_doctor},
     {"lockout", cli_lockout},
+    {"policy", cli_policy},
 };
 
 int     main(int argc, char **argv)

@@ -50,7 +50,8 @@
 /*	the servers this host's clients talk to.
 /*
 /*	mg_policy_print() writes the effective policy of every mechanism
-/*	and side, each value with where it came from.
+/*	and side, each value with where it came from (in an inline comment:
+/*	the output is itself a valid configuration file).
 /*--*/
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -1160,7 +1161,8 @@ size_t  mg_policy_lockout_max_entries(const struct mg_policy *policy)
 
 /* The effective policy, for "md5gate policy check". */
 
-static void print_addr(FILE *fp, const struct mg_policy_addr *a, int listener)
+static void format_addr(char *buf, size_t size, const struct mg_policy_addr *a,
+			        int listener)
 {
     char    text[INET6_ADDRSTRLEN];
     int     max = a->family == AF_INET ? 32 : 128;
@@ -1170,11 +1172,29 @@ static void print_addr(FILE *fp, const struct mg_policy_addr *a, int listener)
     else if (inet_ntop(a->family, a->bytes, text, sizeof(text)) == 0)
 	strcpy(text, "?");
     if (listener)
-	fprintf(fp, a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", text, a->port);
+	snprintf(buf, size, a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", text, a->port);
     else if ((int) a->prefix != max)
-	fprintf(fp, "%s/%u", text, a->prefix);
+	snprintf(buf, size, "%s/%u", text, a->prefix);
     else
-	fputs(text, fp);
+	snprintf(buf, size, "%s", text);
+}
+
+ /*
+  * Long lists go on indented continuation lines, which the parser joins:
+  * inih reads lines of at most 198 bytes.
+  */
+static void put_word(FILE *fp, const char *word, size_t index, size_t *col)
+{
+    size_t  len = strlen(word);
+
+    if (index > 0 && *col + 1 + len > 72) {
+	fputs("\n   ", fp);
+	*col = 3;
+    }
+    if (index > 0)
+	fputc(' ', fp);
+    fputs(word, fp);
+    *col += 1 + len;
 }
 
 static void print_flags(FILE *fp, const struct flag_name *names, unsigned bits)
@@ -1195,7 +1215,8 @@ static void print_value(FILE *fp, int setting, const struct mg_policy_rules *r)
     const struct mg_policy_list *list;
     const struct mg_policy_addrs *addrs;
     const char *const *names = s->names;
-    size_t  i;
+    char    text[INET6_ADDRSTRLEN + 16];
+    size_t  i, col = strlen(s->name) + 3;
 
     switch (s->kind) {
     case K_CHOICE:
@@ -1208,15 +1229,14 @@ static void print_value(FILE *fp, int setting, const struct mg_policy_rules *r)
     case K_SERVICES:
 	list = CFIELD(r, setting, struct mg_policy_list);
 	for (i = 0; i < list->count; i++)
-	    fprintf(fp, "%s%s", i ? " " : "", list->words[i]);
+	    put_word(fp, list->words[i], i, &col);
 	break;
     case K_NETWORKS:
     case K_LISTENERS:
 	addrs = CFIELD(r, setting, struct mg_policy_addrs);
 	for (i = 0; i < addrs->count; i++) {
-	    if (i)
-		fputc(' ', fp);
-	    print_addr(fp, addrs->addrs + i, s->kind == K_LISTENERS);
+	    format_addr(text, sizeof(text), addrs->addrs + i, s->kind == K_LISTENERS);
+	    put_word(fp, text, i, &col);
 	}
 	break;
     case K_FLAGS:
@@ -1259,7 +1279,7 @@ void    mg_policy_print(const struct mg_policy *policy, FILE *fp)
 	fprintf(fp, "%s = ", settings[setting].name);
 	print_value(fp, setting, policy->section + MG_POLICY_GLOBAL);
 	fputs((policy->section[MG_POLICY_GLOBAL].set & BIT(setting)) ?
-	      "\n" : "\t# default\n", fp);
+	      "\n" : " ; default\n", fp);
     }
     for (section = MG_POLICY_CRAM_SERVER; section < MG_POLICY_SECTIONS; section++) {
 	fprintf(fp, "\n[%s]\n", section_names[section]);
@@ -1269,9 +1289,9 @@ void    mg_policy_print(const struct mg_policy *policy, FILE *fp)
 	    fprintf(fp, "%s = ", settings[setting].name);
 	    print_value(fp, setting, rules_of(policy, section, setting, &src));
 	    if (src < 0)
-		fputs("\t# default\n", fp);
+		fputs(" ; default\n", fp);
 	    else if (src != section)
-		fprintf(fp, "\t# from [%s]\n", section_names[src]);
+		fprintf(fp, " ; from [%s]\n", section_names[src]);
 	    else
 		fputc('\n', fp);
 	}

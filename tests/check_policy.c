@@ -436,16 +436,22 @@ START_TEST(print_effective)
     load(decision_conf, &cfg);
     mg_policy_print(&cfg.policy, fp);
     fclose(fp);
-    ck_assert_ptr_nonnull(strstr(text, "\n[cram-md5]\nmode = enforce\t# default\n"
-				 "enabled = yes\t# default\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\n[cram-md5]\nmode = enforce ; default\n"
+				 "enabled = yes ; default\n"));
     ck_assert_ptr_nonnull(strstr(text, "networks_allow = 192.168.1.0/24 127.0.0.1 "
 				 "2001:db8:1::/48\n"));
     ck_assert_ptr_nonnull(strstr(text, "listeners = *:587 127.0.0.1:25\n"));
-    ck_assert_ptr_nonnull(strstr(text, "users_deny = mallory *@evil.test\t# from [global]\n"));
+    ck_assert_ptr_nonnull(strstr(text, "users_deny = mallory *@evil.test ; from [global]\n"));
     ck_assert_ptr_nonnull(strstr(text, "qop = auth-int auth-conf\n"));
-    ck_assert_ptr_nonnull(strstr(text, "lockout_window = 900s\t# default\n"));
+    ck_assert_ptr_nonnull(strstr(text, "lockout_window = 900s ; default\n"));
     ck_assert_ptr_nonnull(strstr(text, "lockout_store = " MG_LOCKOUT_DEFAULT_STORE
-				 "\t# default\n"));
+				 " ; default\n"));
+    mg_config_free(&cfg);
+    /* The output is a configuration file that says the same. */
+    load(text, &cfg);
+    ck_assert_uint_eq(cfg.policy.section[MG_POLICY_CRAM_SERVER].networks_allow.count, 3);
+    ck_assert_uint_eq(cfg.policy.section[MG_POLICY_DIGEST_SERVER].users_deny.count, 2);
+    ck_assert_uint_eq(cfg.policy.section[MG_POLICY_DIGEST_SERVER].lockout.failures, 3);
     free(text);
     mg_config_free(&cfg);
 }

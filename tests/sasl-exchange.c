@@ -19,6 +19,16 @@
  *	[--client-min-ssf N] [--client-max-ssf N] [--client-maxbuf N]
  *	[--server-option NAME=VALUE]... [--client-option NAME=VALUE]...
  *	[--messages SIZE,SIZE,...] [--tamper-layer] [--client-exec PROGRAM]
+ *	[--remote ADDR;PORT|none] [--local ADDR;PORT|none] [--list-mechs]
+ *	[--server-noplaintext] [--server-external-ssf N]
+ *
+ * --remote and --local are the server's ipremoteport and iplocalport
+ * (the client's are the other way round); "none" passes none. With
+ * --list-mechs the server prints "server: mechs=LIST" (sasl_listmech)
+ * before the exchange. --server-noplaintext adds SASL_SEC_NOPLAINTEXT
+ * to the server's security properties, as Postfix does outside TLS
+ * with smtpd_sasl_security_options = noanonymous, noplaintext;
+ * --server-external-ssf sets SASL_SSF_EXTERNAL on the server.
  *
  * --client-exec runs PROGRAM as the client instead of libsasl2: it gets
  * the socket as descriptor 3 and the arguments --fd 3 --user --password
@@ -94,6 +104,9 @@ struct options {
     const char *messages;
     int     tamper_layer;
     const char *client_exec;
+    int     list_mechs;
+    int     server_noplaintext;
+    long    server_external_ssf;
 };
 
 enum { SERVER_SIDE, CLIENT_SIDE };
@@ -106,6 +119,7 @@ static struct options opt = {
     .remote = "127.0.0.1;40000",
     .local = "127.0.0.1;25",
     .ssf = {{-1, -1, -1}, {-1, -1, -1}},
+    .server_external_ssf = -1,
 };
 
 /* Frames: one type byte, a 4-byte length, the data. */
@@ -233,13 +247,21 @@ static void set_props(sasl_conn_t *conn, int side, const char *who)
     sasl_security_properties_t props;
     int     r;
 
-    if (!opt.set_props)
+    if (side == SERVER_SIDE && opt.server_external_ssf >= 0) {
+	sasl_ssf_t ext = (sasl_ssf_t) opt.server_external_ssf;
+
+	if (sasl_setprop(conn, SASL_SSF_EXTERNAL, &ext) != SASL_OK)
+	    die(who, sasl_errdetail(conn));
+    }
+    if (!opt.set_props && !(side == SERVER_SIDE && opt.server_noplaintext))
 	return;
     memset(&props, 0, sizeof(props));
     props.min_ssf = opt.ssf[side][P_MIN] >= 0 ? (sasl_ssf_t) opt.ssf[side][P_MIN] : 0;
     props.max_ssf = opt.ssf[side][P_MAX] >= 0 ? (sasl_ssf_t) opt.ssf[side][P_MAX] : 256;
     props.maxbufsize = opt.ssf[side][P_MAXBUF] >= 0 ?
 	(unsigned) opt.ssf[side][P_MAXBUF] : 65536;
+    if (side == SERVER_SIDE && opt.server_noplaintext)
+	props.security_flags |= SASL_SEC_NOPLAINTEXT;
     if ((r = sasl_setprop(conn, SASL_SEC_PROPS, &props)) != SASL_OK)
 	die(who, sasl_errdetail(conn));
 }
@@ -517,6 +539,14 @@ static int run_server(int fd)
 			     &conn)) != SASL_OK)
 	die("server", sasl_errstring(r, 0, 0));
     set_props(conn, SERVER_SIDE, "server");
+    if (opt.list_mechs) {
+	const char *list = 0;
+
+	if ((r = sasl_listmech(conn, 0, "", " ", "", &list, 0, 0)) != SASL_OK)
+	    list = "";
+	printf("server: mechs=%s\n", list);
+	fflush(stdout);
+    }
     if ((type = recv_frame(fd, &in, &inlen)) != FRAME_START)
 	die("server", "expected a start frame");
     mech = in;
@@ -757,7 +787,9 @@ static void usage(void)
 	    "[--min-ssf N] [--max-ssf N] [--maxbuf N] [--server-min-ssf N] "
 	    "[--server-max-ssf N] [--server-maxbuf N] [--client-min-ssf N] "
 	    "[--client-max-ssf N] [--client-maxbuf N] [--server-option N=V] "
-	    "[--client-option N=V] [--messages SIZES] [--tamper-layer]\n");
+	    "[--client-option N=V] [--messages SIZES] [--tamper-layer] "
+	    "[--remote ADDR;PORT|none] [--local ADDR;PORT|none] [--list-mechs] "
+	    "[--server-noplaintext] [--server-external-ssf N]\n");
     exit(2);
 }
 
@@ -780,7 +812,9 @@ int     main(int argc, char **argv)
 	{"client-maxbuf", 1, 0, 264 + P_MAXBUF},
 	{"server-option", 1, 0, 'O'}, {"client-option", 1, 0, 'o'},
 	{"messages", 1, 0, 'M'}, {"tamper-layer", 0, 0, 'T'},
-	{"client-exec", 1, 0, 'E'}, {0, 0, 0, 0},
+	{"client-exec", 1, 0, 'E'}, {"remote", 1, 0, 'R'}, {"local", 1, 0, 'L'},
+	{"list-mechs", 0, 0, 'l'}, {"server-noplaintext", 0, 0, 'n'},
+	{"server-external-ssf", 1, 0, 'x'}, {0, 0, 0, 0},
     };
     long    both[3] = {-1, -1, -1};
     int     k;
@@ -828,6 +862,11 @@ int     main(int argc, char **argv)
 	case 'M': opt.messages = optarg; break;
 	case 'T': opt.tamper_layer = 1; break;
 	case 'E': opt.client_exec = optarg; break;
+	case 'R': opt.remote = strcmp(optarg, "none") ? optarg : 0; break;
+	case 'L': opt.local = strcmp(optarg, "none") ? optarg : 0; break;
+	case 'l': opt.list_mechs = 1; break;
+	case 'n': opt.server_noplaintext = 1; break;
+	case 'x': opt.server_external_ssf = strtol(optarg, 0, 10); break;
 	default: usage();
 	}
     }
