@@ -8,7 +8,10 @@ prints the mechanisms the last EHLO advertised. Then, unless --mech none,
 it authenticates with CRAM-MD5 whether or not the server advertised it:
 a client asking for a hidden mechanism anyway is one of the cases tested.
 CRAM-MD5 is computed here (HMAC-MD5 over the UTF-8 password) so that any
-password works, independently of md5gate's code.
+password works, independently of md5gate's code. With --ask-only it only
+sends "AUTH MECH" (any mechanism, e.g. DIGEST-MD5) and reports the first
+reply, cancelling ("*") a challenge: whether the server refuses a
+mechanism outright.
 
 The password comes from the environment (MG_PASSWORD), never from argv.
 Output, one "key: value" line per step, never the password or a payload:
@@ -16,8 +19,9 @@ Output, one "key: value" line per step, never the password or a payload:
   tls: PROTOCOL             (after STARTTLS or the implicit-TLS handshake)
   auth: CODE TEXT           (the server's final reply to AUTH)
 
-Exit status: 0 authenticated (or --mech none); 1 refused with a 5xx;
-4 refused with a 4xx; 2 usage, network or protocol errors.
+Exit status: 0 authenticated (or --mech none, or --ask-only and the
+server sent a challenge); 1 refused with a 5xx; 4 refused with a 4xx;
+2 usage, network or protocol errors.
 """
 
 import argparse
@@ -107,12 +111,16 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--bind", help="source address of the connection")
     ap.add_argument("--security", choices=("none", "starttls", "smtps"), default="none")
-    ap.add_argument("--mech", choices=("CRAM-MD5", "none"), default="CRAM-MD5")
+    ap.add_argument("--mech", default="CRAM-MD5",
+                    help="CRAM-MD5 or none; any mechanism with --ask-only")
+    ap.add_argument("--ask-only", action="store_true")
     ap.add_argument("--user")
     ap.add_argument("--helo", default="probe.example.test")
     ap.add_argument("--timeout", type=float, default=10)
     args = ap.parse_args()
-    if args.mech != "none" and not args.user:
+    if args.mech not in ("CRAM-MD5", "none") and not args.ask_only:
+        ap.error("only CRAM-MD5 can authenticate; other mechanisms need --ask-only")
+    if args.mech != "none" and not args.user and not args.ask_only:
         ap.error("--user is required with a mechanism")
     password = os.environ.get("MG_PASSWORD", "")
 
@@ -133,8 +141,15 @@ def main():
         if args.mech == "none":
             smtp.cmd("QUIT")
             return 0
-        code, lines = cram_md5(smtp, args.user, password)
-        say("auth", lines[-1])
+        if args.ask_only:
+            code, lines = smtp.cmd("AUTH " + args.mech)
+            say("auth", lines[-1] if code != 334 else "334 (challenge)")
+            if code == 334:
+                smtp.cmd("*")
+                code = 235
+        else:
+            code, lines = cram_md5(smtp, args.user, password)
+            say("auth", lines[-1])
         try:
             smtp.cmd("QUIT")
         except (OSError, ProtocolError):
