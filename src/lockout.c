@@ -38,11 +38,15 @@
 /*	its own meta page says, with the path and LMDB's reason: a
 /*	truncated map would otherwise fault on access instead of failing.
 /*	The handle must not be used across fork(2); a child opens its own.
+/*	Opening a file that the process already has open returns the same
+/*	handle (LMDB allows one per file and process); each open needs its
+/*	mg_lockout_close().
 /*
 /*	A value is a fixed 32-byte record with a version byte. A value
 /*	of another size or version (written by something else, or by a
-/*	future md5gate) counts as absent: it locks nothing and the next
-/*	failure overwrites it.
+/*	future md5gate), or holding a time before 1970 or absurdly far
+/*	ahead, counts as absent: it locks nothing and the next failure
+/*	overwrites it.
 /*
 /*	The store holds at most max_entries keys, and its map size is
 /*	derived from that number. When a new key would exceed it, the
@@ -57,17 +61,23 @@
 /*	seconds when the count reaches limits->failures (never when that
 /*	is 0). A failure while locked is counted but does not extend the
 /*	lock.
+/*
+/*	mg_lockout_list() calls the visitor inside a read transaction:
+/*	the visitor must not call the store itself.
 /* DIAGNOSTICS
-/*	MG_BADPARAM for a null or overlong key or path; MG_NOMEM;
+/*	MG_BADPARAM for an empty path, an empty or overlong key, or no
+/*	limits; MG_NOMEM;
 /*	MG_INTERNAL for everything the store itself refuses, with a
 /*	reason "lockout store PATH: ...".
 /*--*/
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -80,6 +90,13 @@
   */
 #define RECORD_VERSION	1
 #define RECORD_SIZE	32
+
+ /*
+  * Times beyond this (the year 36812) or before 1970 are not ours: a
+  * record holding one counts as absent, and no arithmetic on times can
+  * overflow.
+  */
+#define RECORD_TIME_MAX	((int64_t) 1 << 40)
 
  /*
   * Map size: a key of up to MG_LOCKOUT_KEY_MAX bytes, a record and
@@ -95,7 +112,25 @@ struct mg_lockout {
     MDB_dbi dbi;
     size_t  max_entries;
     char   *path;
+    /* The process's open stores, below. */
+    struct mg_lockout *next;
+    dev_t   dev;
+    ino_t   ino;
+    pid_t   pid;
+    unsigned refs;
+    pthread_rwlock_t remap;		/* see begin() */
 };
+
+ /*
+  * LMDB registers a process as a reader with an fcntl(2) lock, and such
+  * locks belong to the process, not the descriptor: closing a second
+  * handle on the same file would drop the first one's registration, and
+  * another process's mdb_reader_check() could then reuse its reader slot
+  * in the middle of a read. So a process shares one counted handle per
+  * file; an entry left by the parent before a fork(2) is not reused.
+  */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mg_lockout *open_stores;
 
  /*
   * Errors all name the store, so that a log line says which file.
@@ -153,6 +188,11 @@ static void encode_record(unsigned char *rec, const struct mg_lockout_entry *e)
  /*
   * Decode a value; 0 when it is not a record of ours (treated as absent).
   */
+static int time_ok(time_t t)
+{
+    return ((int64_t) t >= 0 && (int64_t) t <= RECORD_TIME_MAX);
+}
+
 static int decode_record(const MDB_val *val, struct mg_lockout_entry *e)
 {
     const unsigned char *rec = val->mv_data;
@@ -163,7 +203,8 @@ static int decode_record(const MDB_val *val, struct mg_lockout_entry *e)
     e->first_failure = get_time(rec + 8);
     e->last_failure = get_time(rec + 16);
     e->locked_until = get_time(rec + 24);
-    return (1);
+    return (time_ok(e->first_failure) && time_ok(e->last_failure)
+	    && time_ok(e->locked_until));
 }
 
 static void entry_key(struct mg_lockout_entry *e, const MDB_val *key)
@@ -191,21 +232,42 @@ static enum mg_code check_key(const char *key, MDB_val *val, struct mg_error *er
  /*
   * Begin a transaction. Another process may have opened the store with
   * a larger map (a larger max_entries) and grown the file beyond ours:
-  * adopt its size and try again.
+  * adopt its size and try again. Remapping must not pull the map from
+  * under another thread's transaction (MDB_NOTLS lets threads share the
+  * handle), so every transaction holds the remap lock for reading, and
+  * a remap takes it for writing.
   */
 static int begin(struct mg_lockout *lo, unsigned flags, MDB_txn **txn)
 {
     int     rc;
 
-    if ((rc = mdb_txn_begin(lo->env, 0, flags, txn)) == MDB_MAP_RESIZED
-	&& (rc = mdb_env_set_mapsize(lo->env, 0)) == 0)
-	rc = mdb_txn_begin(lo->env, 0, flags, txn);
+    pthread_rwlock_rdlock(&lo->remap);
+    if ((rc = mdb_txn_begin(lo->env, 0, flags, txn)) == MDB_MAP_RESIZED) {
+	pthread_rwlock_unlock(&lo->remap);
+	pthread_rwlock_wrlock(&lo->remap);
+	rc = mdb_env_set_mapsize(lo->env, 0);
+	pthread_rwlock_unlock(&lo->remap);
+	pthread_rwlock_rdlock(&lo->remap);
+	if (rc == 0)
+	    rc = mdb_txn_begin(lo->env, 0, flags, txn);
+    }
+    if (rc != 0)
+	pthread_rwlock_unlock(&lo->remap);
     return (rc);
 }
 
-static int commit(MDB_txn *txn)
+static void end(struct mg_lockout *lo, MDB_txn *txn)
 {
-    return (mdb_txn_commit(txn));
+    mdb_txn_abort(txn);
+    pthread_rwlock_unlock(&lo->remap);
+}
+
+static int commit(struct mg_lockout *lo, MDB_txn *txn)
+{
+    int     rc = mdb_txn_commit(txn);
+
+    pthread_rwlock_unlock(&lo->remap);
+    return (rc);
 }
 
  /*
@@ -278,42 +340,101 @@ static enum mg_code open_dbi(struct mg_lockout *lo, struct mg_error *err)
     if ((rc = begin(lo, MDB_RDONLY, &txn)) != 0)
 	return (store_error(lo, err, "cannot read", rc));
     if ((rc = mdb_dbi_open(txn, 0, 0, &lo->dbi)) != 0) {
-	mdb_txn_abort(txn);
+	end(lo, txn);
 	return (store_error(lo, err, "cannot open the database", rc));
     }
     if ((rc = mdb_cursor_open(txn, lo->dbi, &cur)) == 0) {
 	rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
 	mdb_cursor_close(cur);
     }
-    mdb_txn_abort(txn);
+    end(lo, txn);
     if (rc != 0 && rc != MDB_NOTFOUND)
 	return (store_error(lo, err, "cannot read", rc));
     return (MG_OK);
 }
 
-void    mg_lockout_close(struct mg_lockout *lo)
+static void free_store(struct mg_lockout *lo)
 {
-    if (lo == 0)
-	return;
     if (lo->env)
 	mdb_env_close(lo->env);
+    pthread_rwlock_destroy(&lo->remap);
     free(lo->path);
     free(lo);
 }
+
+void    mg_lockout_close(struct mg_lockout *lo)
+{
+    struct mg_lockout **pp;
+
+    if (lo == 0)
+	return;
+    pthread_mutex_lock(&open_lock);
+    if (lo->refs > 1) {
+	lo->refs--;
+	pthread_mutex_unlock(&open_lock);
+	return;
+    }
+    for (pp = &open_stores; *pp; pp = &(*pp)->next) {
+	if (*pp == lo) {
+	    *pp = lo->next;
+	    break;
+	}
+    }
+    pthread_mutex_unlock(&open_lock);
+    free_store(lo);
+}
+
+ /*
+  * This process's handle on the file at path, if it has one.
+  */
+static struct mg_lockout *find_open(const char *path)
+{
+    struct mg_lockout *lo;
+    struct stat st;
+
+    if (stat(path, &st) < 0)
+	return (0);
+    for (lo = open_stores; lo; lo = lo->next)
+	if (lo->dev == st.st_dev && lo->ino == st.st_ino && lo->pid == getpid())
+	    return (lo);
+    return (0);
+}
+
+static enum mg_code open_new(const char *, size_t, struct mg_lockout **,
+			             struct mg_error *);
 
 enum mg_code mg_lockout_open(const char *path, size_t max_entries,
 			             struct mg_lockout **out, struct mg_error *err)
 {
     struct mg_lockout *lo;
+    enum mg_code code = MG_OK;
+
+    *out = 0;
+    if (path == 0 || *path == 0)
+	return (mg_fail(err, MG_BADPARAM, "lockout store: empty path"));
+    pthread_mutex_lock(&open_lock);
+    if ((lo = find_open(path)) != 0) {
+	lo->refs++;
+    } else if ((code = open_new(path, max_entries, &lo, err)) == MG_OK) {
+	lo->next = open_stores;
+	open_stores = lo;
+    }
+    pthread_mutex_unlock(&open_lock);
+    *out = code == MG_OK ? lo : 0;
+    return (code);
+}
+
+static enum mg_code open_new(const char *path, size_t max_entries,
+			             struct mg_lockout **out, struct mg_error *err)
+{
+    struct mg_lockout *lo;
     struct stat st;
+    mdb_filehandle_t fd;
     size_t  mapsize;
     int     dead;
     int     rc;
     enum mg_code code;
 
-    *out = 0;
-    if (path == 0 || *path == 0)
-	return (mg_fail(err, MG_BADPARAM, "lockout store: empty path"));
     if (max_entries == 0)
 	max_entries = MG_LOCKOUT_DEFAULT_MAX;
     if (max_entries > (SIZE_MAX - MAP_BYTES_BASE) / MAP_BYTES_PER_ENTRY)
@@ -327,35 +448,49 @@ enum mg_code mg_lockout_open(const char *path, size_t max_entries,
 	free(lo);
 	return (mg_fail(err, MG_NOMEM, "lockout store: out of memory"));
     }
+    pthread_rwlock_init(&lo->remap, 0);
     lo->max_entries = max_entries;
     mapsize = MAP_BYTES_BASE + max_entries * MAP_BYTES_PER_ENTRY;
     if ((rc = mdb_env_create(&lo->env)) != 0) {
 	code = store_error(lo, err, "cannot create the environment", rc);
 	lo->env = 0;
-	mg_lockout_close(lo);
+	free_store(lo);
 	return (code);
     }
 
     /*
      * MDB_NOTLS: reader slots belong to transactions, not threads, so a
      * threaded application may use the handle from any thread.
+     * MDB_NOMETASYNC: one flush per counted failure instead of two (an
+     * attack is a stream of failures); a system crash can then undo the
+     * last count, but never damage the file.
      */
     if ((rc = mdb_env_set_mapsize(lo->env, mapsize)) != 0
-	|| (rc = mdb_env_open(lo->env, path, MDB_NOSUBDIR | MDB_NOTLS, 0600)) != 0) {
+	|| (rc = mdb_env_open(lo->env, path,
+			      MDB_NOSUBDIR | MDB_NOTLS | MDB_NOMETASYNC, 0600)) != 0) {
 	code = store_error(lo, err, "cannot open", rc);
-	mg_lockout_close(lo);
+	free_store(lo);
 	return (code);
     }
     if ((rc = mdb_reader_check(lo->env, &dead)) != 0) {
 	code = store_error(lo, err, "cannot check the reader table", rc);
-	mg_lockout_close(lo);
+	free_store(lo);
 	return (code);
     }
     if ((code = check_file_size(lo, err)) != MG_OK
 	|| (code = open_dbi(lo, err)) != MG_OK) {
-	mg_lockout_close(lo);
+	free_store(lo);
 	return (code);
     }
+    if ((rc = mdb_env_get_fd(lo->env, &fd)) != 0 || fstat(fd, &st) < 0) {
+	code = store_error(lo, err, "cannot inspect", rc ? rc : errno);
+	free_store(lo);
+	return (code);
+    }
+    lo->dev = st.st_dev;
+    lo->ino = st.st_ino;
+    lo->pid = getpid();
+    lo->refs = 1;
     *out = lo;
     return (MG_OK);
 }
@@ -384,7 +519,7 @@ enum mg_code mg_lockout_check(struct mg_lockout *lo, const char *key, time_t now
     rc = mdb_get(txn, lo->dbi, &k, &v);
     if (rc == 0 && decode_record(&v, &e) && e.locked_until > now)
 	*until = e.locked_until;
-    mdb_txn_abort(txn);
+    end(lo, txn);
     if (rc != 0 && rc != MDB_NOTFOUND)
 	return (store_error(lo, err, "cannot read", rc));
     return (MG_OK);
@@ -514,20 +649,24 @@ static void count_failure(struct mg_lockout_entry *e,
 			          const struct mg_lockout_limits *limits, time_t now)
 {
     if (e->locked_until > now) {
-	e->failures++;
+	if (e->failures < UINT32_MAX)
+	    e->failures++;
     } else if (e->locked_until != 0 || e->failures == 0
-	       || now - e->first_failure >= (time_t) limits->window
-	       || now < e->first_failure) {
+	       || now < e->first_failure
+	       || now - e->first_failure >= (time_t) limits->window) {
 	e->failures = 1;
 	e->first_failure = now;
 	e->locked_until = 0;
-    } else {
+    } else if (e->failures < UINT32_MAX) {
 	e->failures++;
     }
     e->last_failure = now;
     if (limits->failures > 0 && e->failures >= limits->failures
-	&& e->locked_until <= now)
+	&& e->locked_until <= now) {
 	e->locked_until = now + (time_t) limits->duration;
+	if ((int64_t) e->locked_until > RECORD_TIME_MAX)
+	    e->locked_until = (time_t) RECORD_TIME_MAX;
+    }
 }
 
 enum mg_code mg_lockout_fail(struct mg_lockout *lo, const char *key,
@@ -546,6 +685,9 @@ enum mg_code mg_lockout_fail(struct mg_lockout *lo, const char *key,
 	return (code);
     if (limits == 0)
 	return (mg_fail(err, MG_BADPARAM, "lockout: no limits"));
+    if (!time_ok(now))
+	return (mg_fail(err, MG_BADPARAM, "lockout: time %lld out of range",
+			(long long) now));
     if ((rc = begin(lo, 0, &txn)) != 0)
 	return (store_error(lo, err, "cannot update", rc));
     memset(&e, 0, sizeof(e));
@@ -566,12 +708,12 @@ enum mg_code mg_lockout_fail(struct mg_lockout *lo, const char *key,
 	v.mv_size = RECORD_SIZE;
 	what = "cannot update";
 	if ((rc = mdb_put(txn, lo->dbi, &k, &v, 0)) == 0) {
-	    rc = commit(txn);
+	    rc = commit(lo, txn);
 	    txn = 0;
 	}
     }
     if (txn)
-	mdb_txn_abort(txn);
+	end(lo, txn);
     if (rc == MDB_MAP_FULL)
 	return (mg_fail(err, MG_INTERNAL, "lockout store %s: full, failure not "
 			"counted: %s", lo->path, mdb_strerror(rc)));
@@ -602,7 +744,7 @@ enum mg_code mg_lockout_reset(struct mg_lockout *lo, const char *key,
     if ((rc = begin(lo, MDB_RDONLY, &txn)) != 0)
 	return (store_error(lo, err, "cannot read", rc));
     rc = mdb_get(txn, lo->dbi, &k, &v);
-    mdb_txn_abort(txn);
+    end(lo, txn);
     if (rc == MDB_NOTFOUND)
 	return (MG_OK);
     if (rc != 0)
@@ -610,9 +752,9 @@ enum mg_code mg_lockout_reset(struct mg_lockout *lo, const char *key,
     if ((rc = begin(lo, 0, &txn)) != 0)
 	return (store_error(lo, err, "cannot update", rc));
     if ((rc = mdb_del(txn, lo->dbi, &k, 0)) == 0 || rc == MDB_NOTFOUND)
-	rc = commit(txn);
+	rc = commit(lo, txn);
     else
-	mdb_txn_abort(txn);
+	end(lo, txn);
     if (rc != 0)
 	return (store_error(lo, err, "cannot update", rc));
     return (MG_OK);
@@ -632,7 +774,7 @@ enum mg_code mg_lockout_list(struct mg_lockout *lo, const char *prefix,
     if ((rc = begin(lo, MDB_RDONLY, &txn)) != 0)
 	return (store_error(lo, err, "cannot read", rc));
     if ((rc = mdb_cursor_open(txn, lo->dbi, &cur)) != 0) {
-	mdb_txn_abort(txn);
+	end(lo, txn);
 	return (store_error(lo, err, "cannot read", rc));
     }
     k.mv_data = (void *) prefix;
@@ -640,7 +782,8 @@ enum mg_code mg_lockout_list(struct mg_lockout *lo, const char *prefix,
     rc = plen ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)
 	: mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-	if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0) {
+	if (plen > 0
+	    && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)) {
 	    rc = MDB_NOTFOUND;
 	    break;
 	}
@@ -653,7 +796,7 @@ enum mg_code mg_lockout_list(struct mg_lockout *lo, const char *prefix,
 	}
     }
     mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    end(lo, txn);
     if (rc != MDB_NOTFOUND)
 	return (store_error(lo, err, "cannot read", rc));
     return (MG_OK);
@@ -683,9 +826,9 @@ enum mg_code mg_lockout_clear(struct mg_lockout *lo, const char *key,
 	rc = 0;
     }
     if (rc == 0)
-	rc = commit(txn);
+	rc = commit(lo, txn);
     else
-	mdb_txn_abort(txn);
+	end(lo, txn);
     if (rc != 0)
 	return (store_error(lo, err, "cannot update", rc));
     if (removed)
@@ -706,9 +849,9 @@ enum mg_code mg_lockout_expire(struct mg_lockout *lo, time_t now, time_t horizon
 	return (store_error(lo, err, "cannot update", rc));
     if ((rc = delete_pass(lo, txn, now, (int64_t) (now - horizon) - 1,
 			  SIZE_MAX, &count)) == 0)
-	rc = commit(txn);
+	rc = commit(lo, txn);
     else
-	mdb_txn_abort(txn);
+	end(lo, txn);
     if (rc != 0)
 	return (store_error(lo, err, "cannot update", rc));
     if (removed)

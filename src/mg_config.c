@@ -222,7 +222,8 @@ static int handler(void *user, const char *section, const char *name,
 		           const char *value)
 {
     struct load_state *st = user;
-    size_t  len;
+    const char *cp;
+    size_t  len, vlen;
 
     if (name == 0)				/* a section header alone */
 	return (known_section(section, strlen(section)) ? 1 :
@@ -231,12 +232,23 @@ static int handler(void *user, const char *section, const char *name,
 	return (semantic_error(st, "setting \"%.60s\" outside a section", name));
     if (st->continuation && strcmp(st->last_section, section) == 0
 	&& strcmp(st->last_name, name) == 0) {
+	/* inih 55 leaves an inline comment on a continuation line. */
+	vlen = strlen(value);
+	for (cp = value; (cp = strchr(cp, ';')) != 0; cp++) {
+	    if (cp == value || cp[-1] == ' ' || cp[-1] == '\t') {
+		vlen = (size_t) (cp - value);
+		break;
+	    }
+	}
+	while (vlen > 0 && (value[vlen - 1] == ' ' || value[vlen - 1] == '\t'))
+	    vlen--;
 	len = strlen(st->last_value);
-	if (len + 1 + strlen(value) > MG_CONFIG_VALUE_MAX)
+	if (len + 1 + vlen > MG_CONFIG_VALUE_MAX)
 	    return (semantic_error(st, "%.60s: value longer than %d bytes", name,
 				   MG_CONFIG_VALUE_MAX));
 	st->last_value[len] = ' ';
-	strcpy(st->last_value + len + 1, value);
+	memcpy(st->last_value + len + 1, value, vlen);
+	st->last_value[len + 1 + vlen] = 0;
     } else {
 	snprintf(st->last_section, sizeof(st->last_section), "%s", section);
 	snprintf(st->last_name, sizeof(st->last_name), "%s", name);

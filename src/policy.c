@@ -311,6 +311,14 @@ static int split(const char *name, const char *value,
     }
 }
 
+static int no_controls(const char *s)
+{
+    for (; *s; s++)
+	if ((unsigned char) *s < 0x20 || *s == 0x7f)
+	    return (0);
+    return (1);
+}
+
 static int printable(const char *s)
 {
     for (; *s; s++)
@@ -665,6 +673,9 @@ static int parse_value(const struct setting *s, struct mg_policy_rules *r,
 	if (value[0] != '/')
 	    return (why_(why, size, "%s must be an absolute path, not \"%.60s\"",
 			 s->name, value));
+	if (strlen(value) > MG_POLICY_PATH_MAX || !no_controls(value))
+	    return (why_(why, size, "%s must be a path of at most %d bytes without "
+			 "control characters", s->name, MG_POLICY_PATH_MAX));
 	free(*FIELD(r, s - settings, char *));
 	if ((*FIELD(r, s - settings, char *) = strdup(value)) == 0)
 	    return (why_(why, size, "out of memory"));
@@ -1187,7 +1198,7 @@ static void put_word(FILE *fp, const char *word, size_t index, size_t *col)
 {
     size_t  len = strlen(word);
 
-    if (index > 0 && *col + 1 + len > 72) {
+    if (*col + 1 + len > 72 && (index > 0 || *col > 4)) {
 	fputs("\n   ", fp);
 	*col = 3;
     }

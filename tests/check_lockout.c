@@ -7,6 +7,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -408,12 +409,18 @@ START_TEST(corrupt_record_counts_as_absent)
     rec[0] = 1;
     v.mv_size = 7;
     ck_assert_int_eq(mdb_put(txn, dbi, &k, &v, 0), 0);
+    k.mv_data = "user:badtime";		/* version 1, times before 1970 */
+    k.mv_size = strlen(k.mv_data);
+    memset(rec + 1, 0, 3);
+    v.mv_size = sizeof(rec);
+    ck_assert_int_eq(mdb_put(txn, dbi, &k, &v, 0), 0);
     ck_assert_int_eq(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
 
     lo = open_store(0);
     ck_assert_int_eq(locked_until(lo, "user:badversion", 1000), 0);
     ck_assert_int_eq(locked_until(lo, "user:badsize", 1000), 0);
+    ck_assert_int_eq(locked_until(lo, "user:badtime", 1000), 0);
     ck_assert_int_eq(list(lo, 0, 0).count, 0);
     e = fail_at(lo, "user:badversion", &five_in_a_minute, 1000);
     ck_assert_uint_eq(e.failures, 1);
@@ -425,7 +432,7 @@ START_TEST(corrupt_record_counts_as_absent)
 	struct mg_error err;
 
 	ck_assert_int_eq(mg_lockout_expire(lo, 1000, 900, &removed, &err), MG_OK);
-	ck_assert_uint_eq(removed, 1);
+	ck_assert_uint_eq(removed, 2);
 	ck_assert_int_eq(mg_lockout_clear(lo, 0, &removed, &err), MG_OK);
 	ck_assert_uint_eq(removed, 1);
     }
@@ -533,8 +540,193 @@ START_TEST(bad_keys)
 		     MG_BADPARAM);
     ck_assert_int_eq(mg_lockout_check(lo, 0, 1, &until, &err), MG_BADPARAM);
     ck_assert_int_eq(mg_lockout_fail(lo, "user:a", 0, 1, 0, &err), MG_BADPARAM);
+    ck_assert_int_eq(mg_lockout_fail(lo, "user:a", &five_in_a_minute, -1, 0, &err),
+		     MG_BADPARAM);
     longkey[MG_LOCKOUT_KEY_MAX] = 0;		/* the longest allowed */
     ck_assert_int_eq(mg_lockout_fail(lo, longkey, &five_in_a_minute, 1, 0, &err), MG_OK);
+    mg_lockout_close(lo);
+}
+END_TEST
+
+ /*
+  * The plugin opens the store before Postfix's smtpd chroots and drops
+  * privileges: the handle must keep counting in an empty jail as nobody,
+  * with the files still root's and mode 0600. Needs root to try.
+  */
+START_TEST(works_after_chroot_and_setuid)
+{
+    struct mg_lockout_limits lim = {3, 60, 60};
+    struct mg_lockout *lo;
+    struct mg_error err;
+    char    jail[sizeof(dir) + 8];
+    pid_t   pid;
+    int     status;
+    time_t  until;
+
+    if (geteuid() != 0) {
+	fprintf(stderr, "works_after_chroot_and_setuid: not root, not tried\n");
+	return;
+    }
+    snprintf(jail, sizeof(jail), "%s/jail", dir);
+    ck_assert_int_eq(mkdir(jail, 0755), 0);
+    ck_assert_int_ge(pid = fork(), 0);
+    if (pid == 0) {
+	if (mg_lockout_open(path, 0, &lo, &err) != MG_OK)
+	    _exit(2);
+	if (chroot(jail) < 0 || chdir("/") < 0
+	    || setgid(65534) < 0 || setuid(65534) < 0)
+	    _exit(3);
+	if (access(path, F_OK) == 0)
+	    _exit(4);				/* not in the jail after all */
+	if (mg_lockout_fail(lo, "user:jailed", &lim, 1000, 0, &err) != MG_OK
+	    || mg_lockout_fail(lo, "user:jailed", &lim, 1001, 0, &err) != MG_OK
+	    || mg_lockout_fail(lo, "user:jailed", &lim, 1002, 0, &err) != MG_OK
+	    || mg_lockout_check(lo, "user:jailed", 1003, &until, &err) != MG_OK
+	    || until != 1062 || mg_lockout_reset(lo, "user:jailed", &err) != MG_OK
+	    || mg_lockout_fail(lo, "user:jailed", &lim, 1004, 0, &err) != MG_OK) {
+	    fprintf(stderr, "in the jail: %s\n", err.reason);
+	    _exit(5);
+	}
+	mg_lockout_close(lo);
+	_exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "child status %d", status);
+    lo = open_store(0);
+    ck_assert_str_eq(list(lo, 0, 0).text, "user:jailed 1 1004 1004 0;");
+    mg_lockout_close(lo);
+}
+END_TEST
+
+START_TEST(one_handle_per_file_and_process)
+{
+    struct mg_lockout *lo = open_store(0), *again, *child;
+    struct mg_error err;
+    char    other[sizeof(path) + 8];
+    pid_t   pid;
+    int     status;
+
+    /* The same file under another name is the same store. */
+    snprintf(other, sizeof(other), "%s/./lockout.mdb", dir);
+    ck_assert_int_eq(mg_lockout_open(other, 0, &again, &err), MG_OK);
+    ck_assert_ptr_eq(again, lo);
+    mg_lockout_close(again);
+    /* Still open: the first close only dropped a reference. */
+    fail_at(lo, "user:alice", &five_in_a_minute, 1000);
+    ck_assert_int_eq(locked_until(lo, "user:alice", 1000), 0);
+    /* A child gets a handle of its own, not the inherited one. */
+    ck_assert_int_ge(pid = fork(), 0);
+    if (pid == 0) {
+	if (mg_lockout_open(path, 0, &child, &err) != MG_OK || child == lo)
+	    _exit(1);
+	if (mg_lockout_fail(child, "user:alice", &five_in_a_minute, 1001, 0, &err) != MG_OK)
+	    _exit(2);
+	mg_lockout_close(child);
+	_exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d",
+		  status);
+    ck_assert_str_eq(list(lo, 0, 0).text, "user:alice 2 1000 1001 0;");
+    mg_lockout_close(lo);
+    /* Closed for good: a new open is a new handle that works. */
+    lo = open_store(0);
+    ck_assert_int_eq(list(lo, 0, 0).count, 1);
+    mg_lockout_close(lo);
+}
+END_TEST
+
+ /*
+  * A process that opened the store with a small bound sees another grow
+  * the file beyond its map (a larger lockout_max_entries): it adopts the
+  * new size instead of failing. The other process here writes directly
+  * with LMDB, in one transaction, values that are not records of ours.
+  */
+START_TEST(adopts_a_grown_map)
+{
+    struct mg_lockout *lo = open_store(10);
+    struct mg_lockout_entry e;
+    pid_t   pid;
+    int     status, i;
+
+    ck_assert_int_ge(pid = fork(), 0);
+    if (pid == 0) {
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k, v;
+	char    key[300], val[200];
+
+	memset(val, 'v', sizeof(val));
+	if (mdb_env_create(&env) || mdb_env_set_mapsize(env, 64 << 20)
+	    || mdb_env_open(env, path, MDB_NOSUBDIR, 0600)
+	    || mdb_txn_begin(env, 0, 0, &txn) || mdb_dbi_open(txn, 0, 0, &dbi))
+	    _exit(1);
+	for (i = 0; i < 6000; i++) {
+	    snprintf(key, sizeof(key), "user:%0250d", i);
+	    k.mv_data = key;
+	    k.mv_size = strlen(key);
+	    v.mv_data = val;
+	    v.mv_size = sizeof(val);
+	    if (mdb_put(txn, dbi, &k, &v, 0))
+		_exit(2);
+	}
+	if (mdb_txn_commit(txn))
+	    _exit(3);
+	mdb_env_close(env);
+	_exit(0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d",
+		  status);
+    ck_assert_int_eq(locked_until(lo, "user:alice", 1000), 0);
+    /* The foreign values go first when the bound is enforced. */
+    e = fail_at(lo, "user:alice", &five_in_a_minute, 1000);
+    ck_assert_uint_eq(e.failures, 1);
+    ck_assert_str_eq(list(lo, 0, 0).text, "user:alice 1 1000 1000 0;");
+    mg_lockout_close(lo);
+}
+END_TEST
+
+ /*
+  * Threads of one process share the handle (MDB_NOTLS): reads and
+  * counted failures from several threads at once lose nothing.
+  */
+#define THREADS		4
+#define THREAD_FAILURES	100
+
+static void *thread_counts(void *context)
+{
+    struct mg_lockout *lo = context;
+    struct mg_lockout_limits lim = {1000000, 3600, 60};
+    struct mg_error err;
+    time_t  until;
+    int     n;
+
+    for (n = 0; n < THREAD_FAILURES; n++)
+	if (mg_lockout_fail(lo, "user:threads", &lim, 5000, 0, &err) != MG_OK
+	    || mg_lockout_check(lo, "user:threads", 5000, &until, &err) != MG_OK
+	    || until != 0)
+	    return (lo);
+    return (0);
+}
+
+START_TEST(threads_count_exactly)
+{
+    struct mg_lockout *lo = open_store(0);
+    pthread_t threads[THREADS];
+    void   *result;
+    int     i, bad = 0;
+
+    for (i = 0; i < THREADS; i++)
+	ck_assert_int_eq(pthread_create(&threads[i], 0, thread_counts, lo), 0);
+    for (i = 0; i < THREADS; i++) {
+	ck_assert_int_eq(pthread_join(threads[i], &result), 0);
+	bad += result != 0;
+    }
+    ck_assert_int_eq(bad, 0);
+    ck_assert_str_eq(list(lo, 0, 0).text, "user:threads 400 5000 5000 0;");
     mg_lockout_close(lo);
 }
 END_TEST
@@ -614,7 +806,11 @@ int     main(void)
     tcase_add_test(tc, missing_directory_is_named);
     tcase_add_test(tc, files_are_private);
     tcase_add_test(tc, bad_keys);
+    tcase_add_test(tc, one_handle_per_file_and_process);
+    tcase_add_test(tc, adopts_a_grown_map);
+    tcase_add_test(tc, threads_count_exactly);
     tcase_add_test(tc, processes_count_exactly);
+    tcase_add_test(tc, works_after_chroot_and_setuid);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

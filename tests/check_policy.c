@@ -69,6 +69,11 @@ static const struct bad bads[] = {
     "policy.conf:2: lockout_store is allowed only in [global], not in [cram-md5]"},
     {"[global]\nlockout_store = lockout.mdb\n",
     "policy.conf:2: lockout_store must be an absolute path, not \"lockout.mdb\""},
+    {"[global]\nlockout_store = /var/lib/md5gate/\n  lockout.mdb\n  /but/a/long/path/of/many/"
+	"parts/on/continuation/lines/which/join/with/spaces/to/more/than/a/hundred/"
+	"and/sixty/bytes/in/all/and/then/some/more\n",
+    "policy.conf:4: lockout_store must be a path of at most 160 bytes without "
+    "control characters"},
     {"[global]\nlockout_store_failure = maybe\n",
     "policy.conf:2: lockout_store_failure must be closed or open, not \"maybe\""},
     {"[global]\nlockout_failures = -1\n",
@@ -146,7 +151,7 @@ START_TEST(parser_accepts)
 	 "lockout_store = /var/lib/md5gate/lockout.mdb\nlockout_store_failure = open\n"
 	 "lockout_max_entries = 500\n"
 	 "[Cram-MD5]\nusers_allow = intercom\nnetworks_allow = 192.168.1.0/24, "
-	 "2001:db8::/32\n  ::ffff:10.1.0.0/112\n"
+	 "2001:db8::/32 ; the LAN\n  ::ffff:10.1.0.0/112 ; the VPN\n"
 	 "listeners = 192.168.1.1:587 [2001:db8::1]:587 *:465\n"
 	 "[digest-md5]\nqop = auth auth-conf\nciphers = rc4 3des\n"
 	 "[cram-md5]\nmode = audit-only\n", &cfg);

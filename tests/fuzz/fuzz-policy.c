@@ -1,0 +1,162 @@
+/*
+ * The policy sections of the configuration file (src/policy.c through
+ * src/mg_config.c), read from memory, then decisions on facts taken from
+ * the tail of the input.
+ *
+ * Input: the file, then optionally a NUL byte and the facts separated by
+ * ASCII RS: mechanism, service, remote "addr;port", local "addr;port",
+ * authid, realm, qop, cipher; the first fact byte's low bits pick the
+ * side, noplaintext and an external SSF.
+ *
+ * Invariants: a refused file names the stream and a line; an accepted
+ * one gives decisions that either allow with no rule or refuse with a
+ * reason and a rule "section.setting" of a known section; the printed
+ * effective policy is itself a file the parser accepts, with the same
+ * printed form.
+ */
+#include <string.h>
+
+#include "fuzz.h"
+#include "mg_config.h"
+#include "policy.h"
+
+#define SEP	0x1e
+#define NFACTS	8
+
+static const char *const sections[] = {
+    "global.", "cram-md5.", "digest-md5.", "cram-md5:client.", "digest-md5:client.", 0,
+};
+
+static void check_decision(const struct mg_policy_decision *d)
+{
+    int     i;
+
+    if (d->allow) {
+	FUZZ_ASSERT(d->rule[0] == 0, "allowed, yet rule \"%s\"", d->rule);
+	return;
+    }
+    FUZZ_ASSERT(d->reason[0] != 0, "refused without a reason");
+    for (i = 0; sections[i]; i++)
+	if (strncmp(d->rule, sections[i], strlen(sections[i])) == 0)
+	    break;
+    FUZZ_ASSERT(sections[i] != 0, "rule \"%s\"", d->rule);
+}
+
+static char *print(const struct mg_policy *policy, size_t *len)
+{
+    char   *text = 0;
+    FILE   *fp = open_memstream(&text, len);
+
+    FUZZ_ASSERT(fp != 0, "open_memstream");
+    mg_policy_print(policy, fp);
+    fclose(fp);
+    return (text);
+}
+
+ /*
+  * The values of a printed policy, without the comments saying where
+  * each came from (a re-read file sets every value where it stands).
+  */
+static void strip_comments(char *text)
+{
+    char   *in = text, *out = text, *eol, *cut;
+    size_t  n;
+
+    while (*in) {
+	eol = strchr(in, '\n');
+	n = eol ? (size_t) (eol - in) : strlen(in);
+	for (cut = in; cut < in + n && strncmp(cut, " ; ", 3) != 0; cut++)
+	     /* void */ ;
+	memmove(out, in, (size_t) (cut - in));
+	out += cut - in;
+	if (eol)
+	    *out++ = '\n';
+	in += n + (eol ? 1 : 0);
+    }
+    *out = 0;
+}
+
+static void reparse(const struct mg_config *cfg)
+{
+    struct mg_config again;
+    struct mg_error err;
+    char   *text, *text2;
+    size_t  len, len2;
+    FILE   *fp;
+
+    text = print(&cfg->policy, &len);
+    FUZZ_ASSERT((fp = fmemopen(text, len, "r")) != 0, "fmemopen");
+    mg_config_init(&again);
+    FUZZ_ASSERT(mg_config_load_stream(fp, "printed", &again, &err) == MG_OK,
+		"printed policy refused: %s", err.reason);
+    fclose(fp);
+    text2 = print(&again.policy, &len2);
+    strip_comments(text);
+    strip_comments(text2);
+    FUZZ_ASSERT(strcmp(text, text2) == 0, "printed policy reads back differently:\n"
+		"%s\n---- read back:\n%s", text, text2);
+    mg_config_free(&again);
+    free(text);
+    free(text2);
+}
+
+static void decide(const struct mg_policy *policy, const char *facts, size_t size)
+{
+    char    buf[1024], *field[NFACTS], *cp;
+    struct mg_policy_facts f;
+    struct mg_policy_decision d;
+    size_t  n = size < sizeof(buf) - 1 ? size : sizeof(buf) - 1;
+    int     i, opts;
+
+    memcpy(buf, facts, n);
+    buf[n] = 0;
+    opts = n > 0 ? (unsigned char) buf[0] : 0;
+    for (i = 0, cp = n > 0 ? buf + 1 : buf; i < NFACTS; i++) {
+	field[i] = cp;
+	if (cp && (cp = strchr(cp, SEP)) != 0)
+	    *cp++ = 0;
+    }
+    memset(&f, 0, sizeof(f));
+    f.side = (opts & 1) ? MG_POLICY_CLIENT : MG_POLICY_SERVER;
+    f.noplaintext = (opts & 2) != 0;
+    f.external_ssf = (opts & 4) ? (unsigned) (opts >> 3) * 8 : 0;
+    f.mech = (opts & 0x80) ? "DIGEST-MD5" : field[0] && *field[0] ? field[0] : "CRAM-MD5";
+    f.service = field[1];
+    f.remote = field[2];
+    f.local = field[3];
+    mg_policy_decide(policy, &f, &d);		/* connection facts only */
+    check_decision(&d);
+    f.authid = field[4];
+    f.realm = field[5];
+    f.qop = field[6];
+    f.cipher = field[7];
+    mg_policy_decide(policy, &f, &d);
+    check_decision(&d);
+}
+
+int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct mg_config cfg;
+    struct mg_error err;
+    const uint8_t *nul = memchr(data, 0, size);
+    size_t  file_len = nul ? (size_t) (nul - data) : size;
+    enum mg_code code;
+    FILE   *fp;
+
+    if (file_len == 0 || (fp = fmemopen((void *) data, file_len, "r")) == 0)
+	return (0);
+    mg_config_init(&cfg);
+    code = mg_config_load_stream(fp, "fuzz.conf", &cfg, &err);
+    fclose(fp);
+    if (code != MG_OK) {
+	FUZZ_ASSERT(code == MG_MALFORMED, "code %d", (int) code);
+	FUZZ_ASSERT(strncmp(err.reason, "fuzz.conf:", 10) == 0, "reason \"%s\"", err.reason);
+	mg_config_free(&cfg);
+	return (0);
+    }
+    reparse(&cfg);
+    if (nul)
+	decide(&cfg.policy, (const char *) nul + 1, size - file_len - 1);
+    mg_config_free(&cfg);
+    return (0);
+}
