@@ -938,9 +938,14 @@ static int check_networks_deny(const struct eval *ev, const struct mg_policy_rul
 static int check_networks_allow(const struct eval *ev, const struct mg_policy_rules *r,
 			                char *why, size_t size)
 {
-    if (r->networks_allow.count == 0 || !ev->have_remote
-	|| match_any(&r->networks_allow, &ev->remote))
+    if (r->networks_allow.count == 0 || match_any(&r->networks_allow, &ev->remote))
 	return (1);
+    /* The server side has unknown_address for this; a client cannot tell. */
+    if (!ev->have_remote && ev->facts->side == MG_POLICY_SERVER)
+	return (1);
+    if (!ev->have_remote)
+	return (why_(why, size, "the application gave no server address to match "
+		     "networks_allow"));
     return (why_(why, size, "the %s address is not in networks_allow", peer(ev)));
 }
 

@@ -36,7 +36,11 @@ make -s -j"$jobs" >build.log 2>&1 || { tail -n 40 build.log; echo "sanitizers: b
 
 export ASAN_OPTIONS="exitcode=97:halt_on_error=1:abort_on_error=0:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
 export UBSAN_OPTIONS="exitcode=97:halt_on_error=1:print_stacktrace=1"
-export LSAN_OPTIONS="exitcode=97:suppressions=$top/test-harness/lsan.supp:print_suppressions=0"
+# fast_unwind_on_malloc=0: libcrypto has no frame pointers, and only the
+# full stack of a leak allocated through it reaches the plugin that made it.
+export LSAN_OPTIONS="exitcode=97:suppressions=$top/test-harness/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0"
+# Keep the plugins mapped after sasl_done(), so leaks name their plugin.
+export MG_EXCHANGE_PIN_PLUGINS=1
 # Check forks each unit test; keep it so (a crash is then one failed test).
 export CK_FORK=yes
 

@@ -341,6 +341,8 @@ static const struct decision_case decisions[] = {
     "10.0.0.2;4000", 0, 1, "intercom", 0, 0, 0}, 0, "cram-md5:client.networks_allow"},
     {"client: global users rule not for clients", {CLI, "CRAM-MD5", "smtp",
     "198.51.100.7;25", 0, 0, 1, "mallory", 0, 0, 0}, 1, ""},
+    {"client: no server address", {CLI, "CRAM-MD5", "smtp", 0,
+    0, 0, 1, "intercom", 0, 0, 0}, 0, "cram-md5:client.networks_allow"},
     {"client: digest disabled", {CLI, "DIGEST-MD5", "smtp", "198.51.100.7;25",
     0, 0, 1, 0, 0, 0, 0}, 0, "digest-md5:client.enabled"},
     {"unknown mechanism", {SRV, "PLAIN", "smtp", 0, 0, 0, 1, 0, 0, 0, 0}, 0,

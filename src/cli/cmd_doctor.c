@@ -43,6 +43,7 @@
 #include "config.h"
 #include "cli/cli.h"
 #include "cli/doctor.h"
+#include "mg_config.h"
 
 #define USAGE "md5gate doctor [--plugin-path PATH] [--config FILE]... [--postfix DIR]"
 
@@ -248,6 +249,30 @@ static void check_option(struct doctor *doc, const char *file, const struct doct
 		   "ignored)", file, kv->line, kv->name);
 }
 
+ /*
+  * md5gate's own configuration file, read as the plugin reads it: an
+  * invalid one disables md5gate's mechanisms.
+  */
+static void check_policy_file(struct doctor *doc, const char *file,
+			              struct doctor_conf *conf)
+{
+    const char *path = doctor_conf_get(conf, "md5gate_policy");
+    struct mg_config cfg;
+    struct mg_error err;
+
+    if (path == 0)
+	path = MG_CONFIG_DEFAULT_PATH;
+    mg_config_init(&cfg);
+    if (mg_config_load(path, &cfg, &err) != MG_OK)
+	doctor_problem(doc, "%s (named by %s): md5gate's mechanisms would be "
+		       "disabled; md5gate policy check says more", err.reason, file);
+    else if (cfg.found)
+	doctor_ok(doc, "%s is a valid md5gate configuration", path);
+    else
+	doctor_ok(doc, "%s does not exist: md5gate uses its defaults", path);
+    mg_config_free(&cfg);
+}
+
 static int names_mech(const char *list)
 {
     char   *copy = strdup(list), *tok, *save = 0;
@@ -276,6 +301,7 @@ static const char *check_config(struct doctor *doc, const char *file,
     doctor_ok(doc, "%s is readable", file);
     for (i = 0; i < conf->count; i++)
 	check_option(doc, file, &conf->items[i]);
+    check_policy_file(doc, file, conf);
     if ((mechs = doctor_conf_get(conf, "mech_list")) == 0)
 	doctor_problem(doc, "%s has no mech_list: libsasl2 offers every mechanism "
 		       "it loaded; name md5gate's (mech_list: CRAM-MD5 DIGEST-MD5)", file);

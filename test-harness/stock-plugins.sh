@@ -1,0 +1,64 @@
+#!/bin/sh
+# stock-plugins.sh STOCKDIR VIEWDIR: print the directory the tests should
+# take the stock Cyrus plugins from.
+#
+# Normally that is STOCKDIR itself. On a machine where md5gate's Debian
+# package is installed, dpkg has renamed (diverted) the stock libcrammd5
+# and libdigestmd5 files to *.distrib, and md5gate's own tests still need
+# them as interop peers. Then VIEWDIR is (re)made with a link under each
+# stock name to the file dpkg keeps it under, and VIEWDIR is printed.
+# Nothing outside VIEWDIR is changed.
+set -eu
+stock=$1 view=$2
+
+# The file that NAME (in $stock) really is, following symbolic links
+# whose targets may themselves have been diverted.
+truename() {
+    path=$stock/$1 hops=0
+    while :; do
+	if command -v dpkg-divert >/dev/null 2>&1; then
+	    path=$(dpkg-divert --truename "$path")
+	fi
+	# dpkg-divert --rename's naming, should the database not say it
+	if [ ! -e "$path" ] && [ ! -L "$path" ] \
+	    && { [ -e "$path.distrib" ] || [ -L "$path.distrib" ]; }; then
+	    path=$path.distrib
+	fi
+	[ -L "$path" ] || break
+	hops=$((hops + 1))
+	[ $hops -le 8 ] || break
+	target=$(readlink "$path")
+	case $target in
+	/*) path=$target ;;
+	*) path=$(dirname "$path")/$target ;;
+	esac
+    done
+    printf '%s\n' "$path"
+}
+
+diverted=no
+for name in libcrammd5.so libdigestmd5.so; do
+    [ -e "$stock/$name" ] || diverted=yes
+done
+if [ $diverted = no ]; then
+    printf '%s\n' "$stock"
+    exit 0
+fi
+
+tmp=$view.new.$$
+rm -rf "$tmp"
+mkdir -p "$tmp"
+for path in "$stock"/lib*.so "$stock"/lib*.so.distrib; do
+    [ -e "$path" ] || [ -L "$path" ] || continue
+    name=$(basename "$path" .distrib)
+    case $name in libmd5gate*) continue ;; esac
+    real=$(truename "$name")
+    [ -f "$real" ] && ln -sf "$real" "$tmp/$name"
+done
+# Concurrent tests may make the view at once: the last rename wins, and
+# every version of it is complete.
+rm -rf "$view.old.$$"
+[ -d "$view" ] && mv "$view" "$view.old.$$" 2>/dev/null || true
+mv "$tmp" "$view" 2>/dev/null || rm -rf "$tmp"
+rm -rf "$view.old.$$"
+printf '%s\n' "$view"
