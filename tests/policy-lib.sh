@@ -104,8 +104,8 @@ pol_diagnostics() {
 }
 
 pol_start() {
-    local name=$1 count=$2 fn=$3 dir=$pol_tmp/$1 attempt i rc
-    for attempt in 1 2 3 4; do
+    local name=$1 count=$2 fn=$3 dir=$pol_tmp/$1 i rc _
+    for _ in 1 2 3 4; do
 	pol_ports=()
 	for ((i = 0; i < count; i++)); do pol_ports+=("$(free_port)") || fail "no free port"; done
 	[ "$(printf '%s\n' "${pol_ports[@]}" | sort -u | wc -l)" -eq "$count" ] || continue
