@@ -19,7 +19,8 @@
 #                               md5gate_policy: POLICY
 #   pol_policy FILE             write stdin to FILE (mode 644)
 #   probe NAME USER PASSWORD ARGS...   tests/smtp-auth-probe.py (ARGS:
-#                               --port, --bind, --security, --mech);
+#                               --port, --bind, --security, --mech,
+#                               --ask-only);
 #                               transcript in $pol_work/NAME; its status
 #   probe_ehlo NAME             the mechanisms the last EHLO advertised
 #   probe_auth NAME             the server's final reply to AUTH
