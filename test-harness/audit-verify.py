@@ -14,7 +14,10 @@ configuration file, so the mail log is its only sink).
 Exactly one record per attempt: every expectation needs a record of its
 own, and a record no expectation claims is an error too. Besides, each
 server's audit file and the server-side md5gate lines of its mail log
-must be the same records in the same order; every smtpd record carries the
+must be the same records in the same order (the deciding policy rule
+included); a policy-denied or locked-out record names its rule and says
+whether it was enforced (and, when not, why: "audit-only: ..."), any
+other record has no "enforced"; every smtpd record carries the
 remote and local address and port (the local port one of the instance's
 listeners, from $HX_AUDIT_RELAY_PORTS / $HX_AUDIT_UP_PORTS); every
 DIGEST-MD5 server success names the kind of final reply. Records of
@@ -146,10 +149,11 @@ def main():
 
     def key_file(r):
         return (r.get("mech"), r.get("outcome"), r.get("authid") or "-",
-                "%s:%s" % (r.get("remote_addr"), r.get("remote_port")))
+                "%s:%s" % (r.get("remote_addr"), r.get("remote_port")), r.get("rule") or "-")
 
     def key_log(r):
-        return (r.get("mech"), r.get("outcome"), r.get("authid") or "-", r.get("remote"))
+        return (r.get("mech"), r.get("outcome"), r.get("authid") or "-", r.get("remote"),
+                r.get("rule") or "-")
 
     for name in ("relay", "upstream"):
         a = [key_file(r) for r in recs[name + "-server"]]
@@ -169,6 +173,21 @@ def main():
             if ports and r.get("local_port") not in ports:
                 problems.append("%s: local port %s is none of the listeners (%s): %s"
                                 % (where, r.get("local_port"), " ".join(ports), r["_line"]))
+            # A policy's refusal names its rule and says whether it was
+            # enforced; a record no rule refused has neither.
+            if r.get("outcome") in ("policy-denied", "locked-out"):
+                if not r.get("rule"):
+                    problems.append("%s: %s without the rule: %s"
+                                    % (where, r.get("outcome"), r["_line"]))
+                if r.get("enforced") not in (True, False):
+                    problems.append("%s: %s without enforced true/false: %s"
+                                    % (where, r.get("outcome"), r["_line"]))
+                if r.get("enforced") is False and not (r.get("reason") or "").startswith("audit-only: "):
+                    problems.append("%s: not enforced, yet the reason does not say audit-only: %s"
+                                    % (where, r["_line"]))
+            elif "enforced" in r and r.get("enforced") is not None:
+                problems.append("%s: enforced set although no rule refused: %s"
+                                % (where, r["_line"]))
             if (r.get("mech") == "DIGEST-MD5" and r.get("outcome") == "success"
                     and r.get("final_reply") not in ("empty", "echo", "other")):
                 problems.append("%s: DIGEST-MD5 success without the final reply's kind: %s"
