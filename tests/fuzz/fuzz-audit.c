@@ -165,7 +165,7 @@ static void check_json(const struct mg_audit_event *ev)
     FUZZ_ASSERT(obj != 0 && json_tokener_get_error(tok) == json_tokener_success,
 		"JSON does not parse");
     json_tokener_free(tok);
-    FUZZ_ASSERT(json_object_object_length(obj) == 23, "%d fields",
+    FUZZ_ASSERT(json_object_object_length(obj) == 25, "%d fields",
 		json_object_object_length(obj));
     if (ev->authid[0] && valid_utf8(ev->authid)) {
 	FUZZ_ASSERT(json_object_object_get_ex(obj, "authid", &v) && v, "authid");
