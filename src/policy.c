@@ -1213,20 +1213,26 @@ static void format_addr(char *buf, size_t size, const struct mg_policy_addr *a,
 
  /*
   * Long lists go on indented continuation lines, which the parser joins:
-  * inih reads lines of at most 198 bytes.
+  * inih reads lines of at most 198 bytes. inih takes "[" at the start of
+  * a line, indented or not, for a section header, and ";" after white
+  * space for a comment, so an entry starting with either (an IPv6
+  * listener, say) gets a comma, which the list splitter skips, before it.
   */
 static void put_word(FILE *fp, const char *word, size_t index, size_t *col)
 {
     size_t  len = strlen(word);
+    int     guard = (word[0] == '[' || word[0] == ';' || word[0] == '#');
 
-    if (*col + 1 + len > 72 && (index > 0 || *col > 4)) {
+    if (*col + 1 + guard + len > 72 && (index > 0 || *col > 4)) {
 	fputs("\n   ", fp);
 	*col = 3;
     }
     if (index > 0)
 	fputc(' ', fp);
+    if (guard)
+	fputc(',', fp);
     fputs(word, fp);
-    *col += 1 + len;
+    *col += 1 + guard + len;
 }
 
 static void print_flags(FILE *fp, const struct flag_name *names, unsigned bits)

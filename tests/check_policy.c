@@ -482,6 +482,36 @@ START_TEST(print_effective)
 }
 END_TEST
 
+ /*
+  * A wrapped list whose next entry starts with "[" (an IPv6 listener) or
+  * ";" must not print as a section header or a comment.
+  */
+START_TEST(print_wraps_safely)
+{
+    static const char conf[] = "[cram-md5]\n"
+    "tls_listeners = [2001:db8::1]:465 [2001:db8::2]:465 [2001:db8::3]:465 "
+    "[2001:db8::4]:465 [2001:db8::5]:465\n"
+    "users_allow = alice,;semi,bob\n";
+    struct mg_config cfg;
+    char   *text = 0;
+    size_t  len = 0;
+    FILE   *fp = open_memstream(&text, &len);
+
+    load(conf, &cfg);
+    ck_assert_uint_eq(cfg.policy.section[MG_POLICY_CRAM_SERVER].tls_listeners.count, 5);
+    ck_assert_uint_eq(cfg.policy.section[MG_POLICY_CRAM_SERVER].users_allow.count, 3);
+    mg_policy_print(&cfg.policy, fp);
+    fclose(fp);
+    mg_config_free(&cfg);
+    load(text, &cfg);
+    ck_assert_uint_eq(cfg.policy.section[MG_POLICY_CRAM_SERVER].tls_listeners.count, 5);
+    ck_assert_uint_eq(cfg.policy.section[MG_POLICY_CRAM_SERVER].users_allow.count, 3);
+    ck_assert_str_eq(cfg.policy.section[MG_POLICY_CRAM_SERVER].users_allow.words[1], ";semi");
+    free(text);
+    mg_config_free(&cfg);
+}
+END_TEST
+
 int     main(void)
 {
     Suite  *s = suite_create("policy");
@@ -500,6 +530,7 @@ int     main(void)
     tcase_add_test(tc, lockout_settings);
     tcase_add_test(tc, digest_layers_allowed);
     tcase_add_test(tc, print_effective);
+    tcase_add_test(tc, print_wraps_safely);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
