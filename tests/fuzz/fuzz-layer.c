@@ -174,7 +174,9 @@ static void shadow_piece(struct shadow *sp, const struct mode *mp, uint32_t maxb
 	}
 	ep->frames++;
 	if (mp->block) {
-	    ep->lo += sealed - MG_LAYER_MAC_LEN - MG_LAYER_BLOCK;
+	    /* Up to a block of padding, but never more than is there. */
+	    if (sealed - MG_LAYER_MAC_LEN > MG_LAYER_BLOCK)
+		ep->lo += sealed - MG_LAYER_MAC_LEN - MG_LAYER_BLOCK;
 	    ep->hi += sealed - MG_LAYER_MAC_LEN - 1;
 	} else {
 	    ep->lo += sealed - MG_LAYER_MAC_LEN;
