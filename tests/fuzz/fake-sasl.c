@@ -143,10 +143,28 @@ static int peer_sent(const char *needle)
 {
     int     i;
     size_t  n = strlen(needle);
+    size_t  j, k;
+    char   *plain;
+    int     found;
 
-    for (i = 0; i < cur.sent_count; i++)
-	if (cur.sent_len[i] >= n && memmem(cur.sent[i], cur.sent_len[i], needle, n) != 0)
+    for (i = 0; i < cur.sent_count; i++) {
+	if (cur.sent_len[i] < n)
+	    continue;
+	if (memmem(cur.sent[i], cur.sent_len[i], needle, n) != 0)
 	    return (1);
+	/* A quoted-string value reaches the log with its "\" pairs undone. */
+	if ((plain = malloc(cur.sent_len[i])) == 0)
+	    abort();
+	for (j = k = 0; j < cur.sent_len[i]; j++) {
+	    if (cur.sent[i][j] == '\\' && j + 1 < cur.sent_len[i])
+		j++;
+	    plain[k++] = cur.sent[i][j];
+	}
+	found = k >= n && memmem(plain, k, needle, n) != 0;
+	free(plain);
+	if (found)
+	    return (1);
+    }
     return (0);
 }
 
