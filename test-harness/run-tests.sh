@@ -100,7 +100,11 @@ fi
 
 # --- make distcheck (only after a clean make check) ------------------------
 if [ $check_status -eq 0 ]; then
-    if make -j"$jobs" distcheck >distcheck.log 2>&1; then
+    # The tarball runs $(distcheck_tests) (Makefile.am): what needs no
+    # Postfix, and one Postfix test per helper; the whole suite has just
+    # passed on the same sources.
+    # shellcheck disable=SC2016 # make expands it
+    if make -j"$jobs" distcheck TESTS='$(distcheck_tests)' >distcheck.log 2>&1; then
 	echo "make distcheck: passed"
 	record "make distcheck" 1 0
     else
