@@ -71,7 +71,7 @@ enum mg_policy_setting {
 };
 
 #define MG_POLICY_LIST_MAX	64	/* entries per list */
-#define MG_POLICY_ITEM_MAX	255	/* bytes per entry */
+#define MG_POLICY_ITEM_MAX	128	/* bytes per entry: printed, one fits a line */
 #define MG_POLICY_PATH_MAX	160	/* lockout_store: one line of the file */
 #define MG_POLICY_RULE_MAX	64	/* "digest-md5:client.lockout_store_failure" */
 

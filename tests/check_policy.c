@@ -101,6 +101,9 @@ static const struct bad bads[] = {
     "policy.conf:2: tls_listeners: \"*:0\" is not ADDR:PORT, [IPV6]:PORT or *:PORT"},
     {"[cram-md5]\nadvertise = some\n",
     "policy.conf:2: advertise must be filtered or all, not \"some\""},
+    {"[cram-md5]\nusers_allow = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+    "policy.conf:2: users_allow: an entry is longer than 128 bytes"},
     {"[global]\nunknown_address = maybe\n",
     "policy.conf:2: unknown_address must be allow or deny, not \"maybe\""},
     {"[digest-md5]\nusers_allow = *\n",
