@@ -47,6 +47,9 @@ packages=(
     # (dpkg-dev), dh with autoreconf (debhelper pulls dh-autoreconf), and
     # lintian, whose errors fail the round trip
     dpkg-dev debhelper lintian
+    # the package's logrotate file, run against a real Postfix
+    # (tests/postfix-audit-rotate.test)
+    logrotate
 )
 
 missing=()

@@ -191,9 +191,23 @@ installed_files() {
     grep -Eqv '^[[:space:]]*(#|$)' /etc/md5gate/policy.conf \
 	&& why "/etc/md5gate/policy.conf sets something (it must only be comments)"
     command -v md5gate >/dev/null || why "md5gate not on PATH"
+    [ "$(stat -c %a:%U:%G /var/log/md5gate 2>/dev/null)" = 2750:root:adm ] \
+	|| why "/var/log/md5gate is not root:adm, mode 2750"
+    [ -f /etc/logrotate.d/$plugin_pkg ] || why "no /etc/logrotate.d/$plugin_pkg"
     [ -z "$mg_why" ]
 }
 pcheck "installed files" installed_files
+
+# The installed logrotate file parses (a dry run; its rotation and
+# postrotate reload are run against a real Postfix by
+# tests/postfix-audit-rotate.test).
+logrotate_parses() {
+    logrotate -d -s "$work/logrotate.state" /etc/logrotate.d/$plugin_pkg >"$work/logrotate.log" 2>&1 \
+	|| { cat "$work/logrotate.log"; why "logrotate -d refuses the file"; }
+    grep -qi 'error' "$work/logrotate.log" && { cat "$work/logrotate.log"; why "logrotate reports an error"; }
+    [ -z "$mg_why" ]
+}
+pcheck "logrotate accepts /etc/logrotate.d/$plugin_pkg" logrotate_parses
 
 doctor_ok() {
     md5gate doctor >"$work/doctor.out" 2>&1
@@ -295,6 +309,7 @@ purged() {
     done
     [ -e /etc/md5gate ] && why "/etc/md5gate left after purge"
     [ -e /var/lib/md5gate ] && why "/var/lib/md5gate left after purge"
+    [ -e /var/log/md5gate ] && why "/var/log/md5gate left after purge"
     snapshot >"$work/stock.purged"
     diff "$work/stock.before" "$work/stock.purged" >&2 || why "stock plugins differ after dpkg -P"
     [ -z "$(our_diversions)" ] || why "diversions left after dpkg -P"
