@@ -69,7 +69,7 @@ e2e_instance() {
 
 e2e_instance md5gate "$MD5GATE_PLUGIN_DIR" libmd5gate.so \
     || skipped "the md5gate instance did not start"
-e2e_instance stock "${STOCK_PLUGIN_DIR:-/usr/lib/x86_64-linux-gnu/sasl2}" \
+e2e_instance stock "${STOCK_PLUGIN_DIR:-$(pkg-config --variable=libdir libsasl2)/sasl2}" \
     "libcrammd5.so libdigestmd5.so" || skipped "the stock instance did not start"
 
 # load NAME MECH CONCURRENCY SECONDS: one run; prints its output line.

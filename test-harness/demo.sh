@@ -36,7 +36,7 @@ trap cleanup EXIT
 port=$(free_port) || exit 1
 printf '[global]\naudit_file = %s\n' "$tmp/audit.jsonl" >"$tmp/policy.conf"
 pf_create "$inst" "$port" --plugin-source "$top/_build/plugins/.libs" \
-    --plugins libmd5gate.so --sasldb-plugin /usr/lib/x86_64-linux-gnu/sasl2/libsasldb.so \
+    --plugins libmd5gate.so \
     --mechs "CRAM-MD5 DIGEST-MD5" --realm example.test --domain example.test --chroot \
     --sasl-opt "md5gate_policy: $tmp/policy.conf" \
     >/dev/null || { echo "could not create the relay instance"; exit 1; }

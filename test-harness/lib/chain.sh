@@ -75,7 +75,7 @@
 # the relay's mail log (postfix/up-*/smtp lines).
 
 : "${MD5GATE_PLUGIN_DIR:=${top_builddir:-.}/plugins/.libs}"
-: "${STOCK_PLUGIN_DIR:=/usr/lib/x86_64-linux-gnu/sasl2}"
+: "${STOCK_PLUGIN_DIR:=$(pkg-config --variable=libdir libsasl2)/sasl2}"
 if [ -z "${HX_PYTHON:-}" ]; then
     if [ -x /usr/bin/python3 ]; then HX_PYTHON=/usr/bin/python3; else HX_PYTHON=python3; fi
 fi

@@ -91,7 +91,7 @@ _pf_default_sasldb_plugin() {
     local d ma
     ma=$(gcc -print-multiarch 2>/dev/null || dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)
     for d in ${STOCK_PLUGIN_DIR:+"$STOCK_PLUGIN_DIR"} ${ma:+"/usr/lib/$ma/sasl2"} \
-	/usr/lib/x86_64-linux-gnu/sasl2 /usr/lib/sasl2 /usr/lib64/sasl2; do
+	/usr/lib/sasl2 /usr/lib64/sasl2; do
 	[ -e "$d/libsasldb.so" ] && { printf '%s\n' "$d/libsasldb.so"; return 0; }
     done
     return 1
