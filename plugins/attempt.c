@@ -575,7 +575,7 @@ static int lockout_full_said;
 static int store_full(const sasl_utils_t *utils, struct mg_audit_event *ev,
 		              const char *mech)
 {
-    int     open = mg_policy_lockout_store_open(&state.cfg.policy);
+    int     go_on = mg_policy_lockout_store_open(&state.cfg.policy);
     char    max[32];
 
     if (!lockout_full_said) {
@@ -584,11 +584,11 @@ static int store_full(const sasl_utils_t *utils, struct mg_audit_event *ev,
 	utils->log(utils->conn, SASL_LOG_ERR, "md5gate: lockout store %s is full of "
 		   "active locks (lockout_max_entries = %s): attempts that need a new "
 		   "entry are %s (lockout_store_failure = %s; said once per process)",
-		   mg_policy_lockout_store(&state.cfg.policy), max, open ?
-		   "authenticated without being counted" : "refused", open ?
+		   mg_policy_lockout_store(&state.cfg.policy), max, go_on ?
+		   "authenticated without being counted" : "refused", go_on ?
 		   "open" : "closed");
     }
-    if (open)
+    if (go_on)
 	return (SASL_OK);
     return (mg_refuse(utils, ev, SASL_FAIL, "%s: lockout store full of active locks "
 		      "(lockout_store_failure = closed)", mech));

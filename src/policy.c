@@ -49,6 +49,12 @@
 /*	ciphers: networks in [global] describe clients of this server, not
 /*	the servers this host's clients talk to.
 /*
+/*	mg_policy_lockout_ticket() lists the lockout keys of a server
+/*	attempt (see lockout(3)): the account's counter, or with
+/*	lockout_trusted_networks the counter of the client's side, and the
+/*	counter of the client's network (lockout_ipv4_prefix,
+/*	lockout_ipv6_prefix); it returns 0 when nothing is counted.
+/*
 /*	mg_policy_print() writes the effective policy of every mechanism
 /*	and side, each value with where it came from (in an inline comment:
 /*	the output is itself a valid configuration file).
