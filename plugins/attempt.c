@@ -57,10 +57,14 @@
 /*
 /*	mg_lockout_gate() runs before any secret is looked up: a locked
 /*	account or client address is refused (outcome locked-out) without
-/*	the password being checked, except in audit-only mode.
-/*	mg_lockout_count() counts a bad-credentials or unknown-user outcome
-/*	against the account and the client address, and forgets the
-/*	account's failures after a success.
+/*	the password being checked, except in audit-only mode; otherwise
+/*	the attempt is counted as a failure against the account and the
+/*	client address in the same store transaction (mg_lockout_admit()),
+/*	so that attempts at once are verified at most lockout_failures
+/*	times. mg_lockout_count() settles the count once the outcome is
+/*	known: a bad-credentials or unknown-user outcome stays counted, a
+/*	success clears the account's counter and gives the address its
+/*	attempt back, anything else is given back.
 /*--*/
 #include <stdarg.h>
 #include <stdio.h>
@@ -531,12 +535,6 @@ static int store_trouble(const sasl_utils_t *utils, struct mg_audit_event *ev,
 		      "(lockout_store_failure = closed): %s", mech, why));
 }
 
-static const char *client_address(const struct mg_audit_event *ev)
-{
-    return (strcmp(ev->remote_addr, "unknown") == 0 || ev->remote_addr[0] == 0 ?
-	    0 : ev->remote_addr);
-}
-
 static void format_until(time_t until, char *buf, size_t size)
 {
     struct tm tm;
@@ -545,92 +543,140 @@ static void format_until(time_t until, char *buf, size_t size)
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+static const char *what_is_locked(const struct mg_lockout_ticket *t)
+{
+    return (t->locked >= 0 && t->keys[t->locked].role == MG_LOCKOUT_ADDRESS ?
+	    "the client address" : "the account");
+}
+
+ /*
+  * The ticket of an attempt, from the gate to the count. Both run in
+  * one step of one mechanism instance, so on one thread: a thread-local
+  * slot carries it, tagged with the attempt's record (its address and
+  * its start) so that it never settles another attempt.
+  */
+static __thread struct {
+    const struct mg_audit_event *ev;
+    struct timespec started;
+    struct mg_lockout_ticket ticket;
+    char    rule[MG_POLICY_RULE_MAX];
+} pending;
+
+ /*
+  * Said once per process: a store full of active locks.
+  */
+static int lockout_full_said;
+
+ /*
+  * Only locked entries are left and this attempt needs a new key: it is
+  * not counted. lockout_store_failure decides, as for a store that
+  * cannot be used at all.
+  */
+static int store_full(const sasl_utils_t *utils, struct mg_audit_event *ev,
+		              const char *mech)
+{
+    int     go_on = mg_policy_lockout_store_open(&state.cfg.policy);
+    char    max[32];
+
+    if (!lockout_full_said) {
+	lockout_full_said = 1;
+	snprintf(max, sizeof(max), "%zu", mg_policy_lockout_max_entries(&state.cfg.policy));
+	utils->log(utils->conn, SASL_LOG_ERR, "md5gate: lockout store %s is full of "
+		   "active locks (lockout_max_entries = %s): attempts that need a new "
+		   "entry are %s (lockout_store_failure = %s; said once per process)",
+		   mg_policy_lockout_store(&state.cfg.policy), max, go_on ?
+		   "authenticated without being counted" : "refused", go_on ?
+		   "open" : "closed");
+    }
+    if (go_on)
+	return (SASL_OK);
+    return (mg_refuse(utils, ev, SASL_FAIL, "%s: lockout store full of active locks "
+		      "(lockout_store_failure = closed)", mech));
+}
+
+ /*
+  * The gate: the attempt is counted as a failure under the account and
+  * the client address, in the transaction that checks their locks,
+  * before any secret is looked up (mg_lockout_admit()). authid is the
+  * account the policy and the lockout match: the canonical identity.
+  */
 int     mg_lockout_gate(sasl_server_params_t *sparams, struct mg_audit_event *ev,
 			        const char *mech, const char *authid)
 {
     const sasl_utils_t *utils = sparams->utils;
-    struct mg_lockout_limits limits;
+    struct mg_lockout_ticket ticket;
     struct mg_error err;
-    char    rule[MG_POLICY_RULE_MAX], key[MG_LOCKOUT_KEY_MAX + 1], when[32];
-    const char *addr = client_address(ev), *what = "the account";
-    time_t  until = 0, now = time((time_t *) 0);
-    int     by_address;
+    char    rule[MG_POLICY_RULE_MAX], when[32];
 
-    if (!mg_policy_lockout(&state.cfg.policy, mech, &limits, &by_address, rule,
-			   sizeof(rule)))
+    pending.ev = 0;
+    if (!mg_policy_lockout_ticket(&state.cfg.policy, mech, authid, sparams->ipremoteport,
+				  &ticket, rule, sizeof(rule)))
 	return (SASL_OK);
     if (state.lockout == 0)
 	return (store_trouble(utils, ev, mech, state.lockout_reason[0] ?
 			      state.lockout_reason : "not open"));
-    if (mg_lockout_check(state.lockout, mg_lockout_key(key, "user", authid), now,
-			 &until, &err) != MG_OK)
+    if (mg_lockout_admit(state.lockout, &ticket, time((time_t *) 0), &err) != MG_OK)
 	return (store_trouble(utils, ev, mech, err.reason));
-    if (until == 0 && by_address && addr) {
-	if (mg_lockout_check(state.lockout, mg_lockout_key(key, "addr", addr), now,
-			     &until, &err) != MG_OK)
-	    return (store_trouble(utils, ev, mech, err.reason));
-	what = "the client address";
-    }
-    if (until == 0)
-	return (SASL_OK);
-    if (mg_policy_mode(&state.cfg.policy, mech, MG_POLICY_SERVER) != MG_POLICY_ENFORCE) {
-	if (ev->rule[0] == 0)
+    if (ticket.decision == MG_LOCKOUT_STORE_FULL)
+	return (store_full(utils, ev, mech));
+    if (ticket.decision == MG_LOCKOUT_ADMITTED) {
+	pending.ev = ev;
+	pending.started = ev->started;
+	pending.ticket = ticket;
+	snprintf(pending.rule, sizeof(pending.rule), "%s", rule);
+	/* Audit-only: a lock that would have refused is only recorded. */
+	if (ticket.locked >= 0 && ev->rule[0] == 0)
 	    mg_audit_rule(ev, rule, 0);
 	return (SASL_OK);
     }
     mg_audit_rule(ev, rule, 1);
     ev->outcome = MG_OUTCOME_LOCKED_OUT;
-    format_until(until, when, sizeof(when));
+    format_until(ticket.locked_until, when, sizeof(when));
     return (mg_refuse(utils, ev, SASL_BADAUTH, "%s: %s is locked out until %s (%s)",
-		      mech, what, when, rule));
+		      mech, what_is_locked(&ticket), when, rule));
 }
 
-static void count_failure(const sasl_utils_t *utils, const char *mech, const char *key,
-			          const struct mg_lockout_limits *limits, time_t now,
-			          const char *rule)
-{
-    struct mg_lockout_entry entry;
-    struct mg_error err;
-    char    when[32];
-
-    memset(&entry, 0, sizeof(entry));
-    if (mg_lockout_fail(state.lockout, key, limits, now, &entry, &err) != MG_OK) {
-	utils->log(utils->conn, SASL_LOG_ERR, "md5gate: lockout store: %s", err.reason);
-	return;
-    }
-    if (entry.locked_until > now && entry.failures == limits->failures) {
-	format_until(entry.locked_until, when, sizeof(when));
-	utils->log(utils->conn, SASL_LOG_NOTE, "md5gate: %s: %u failures: %s locked "
-		   "until %s (%s)", mech, entry.failures, strncmp(key, "addr:", 5) == 0 ?
-		   "the client address" : "the account", when, rule);
-    }
-}
-
+ /*
+  * The count, once the outcome is known: a failed guess stays counted
+  * (and a lock it set is said), a success clears the account's counter
+  * and gives the address its attempt back, anything else is given back.
+  */
 void    mg_lockout_count(sasl_server_params_t *sparams, struct mg_audit_event *ev,
 			         const char *mech, const char *authid, int result)
 {
     const sasl_utils_t *utils = sparams->utils;
-    struct mg_lockout_limits limits;
+    struct mg_lockout_ticket *t = &pending.ticket;
+    enum mg_lockout_result kind;
     struct mg_error err;
-    char    rule[MG_POLICY_RULE_MAX], key[MG_LOCKOUT_KEY_MAX + 1];
-    const char *addr = client_address(ev);
-    time_t  now = time((time_t *) 0);
-    int     by_address;
+    char    when[32];
+    size_t  i;
 
-    /* A refusal classified on the spot (locked out, replay) is no guess. */
-    if (state.lockout == 0 || ev->outcome != MG_OUTCOME_SUCCESS
-	|| !mg_policy_lockout(&state.cfg.policy, mech, &limits, &by_address, rule,
-			      sizeof(rule)))
-	return;
-    if (result == SASL_OK) {
-	if (mg_lockout_reset(state.lockout, mg_lockout_key(key, "user", authid),
-			     &err) != MG_OK)
-	    utils->log(utils->conn, SASL_LOG_ERR, "md5gate: lockout store: %s", err.reason);
+    (void) authid;			/* the ticket holds the keys */
+    if (pending.ev != ev || pending.started.tv_sec != ev->started.tv_sec
+	|| pending.started.tv_nsec != ev->started.tv_nsec || state.lockout == 0) {
+	pending.ev = 0;
 	return;
     }
-    if (result != SASL_BADAUTH && result != SASL_NOUSER && result != SASL_TRANS)
+    pending.ev = 0;
+    /* A refusal classified on the spot (a replay, say) is no guess. */
+    if (result == SASL_OK)
+	kind = MG_LOCKOUT_GUESS_SUCCEEDED;
+    else if ((result == SASL_BADAUTH || result == SASL_NOUSER || result == SASL_TRANS)
+	     && ev->outcome == MG_OUTCOME_SUCCESS)
+	kind = MG_LOCKOUT_GUESS_FAILED;
+    else
+	kind = MG_LOCKOUT_NO_GUESS;
+    if (mg_lockout_settle(state.lockout, t, kind, &err) != MG_OK) {
+	utils->log(utils->conn, SASL_LOG_ERR, "md5gate: lockout store: %s", err.reason);
 	return;
-    count_failure(utils, mech, mg_lockout_key(key, "user", authid), &limits, now, rule);
-    if (by_address && addr)
-	count_failure(utils, mech, mg_lockout_key(key, "addr", addr), &limits, now, rule);
+    }
+    for (i = 0; kind == MG_LOCKOUT_GUESS_FAILED && i < t->nkeys; i++) {
+	if (!t->keys[i].set_lock)
+	    continue;
+	format_until(t->keys[i].entry.locked_until, when, sizeof(when));
+	utils->log(utils->conn, SASL_LOG_NOTE, "md5gate: %s: %u failures: %s locked "
+		   "until %s (%s)", mech, t->keys[i].entry.failures,
+		   t->keys[i].role == MG_LOCKOUT_ADDRESS ? "the client address" :
+		   "the account", when, pending.rule);
+    }
 }

@@ -12,11 +12,21 @@
 /*
 /*	const char *mg_lockout_key(buf, kind, name)
 /*
-/*	enum mg_code mg_lockout_check(store, key, now, until, err)
+/*	void	mg_lockout_ticket_init(ticket, limits, enforce)
 /*
-/*	enum mg_code mg_lockout_fail(store, key, limits, now, entry, err)
+/*	enum mg_code mg_lockout_ticket_add(ticket, key, role, err)
 /*
-/*	enum mg_code mg_lockout_reset(store, key, err)
+/*	enum mg_code mg_lockout_admit(store, ticket, now, err)
+/*
+/*	enum mg_code mg_lockout_settle(store, ticket, result, err)
+/*
+/*	int	mg_lockout_parse_address(text, addr)
+/*
+/*	enum mg_code mg_lockout_parse_network(text, addr, prefix, err)
+/*
+/*	const char *mg_lockout_address_key(buf, addr, ipv4_prefix, ipv6_prefix)
+/*
+/*	int	mg_lockout_network_contains(net, prefix, host)
 /*
 /*	enum mg_code mg_lockout_list(store, prefix, visit, context, err)
 /*
@@ -49,33 +59,66 @@
 /*	overwrites it.
 /*
 /*	The store holds at most max_entries keys, and its map size is
-/*	derived from that number. When a new key would exceed it, the
-/*	same transaction first drops entries neither locked nor failed
-/*	within the window, then, if that is not enough, the oldest
-/*	unlocked ones and finally the oldest locked ones, down to 90% of
-/*	the limit so that pruning is rare. Should the map still fill, the
-/*	failure is reported as such, never silently ignored.
+/*	derived from that number. When new keys would exceed it, the same
+/*	transaction first drops entries neither locked nor failed within
+/*	the window, then the oldest unlocked ones, down to 90% of the limit
+/*	so that pruning is rare. Locked entries are never dropped: a store
+/*	filled with made-up names must not lift a lock. When only locked
+/*	entries are left, admission says so (MG_LOCKOUT_STORE_FULL) and
+/*	counts nothing; the caller decides (lockout_store_failure). Should
+/*	the map itself fill, the failure is reported as such, never
+/*	silently ignored.
 /*
-/*	mg_lockout_fail() starts a new window when the previous one has
-/*	passed or a lock has ended, and sets a lock of limits->duration
-/*	seconds when the count reaches limits->failures (never when that
-/*	is 0). A failure while locked is counted but does not extend the
-/*	lock.
+/*	An attempt goes through the store with a ticket: its keys, each
+/*	with a role (an account counter, an address counter, or a guard
+/*	that is only looked at). mg_lockout_admit() reads every key and,
+/*	in the same write transaction, counts the attempt as a failure
+/*	under each counted key, before the password is verified. A locked
+/*	key refuses the attempt without counting it (unless the ticket is
+/*	not enforced: audit-only mode counts and admits). LMDB serialises
+/*	write transactions across processes, so of N attempts at once on
+/*	one key at most limits->failures are admitted: the one that
+/*	reaches the limit sets the lock that refuses the rest.
+/*
+/*	mg_lockout_settle() then takes back what the outcome does not
+/*	deserve: nothing after a failed guess; after a success the account
+/*	counters are cleared and the address counters get the attempt back;
+/*	anything that was not a guess (a malformed response, a failure of
+/*	the server) gets it back everywhere. Giving back lifts a lock that
+/*	the count no longer reaches, and only in the window the attempt was
+/*	counted in. A process that dies in between leaves the attempt
+/*	counted as a failure.
+/*
+/*	Counting starts a new window when the previous one has passed or a
+/*	lock has ended, and sets a lock of limits->duration seconds when
+/*	the count reaches limits->failures (never when that is 0). A
+/*	failure counted while locked (audit-only) does not extend the lock.
+/*
+/*	mg_lockout_parse_address() normalises a client address as
+/*	libsasl2 passes it ("ADDR;PORT", brackets and zones allowed): an
+/*	IPv4-mapped IPv6 address is the IPv4 address, and every spelling of
+/*	an IPv6 address is the same. mg_lockout_address_key() names the
+/*	counter of the network of the given prefix length around it.
 /*
 /*	mg_lockout_list() calls the visitor inside a read transaction:
 /*	the visitor must not call the store itself.
 /* DIAGNOSTICS
-/*	MG_BADPARAM for an empty path, an empty or overlong key, or no
-/*	limits; MG_NOMEM;
+/*	MG_BADPARAM for an empty path, an empty or overlong key, a key
+/*	given twice or too many keys in a ticket, a time out of range;
+/*	MG_MALFORMED for a network that does not parse (with the reason);
+/*	MG_NOMEM;
 /*	MG_INTERNAL for everything the store itself refuses, with a
 /*	reason "lockout store PATH: ...".
 /*--*/
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -502,33 +545,11 @@ const char *mg_lockout_key(char *buf, const char *kind, const char *name)
     return (buf);
 }
 
-enum mg_code mg_lockout_check(struct mg_lockout *lo, const char *key, time_t now,
-			              time_t *until, struct mg_error *err)
-{
-    MDB_txn *txn;
-    MDB_val k, v;
-    struct mg_lockout_entry e;
-    enum mg_code code;
-    int     rc;
-
-    *until = 0;
-    if ((code = check_key(key, &k, err)) != MG_OK)
-	return (code);
-    if ((rc = begin(lo, MDB_RDONLY, &txn)) != 0)
-	return (store_error(lo, err, "cannot read", rc));
-    rc = mdb_get(txn, lo->dbi, &k, &v);
-    if (rc == 0 && decode_record(&v, &e) && e.locked_until > now)
-	*until = e.locked_until;
-    end(lo, txn);
-    if (rc != 0 && rc != MDB_NOTFOUND)
-	return (store_error(lo, err, "cannot read", rc));
-    return (MG_OK);
-}
-
  /*
-  * Pruning. The rank orders victims: unlocked entries before locked
-  * ones, each by age of the last failure; entries that are not records
-  * of ours go first of all.
+  * Pruning. Locked entries are never evicted: a full store must not be
+  * a way to lift a lock. Among the others, entries that are not records
+  * of ours go first, then by age of the last failure. The keys of the
+  * attempt being counted are kept too.
   */
 #define RANK_LOCKED	((int64_t) 1 << 62)
 
@@ -548,15 +569,38 @@ static int cmp_rank(const void *a, const void *b)
     return (x < y ? -1 : x > y);
 }
 
+static int in_ticket(const MDB_val *key, const struct mg_lockout_ticket *keep)
+{
+    size_t  i;
+
+    for (i = 0; keep && i < keep->nkeys; i++)
+	if (strlen(keep->keys[i].name) == key->mv_size
+	    && memcmp(keep->keys[i].name, key->mv_data, key->mv_size) == 0)
+	    return (1);
+    return (0);
+}
+
  /*
-  * Delete, in one pass in key order, entries whose rank is at most
-  * cutoff, no more than budget of them.
+  * An entry that pruning may delete: not locked, not one of keep's.
+  */
+static int evictable(const MDB_val *key, const MDB_val *val, time_t now,
+		             const struct mg_lockout_ticket *keep, int64_t *r)
+{
+    *r = rank(val, now);
+    return (*r < RANK_LOCKED && !in_ticket(key, keep));
+}
+
+ /*
+  * Delete, in one pass in key order, evictable entries whose rank is at
+  * most cutoff, no more than budget of them.
   */
 static int delete_pass(struct mg_lockout *lo, MDB_txn *txn, time_t now,
-		               int64_t cutoff, size_t budget, size_t *removed)
+		               int64_t cutoff, size_t budget,
+		               const struct mg_lockout_ticket *keep, size_t *removed)
 {
     MDB_cursor *cur;
     MDB_val k, v;
+    int64_t r;
     int     rc;
 
     if (budget == 0)
@@ -565,7 +609,7 @@ static int delete_pass(struct mg_lockout *lo, MDB_txn *txn, time_t now,
 	return (rc);
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	 rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-	if (rank(&v, now) > cutoff)
+	if (!evictable(&k, &v, now, keep, &r) || r > cutoff)
 	    continue;
 	if ((rc = mdb_cursor_del(cur, 0)) != 0)
 	    break;
@@ -588,56 +632,78 @@ static int count_entries(struct mg_lockout *lo, MDB_txn *txn, size_t *count)
 }
 
  /*
-  * Make room for one more key: first what the window has forgotten
-  * anyway (unlocked, no failure within horizon seconds), then by rank.
+  * The ranks of every evictable entry, in *ranks (malloc'ed).
   */
-static int prune(struct mg_lockout *lo, MDB_txn *txn, time_t now, time_t horizon)
+static int evictable_ranks(struct mg_lockout *lo, MDB_txn *txn, time_t now,
+			           const struct mg_lockout_ticket *keep, size_t count,
+			           int64_t **ranks, size_t *n)
 {
     MDB_cursor *cur;
     MDB_val k, v;
+    int64_t r;
+    int     rc;
+
+    *n = 0;
+    if ((*ranks = malloc((count ? count : 1) * sizeof(**ranks))) == 0)
+	return (ENOMEM);
+    if ((rc = mdb_cursor_open(txn, lo->dbi, &cur)) != 0)
+	return (rc);
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && *n < count;
+	 rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+	if (evictable(&k, &v, now, keep, &r))
+	    (*ranks)[(*n)++] = r;
+    mdb_cursor_close(cur);
+    return (rc == MDB_NOTFOUND || rc == 0 ? 0 : rc);
+}
+
+ /*
+  * Make room for need more keys: first what the window has forgotten
+  * anyway (unlocked, no failure within horizon seconds), then the
+  * oldest unlocked ones, down to 90% of the bound so that pruning is
+  * rare. *full says that only locked entries (and keep's) are left and
+  * there is still no room.
+  */
+static int prune(struct mg_lockout *lo, MDB_txn *txn, time_t now, time_t horizon,
+		         size_t need, const struct mg_lockout_ticket *keep, int *full)
+{
     size_t  count, target, n, removed = 0;
-    int64_t *ranks;
+    int64_t *ranks = 0;
     int64_t cutoff;
     int     rc;
 
-    if ((rc = count_entries(lo, txn, &count)) != 0 || count < lo->max_entries)
+    *full = 0;
+    if ((rc = count_entries(lo, txn, &count)) != 0 || count + need <= lo->max_entries)
 	return (rc);
     target = lo->max_entries - lo->max_entries / 10;
-    if (target >= lo->max_entries)
-	target = lo->max_entries - 1;
-    /* Unlocked and older than the horizon: rank below now - horizon. */
+    if (target + need > lo->max_entries)
+	target = lo->max_entries > need ? lo->max_entries - need : 0;
     if ((rc = delete_pass(lo, txn, now, (int64_t) (now - horizon) - 1,
-			  count - target, &removed)) != 0)
+			  count > target ? count - target : 0, keep, &removed)) != 0)
 	return (rc);
     count -= removed;
-    if (count <= target)
-	return (0);
-    if ((ranks = malloc(count * sizeof(*ranks))) == 0)
-	return (ENOMEM);
-    n = 0;
-    if ((rc = mdb_cursor_open(txn, lo->dbi, &cur)) == 0) {
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < count;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-	    ranks[n++] = rank(&v, now);
-	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND)
-	    rc = 0;
-    }
-    /*
-     * Everything below the cutoff rank goes, then as many of those at
-     * the cutoff as are still needed; in that order, because the pass
-     * walks in key order, not in rank order.
-     */
-    if (rc == 0 && n > target) {
-	qsort(ranks, n, sizeof(*ranks), cmp_rank);
-	cutoff = ranks[n - target - 1];
-	removed = 0;
-	if (cutoff > INT64_MIN)
-	    rc = delete_pass(lo, txn, now, cutoff - 1, n - target, &removed);
+    if (count > target) {
+	if ((rc = evictable_ranks(lo, txn, now, keep, count, &ranks, &n)) == 0 && n > 0) {
+	    size_t  r = count - target < n ? count - target : n;
+
+	    /*
+	     * Everything below the cutoff rank goes, then as many of
+	     * those at the cutoff as are still needed; in that order,
+	     * because the pass walks in key order, not in rank order.
+	     */
+	    qsort(ranks, n, sizeof(*ranks), cmp_rank);
+	    cutoff = ranks[r - 1];
+	    removed = 0;
+	    if (cutoff > INT64_MIN)
+		rc = delete_pass(lo, txn, now, cutoff - 1, r, keep, &removed);
+	    if (rc == 0)
+		rc = delete_pass(lo, txn, now, cutoff, r - removed, keep, &removed);
+	}
+	free(ranks);
 	if (rc == 0)
-	    rc = delete_pass(lo, txn, now, cutoff, n - target - removed, &removed);
+	    rc = count_entries(lo, txn, &count);
     }
-    free(ranks);
+    if (rc == 0 && count + need > lo->max_entries)
+	*full = 1;
     return (rc);
 }
 
@@ -669,89 +735,352 @@ static void count_failure(struct mg_lockout_entry *e,
     }
 }
 
-enum mg_code mg_lockout_fail(struct mg_lockout *lo, const char *key,
-			             const struct mg_lockout_limits *limits, time_t now,
-			             struct mg_lockout_entry *entry, struct mg_error *err)
-{
-    MDB_txn *txn;
-    MDB_val k, v;
-    struct mg_lockout_entry e;
-    unsigned char rec[RECORD_SIZE];
-    enum mg_code code;
-    int     rc;
-    const char *what = "cannot read";
+/* Client addresses. */
 
-    if ((code = check_key(key, &k, err)) != MG_OK)
-	return (code);
-    if (limits == 0)
-	return (mg_fail(err, MG_BADPARAM, "lockout: no limits"));
-    if (!time_ok(now))
-	return (mg_fail(err, MG_BADPARAM, "lockout: time %lld out of range",
-			(long long) now));
-    if ((rc = begin(lo, 0, &txn)) != 0)
-	return (store_error(lo, err, "cannot update", rc));
-    memset(&e, 0, sizeof(e));
-    rc = mdb_get(txn, lo->dbi, &k, &v);
-    if (rc == MDB_NOTFOUND || (rc == 0 && !decode_record(&v, &e))) {
-	memset(&e, 0, sizeof(e));
-	if (rc == MDB_NOTFOUND) {
-	    what = "cannot make room";
-	    rc = prune(lo, txn, now, (time_t) limits->window);
-	} else {
-	    rc = 0;
+ /*
+  * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address.
+  */
+static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+static int max_prefix(int family)
+{
+    return (family == AF_INET ? 32 : 128);
+}
+
+static void mask_to(struct mg_lockout_addr *a, unsigned prefix)
+{
+    unsigned i;
+
+    for (i = prefix; i < 128; i++)
+	a->bytes[i / 8] &= (unsigned char) ~(0x80 >> (i % 8));
+}
+
+static int parse_bare(const char *text, size_t len, struct mg_lockout_addr *a)
+{
+    char    buf[INET6_ADDRSTRLEN + 1];
+
+    memset(a, 0, sizeof(*a));
+    if (len == 0 || len >= sizeof(buf))
+	return (0);
+    memcpy(buf, text, len);
+    buf[len] = 0;
+    if (inet_pton(AF_INET, buf, a->bytes) == 1) {
+	a->family = AF_INET;
+    } else if (inet_pton(AF_INET6, buf, a->bytes) == 1) {
+	a->family = AF_INET6;
+	if (memcmp(a->bytes, v4mapped, sizeof(v4mapped)) == 0) {
+	    memmove(a->bytes, a->bytes + 12, 4);
+	    memset(a->bytes + 4, 0, 12);
+	    a->family = AF_INET;
 	}
+    } else {
+	return (0);
     }
-    if (rc == 0) {
-	count_failure(&e, limits, now);
-	encode_record(rec, &e);
-	v.mv_data = rec;
-	v.mv_size = RECORD_SIZE;
-	what = "cannot update";
-	if ((rc = mdb_put(txn, lo->dbi, &k, &v, 0)) == 0) {
-	    rc = commit(lo, txn);
-	    txn = 0;
-	}
+    return (1);
+}
+
+int     mg_lockout_parse_address(const char *text, struct mg_lockout_addr *a)
+{
+    const char *semi, *p, *end;
+    size_t  len;
+
+    memset(a, 0, sizeof(*a));
+    if (text == 0 || strnlen(text, 128) >= 128)
+	return (0);
+    end = text + strlen(text);
+    /* "ADDR;PORT": the port is digits, or nothing. */
+    if ((semi = strrchr(text, ';')) != 0) {
+	for (p = semi + 1; *p; p++)
+	    if (*p < '0' || *p > '9')
+		return (0);
+	if (p - semi - 1 > 5)
+	    return (0);
+	end = semi;
     }
-    if (txn)
-	end(lo, txn);
-    if (rc == MDB_MAP_FULL)
-	return (mg_fail(err, MG_INTERNAL, "lockout store %s: full, failure not "
-			"counted: %s", lo->path, mdb_strerror(rc)));
-    if (rc != 0)
-	return (store_error(lo, err, what, rc));
-    if (entry) {
-	strcpy(e.key, key);
-	*entry = e;
+    if (text < end && *text == '[') {
+	if (end - text < 3 || end[-1] != ']')
+	    return (0);
+	text++;
+	end--;
     }
+    /* A zone (fe80::1%eth0) says nothing about who the client is. */
+    if ((p = memchr(text, '%', (size_t) (end - text))) != 0)
+	end = p;
+    len = (size_t) (end - text);
+    return (parse_bare(text, len, a));
+}
+
+enum mg_code mg_lockout_parse_network(const char *text, struct mg_lockout_addr *a,
+				              unsigned *prefix, struct mg_error *err)
+{
+    const char *slash = strchr(text, '/');
+    size_t  len = slash ? (size_t) (slash - text) : strlen(text);
+    struct mg_lockout_addr masked;
+    unsigned long bits;
+    char   *end;
+    int     mapped;
+
+    if (!parse_bare(text, len, a))
+	return (mg_fail(err, MG_MALFORMED, "not an IPv4 or IPv6 address"));
+    mapped = a->family == AF_INET && memchr(text, ':', len) != 0;
+    *prefix = (unsigned) max_prefix(a->family);
+    if (slash == 0)
+	return (MG_OK);
+    if (slash[1] < '0' || slash[1] > '9' || strlen(slash + 1) > 3)
+	return (mg_fail(err, MG_MALFORMED, "the prefix length after / is not a number"));
+    bits = strtoul(slash + 1, &end, 10);
+    if (*end != 0)
+	return (mg_fail(err, MG_MALFORMED, "the prefix length after / is not a number"));
+    if (mapped) {
+	/* ::ffff:a.b.c.d/N is the IPv4 network a.b.c.d/(N - 96). */
+	if (bits < 96 || bits > 128)
+	    return (mg_fail(err, MG_MALFORMED, "an IPv4-mapped network needs a "
+			    "prefix length from 96 to 128"));
+	bits -= 96;
+    }
+    if (bits > (unsigned long) max_prefix(a->family))
+	return (mg_fail(err, MG_MALFORMED, "prefix length %lu is longer than the "
+			"address (%d bits)", bits, max_prefix(a->family)));
+    *prefix = (unsigned) bits;
+    masked = *a;
+    mask_to(&masked, *prefix);
+    if (memcmp(masked.bytes, a->bytes, sizeof(a->bytes)) != 0)
+	return (mg_fail(err, MG_MALFORMED, "bits are set after the prefix length "
+			"(a network is written with its host bits zero)"));
     return (MG_OK);
 }
 
-enum mg_code mg_lockout_reset(struct mg_lockout *lo, const char *key,
-			              struct mg_error *err)
+const char *mg_lockout_address_key(char *buf, const struct mg_lockout_addr *addr,
+				           unsigned ipv4_prefix, unsigned ipv6_prefix)
 {
-    MDB_txn *txn;
-    MDB_val k, v;
+    struct mg_lockout_addr net = *addr;
+    unsigned prefix = addr->family == AF_INET ? ipv4_prefix : ipv6_prefix;
+    unsigned max = (unsigned) max_prefix(addr->family);
+    char    text[INET6_ADDRSTRLEN];
+
+    if (prefix > max)
+	prefix = max;
+    mask_to(&net, prefix);
+    if (inet_ntop(net.family, net.bytes, text, sizeof(text)) == 0)
+	strcpy(text, "?");
+    if (prefix < max)
+	snprintf(buf, MG_LOCKOUT_KEY_MAX + 1, "addr:%s/%u", text, prefix);
+    else
+	snprintf(buf, MG_LOCKOUT_KEY_MAX + 1, "addr:%s", text);
+    return (buf);
+}
+
+int     mg_lockout_network_contains(const struct mg_lockout_addr *net, unsigned prefix,
+				            const struct mg_lockout_addr *host)
+{
+    struct mg_lockout_addr masked = *host;
+
+    if (net->family != host->family || prefix > (unsigned) max_prefix(net->family))
+	return (0);
+    mask_to(&masked, prefix);
+    return (memcmp(masked.bytes, net->bytes, sizeof(net->bytes)) == 0);
+}
+
+/* Admission. */
+
+void    mg_lockout_ticket_init(struct mg_lockout_ticket *t,
+			               const struct mg_lockout_limits *limits, int enforce)
+{
+    memset(t, 0, sizeof(*t));
+    if (limits)
+	t->limits = *limits;
+    t->enforce = enforce;
+    t->decision = MG_LOCKOUT_ADMITTED;
+    t->locked = -1;
+}
+
+enum mg_code mg_lockout_ticket_add(struct mg_lockout_ticket *t, const char *key,
+				           enum mg_lockout_role role, struct mg_error *err)
+{
+    MDB_val k;
     enum mg_code code;
-    int     rc;
+    size_t  i;
 
     if ((code = check_key(key, &k, err)) != MG_OK)
 	return (code);
+    if (t->nkeys >= MG_LOCKOUT_TICKET_KEYS)
+	return (mg_fail(err, MG_BADPARAM, "lockout: more than %d keys for one attempt",
+			MG_LOCKOUT_TICKET_KEYS));
+    for (i = 0; i < t->nkeys; i++)
+	if (strcmp(t->keys[i].name, key) == 0)
+	    return (mg_fail(err, MG_BADPARAM, "lockout: a key given twice"));
+    memset(t->keys + t->nkeys, 0, sizeof(t->keys[0]));
+    strcpy(t->keys[t->nkeys].name, key);
+    t->keys[t->nkeys].role = role;
+    t->nkeys++;
+    return (MG_OK);
+}
 
-    /*
-     * Every success lands here: look before taking the writer lock, so
-     * that the common case (nothing to forget) never waits for it.
-     */
-    if ((rc = begin(lo, MDB_RDONLY, &txn)) != 0)
-	return (store_error(lo, err, "cannot read", rc));
-    rc = mdb_get(txn, lo->dbi, &k, &v);
-    end(lo, txn);
-    if (rc == MDB_NOTFOUND)
+ /*
+  * Read every key of the ticket; note the first that is locked.
+  * *need counts the counted keys that are not in the store yet.
+  */
+static int read_ticket(struct mg_lockout *lo, MDB_txn *txn, struct mg_lockout_ticket *t,
+		               time_t now, struct mg_lockout_entry *e, size_t *need)
+{
+    MDB_val k, v;
+    size_t  i;
+    int     rc;
+
+    *need = 0;
+    for (i = 0; i < t->nkeys; i++) {
+	memset(e + i, 0, sizeof(e[i]));
+	k.mv_data = t->keys[i].name;
+	k.mv_size = strlen(t->keys[i].name);
+	if ((rc = mdb_get(txn, lo->dbi, &k, &v)) == MDB_NOTFOUND) {
+	    if (t->keys[i].role != MG_LOCKOUT_GUARD)
+		(*need)++;
+	    continue;
+	}
+	if (rc != 0)
+	    return (rc);
+	if (!decode_record(&v, e + i))
+	    memset(e + i, 0, sizeof(e[i]));
+	if (e[i].locked_until > now && t->locked < 0) {
+	    t->locked = (int) i;
+	    t->locked_until = e[i].locked_until;
+	}
+    }
+    return (0);
+}
+
+enum mg_code mg_lockout_admit(struct mg_lockout *lo, struct mg_lockout_ticket *t,
+			              time_t now, struct mg_error *err)
+{
+    struct mg_lockout_entry e[MG_LOCKOUT_TICKET_KEYS];
+    unsigned char rec[RECORD_SIZE];
+    MDB_txn *txn;
+    MDB_val k, v;
+    size_t  i, need;
+    int     rc, full, was_locked;
+    const char *what = "cannot read";
+
+    t->decision = MG_LOCKOUT_ADMITTED;
+    t->locked = -1;
+    t->locked_until = 0;
+    for (i = 0; i < t->nkeys; i++)
+	t->keys[i].counted = t->keys[i].set_lock = 0;
+    if (!time_ok(now))
+	return (mg_fail(err, MG_BADPARAM, "lockout: time %lld out of range",
+			(long long) now));
+    if (t->nkeys == 0)
 	return (MG_OK);
-    if (rc != 0)
-	return (store_error(lo, err, "cannot read", rc));
     if ((rc = begin(lo, 0, &txn)) != 0)
 	return (store_error(lo, err, "cannot update", rc));
-    if ((rc = mdb_del(txn, lo->dbi, &k, 0)) == 0 || rc == MDB_NOTFOUND)
+    if ((rc = read_ticket(lo, txn, t, now, e, &need)) != 0)
+	goto done;
+    if (t->locked >= 0 && t->enforce) {
+	t->decision = MG_LOCKOUT_REFUSED;
+	goto done;
+    }
+    what = "cannot make room";
+    if (need > 0 && ((rc = prune(lo, txn, now, (time_t) t->limits.window, need, t,
+				 &full)) != 0 || full)) {
+	if (rc == 0)
+	    t->decision = MG_LOCKOUT_STORE_FULL;
+	goto done;
+    }
+    what = "cannot update";
+    for (i = 0; i < t->nkeys; i++) {
+	if (t->keys[i].role == MG_LOCKOUT_GUARD)
+	    continue;
+	was_locked = e[i].locked_until > now;
+	count_failure(e + i, &t->limits, now);
+	encode_record(rec, e + i);
+	k.mv_data = t->keys[i].name;
+	k.mv_size = strlen(t->keys[i].name);
+	v.mv_data = rec;
+	v.mv_size = RECORD_SIZE;
+	if ((rc = mdb_put(txn, lo->dbi, &k, &v, 0)) != 0)
+	    goto done;
+	t->keys[i].set_lock = !was_locked && e[i].locked_until > now;
+	t->keys[i].entry = e[i];
+	strcpy(t->keys[i].entry.key, t->keys[i].name);
+    }
+    rc = commit(lo, txn);
+    txn = 0;
+    for (i = 0; rc == 0 && i < t->nkeys; i++)
+	t->keys[i].counted = t->keys[i].role != MG_LOCKOUT_GUARD;
+done:
+    if (txn)
+	end(lo, txn);
+    if (rc != 0)
+	t->decision = MG_LOCKOUT_ADMITTED;
+    if (rc == MDB_MAP_FULL)
+	return (mg_fail(err, MG_INTERNAL, "lockout store %s: full, attempt not "
+			"counted: %s", lo->path, mdb_strerror(rc)));
+    if (rc != 0)
+	return (store_error(lo, err, what, rc));
+    return (MG_OK);
+}
+
+ /*
+  * Take back the failure that admission counted under a key, if the
+  * window it was counted in is still the current one. A lock that the
+  * count no longer reaches goes with it; an empty entry goes.
+  */
+static int give_back(struct mg_lockout *lo, MDB_txn *txn,
+		             const struct mg_lockout_ticket_key *tk,
+		             const struct mg_lockout_limits *limits)
+{
+    struct mg_lockout_entry e;
+    unsigned char rec[RECORD_SIZE];
+    MDB_val k, v;
+    int     rc;
+
+    k.mv_data = (void *) tk->name;
+    k.mv_size = strlen(tk->name);
+    if ((rc = mdb_get(txn, lo->dbi, &k, &v)) != 0)
+	return (rc == MDB_NOTFOUND ? 0 : rc);
+    if (!decode_record(&v, &e) || e.failures == 0
+	|| e.first_failure != tk->entry.first_failure)
+	return (0);
+    e.failures--;
+    if (e.locked_until != 0 && e.failures < limits->failures)
+	e.locked_until = 0;
+    if (e.failures == 0 && e.locked_until == 0)
+	return (mdb_del(txn, lo->dbi, &k, 0));
+    encode_record(rec, &e);
+    v.mv_data = rec;
+    v.mv_size = RECORD_SIZE;
+    return (mdb_put(txn, lo->dbi, &k, &v, 0));
+}
+
+enum mg_code mg_lockout_settle(struct mg_lockout *lo, const struct mg_lockout_ticket *t,
+			               enum mg_lockout_result result, struct mg_error *err)
+{
+    MDB_txn *txn;
+    MDB_val k;
+    size_t  i, counted = 0;
+    int     rc = 0;
+
+    /* A failed guess was counted by admission: nothing is left to do. */
+    if (result == MG_LOCKOUT_GUESS_FAILED || t->decision != MG_LOCKOUT_ADMITTED)
+	return (MG_OK);
+    for (i = 0; i < t->nkeys; i++)
+	counted += t->keys[i].counted != 0;
+    if (counted == 0)
+	return (MG_OK);
+    if ((rc = begin(lo, 0, &txn)) != 0)
+	return (store_error(lo, err, "cannot update", rc));
+    for (i = 0; rc == 0 && i < t->nkeys; i++) {
+	if (!t->keys[i].counted)
+	    continue;
+	if (result == MG_LOCKOUT_GUESS_SUCCEEDED && t->keys[i].role == MG_LOCKOUT_ACCOUNT) {
+	    k.mv_data = (void *) t->keys[i].name;
+	    k.mv_size = strlen(t->keys[i].name);
+	    if ((rc = mdb_del(txn, lo->dbi, &k, 0)) == MDB_NOTFOUND)
+		rc = 0;
+	} else {
+	    rc = give_back(lo, txn, t->keys + i, &t->limits);
+	}
+    }
+    if (rc == 0)
 	rc = commit(lo, txn);
     else
 	end(lo, txn);
@@ -848,7 +1177,7 @@ enum mg_code mg_lockout_expire(struct mg_lockout *lo, time_t now, time_t horizon
     if ((rc = begin(lo, 0, &txn)) != 0)
 	return (store_error(lo, err, "cannot update", rc));
     if ((rc = delete_pass(lo, txn, now, (int64_t) (now - horizon) - 1,
-			  SIZE_MAX, &count)) == 0)
+			  SIZE_MAX, 0, &count)) == 0)
 	rc = commit(lo, txn);
     else
 	end(lo, txn);

@@ -16,7 +16,7 @@
 
 #define MG_LOCKOUT_DEFAULT_STORE	"/var/lib/md5gate/lockout.mdb"
 #define MG_LOCKOUT_DEFAULT_MAX		10000
-#define MG_LOCKOUT_KEY_MAX		300	/* "user:" or "addr:" + name */
+#define MG_LOCKOUT_KEY_MAX		300	/* "user:", "trusted-user:", "addr:" + name */
 
  /*
   * When to lock a key: after failures failures within window seconds,
@@ -51,32 +51,106 @@ extern enum mg_code mg_lockout_open(const char *path, size_t max_entries,
 extern void mg_lockout_close(struct mg_lockout *);
 
  /*
-  * Keys: mg_lockout_key() writes "user:NAME" or "addr:ADDRESS" into buf
-  * (MG_LOCKOUT_KEY_MAX + 1 bytes), truncating overlong names.
+  * Keys: mg_lockout_key() writes "KIND:NAME" ("user:NAME",
+  * "trusted-user:NAME") into buf (MG_LOCKOUT_KEY_MAX + 1 bytes),
+  * truncating overlong names.
   */
 extern const char *mg_lockout_key(char *buf, const char *kind, const char *name);
 
  /*
-  * Is key locked at now? *until receives the end of the lock (0: not
-  * locked). A key not in the store is not locked.
+  * Client addresses. mg_lockout_parse_address() takes what libsasl2
+  * passes ("ADDR;PORT" in Postfix and most applications), or a bare
+  * address, IPv6 possibly in brackets or with a zone: it returns 1 and
+  * the address (an IPv4-mapped IPv6 address as IPv4), or 0.
+  * mg_lockout_parse_network() takes "ADDR" or "ADDR/BITS" (the host bits
+  * must be zero) for the command line. mg_lockout_address_key() writes
+  * the key of the counter that holds addr: "addr:ADDR" at a full-length
+  * prefix, else "addr:NETWORK/BITS", in the canonical text of inet_ntop().
   */
-extern enum mg_code mg_lockout_check(struct mg_lockout *, const char *key, time_t now,
-				             time_t *until, struct mg_error *);
+struct mg_lockout_addr {
+    int     family;			/* AF_INET or AF_INET6 */
+    unsigned char bytes[16];
+};
+
+#define MG_LOCKOUT_DEFAULT_IPV4_PREFIX	32
+#define MG_LOCKOUT_DEFAULT_IPV6_PREFIX	64
+
+extern int mg_lockout_parse_address(const char *text, struct mg_lockout_addr *);
+extern enum mg_code mg_lockout_parse_network(const char *text, struct mg_lockout_addr *,
+					             unsigned *prefix, struct mg_error *);
+extern const char *mg_lockout_address_key(char *buf, const struct mg_lockout_addr *,
+					          unsigned ipv4_prefix, unsigned ipv6_prefix);
+extern int mg_lockout_network_contains(const struct mg_lockout_addr *net, unsigned prefix,
+				               const struct mg_lockout_addr *host);
 
  /*
-  * Count one failure of key at now under limits; the entry after the
-  * update goes to *entry when entry is not null (locked_until set when
-  * this failure reached the limit). Atomic across processes.
+  * One attempt's passage through the lockout: the keys it is counted
+  * under (at most MG_LOCKOUT_TICKET_KEYS), then what mg_lockout_admit()
+  * decided. A key's role says what a success does to it:
+  *
+  * MG_LOCKOUT_ACCOUNT	an account counter: counted, and cleared by a success.
+  * MG_LOCKOUT_ADDRESS	an address counter: counted; a success gives the
+  *			attempt back (the counter outlives successes).
+  * MG_LOCKOUT_GUARD	only looked at: refuses when locked, never counted.
   */
-extern enum mg_code mg_lockout_fail(struct mg_lockout *, const char *key,
-				            const struct mg_lockout_limits *, time_t now,
-				            struct mg_lockout_entry *, struct mg_error *);
+#define MG_LOCKOUT_TICKET_KEYS	3
+
+enum mg_lockout_role {
+    MG_LOCKOUT_ACCOUNT,
+    MG_LOCKOUT_ADDRESS,
+    MG_LOCKOUT_GUARD,
+};
+
+enum mg_lockout_decision {
+    MG_LOCKOUT_ADMITTED,		/* verify the password */
+    MG_LOCKOUT_REFUSED,			/* a key is locked: do not verify */
+    MG_LOCKOUT_STORE_FULL,		/* a new key found no room: nothing counted */
+};
+
+struct mg_lockout_ticket_key {
+    char    name[MG_LOCKOUT_KEY_MAX + 1];
+    enum mg_lockout_role role;
+    int     counted;			/* admit counted the attempt here */
+    int     set_lock;			/* ... and that count set the lock */
+    struct mg_lockout_entry entry;	/* after admit (counted keys) */
+};
+
+struct mg_lockout_ticket {
+    struct mg_lockout_limits limits;
+    int     enforce;			/* 0: audit-only, a lock does not refuse */
+    size_t  nkeys;
+    struct mg_lockout_ticket_key keys[MG_LOCKOUT_TICKET_KEYS];
+    /* Set by mg_lockout_admit(). */
+    enum mg_lockout_decision decision;
+    int     locked;			/* index of a locked key, or -1 */
+    time_t  locked_until;		/* the end of that lock */
+};
 
  /*
-  * A success: forget key's failures (and any lock).
+  * What the attempt turned out to be, for mg_lockout_settle().
   */
-extern enum mg_code mg_lockout_reset(struct mg_lockout *, const char *key,
-				             struct mg_error *);
+enum mg_lockout_result {
+    MG_LOCKOUT_GUESS_FAILED,		/* bad credentials, unknown user */
+    MG_LOCKOUT_GUESS_SUCCEEDED,		/* authenticated */
+    MG_LOCKOUT_NO_GUESS,		/* anything else: not a password guess */
+};
+
+extern void mg_lockout_ticket_init(struct mg_lockout_ticket *,
+				           const struct mg_lockout_limits *, int enforce);
+extern enum mg_code mg_lockout_ticket_add(struct mg_lockout_ticket *, const char *key,
+					          enum mg_lockout_role, struct mg_error *);
+
+ /*
+  * mg_lockout_admit() looks at every key and counts the attempt as a
+  * failure under each counted one, in one write transaction, before the
+  * password is verified: of N attempts at once at most limits.failures
+  * are admitted. mg_lockout_settle() gives back what the outcome does
+  * not deserve.
+  */
+extern enum mg_code mg_lockout_admit(struct mg_lockout *, struct mg_lockout_ticket *,
+				             time_t now, struct mg_error *);
+extern enum mg_code mg_lockout_settle(struct mg_lockout *, const struct mg_lockout_ticket *,
+				              enum mg_lockout_result, struct mg_error *);
 
  /*
   * Visit every entry (prefix null: all; else keys starting with prefix);

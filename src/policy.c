@@ -49,6 +49,12 @@
 /*	ciphers: networks in [global] describe clients of this server, not
 /*	the servers this host's clients talk to.
 /*
+/*	mg_policy_lockout_ticket() lists the lockout keys of a server
+/*	attempt (see lockout(3)): the account's counter, or with
+/*	lockout_trusted_networks the counter of the client's side, and the
+/*	counter of the client's network (lockout_ipv4_prefix,
+/*	lockout_ipv6_prefix); it returns 0 when nothing is counted.
+/*
 /*	mg_policy_print() writes the effective policy of every mechanism
 /*	and side, each value with where it came from (in an inline comment:
 /*	the output is itself a valid configuration file).
@@ -91,6 +97,7 @@ enum kind {
     K_NUMBER,				/* unsigned, up to max */
     K_DURATION,				/* unsigned seconds, 1 up to max */
     K_PATH,				/* char *, absolute */
+    K_PREFIX,				/* unsigned, from min up to max */
 };
 
 struct flag_name {
@@ -134,7 +141,7 @@ struct setting {
     enum kind kind;
     size_t  offset;
     const void *names;			/* K_CHOICE: const char *[2]; K_FLAGS */
-    unsigned max;			/* K_NUMBER, K_DURATION */
+    unsigned max;			/* K_NUMBER, K_DURATION, K_PREFIX */
 };
 
 static const char *mode_names[] = {"enforce", "audit-only"};
@@ -170,6 +177,10 @@ static const struct setting settings[MG_POLICY_SETTINGS] = {
     {"lockout_window", SERVER_RULE, K_DURATION, R(lockout.window), 0, MAX_DURATION},
     {"lockout_duration", SERVER_RULE, K_DURATION, R(lockout.duration), 0, MAX_DURATION},
     {"lockout_address", SERVER_RULE, K_BOOL, R(lockout_address), 0, 0},
+    {"lockout_account", SERVER_RULE, K_BOOL, R(lockout_account), 0, 0},
+    {"lockout_trusted_networks", SERVER_RULE, K_NETWORKS, R(lockout_trusted_networks), 0, 0},
+    {"lockout_ipv4_prefix", IN_GLOBAL | GLOBAL_ONLY, K_PREFIX, R(lockout_ipv4_prefix), 0, 32},
+    {"lockout_ipv6_prefix", IN_GLOBAL | GLOBAL_ONLY, K_PREFIX, R(lockout_ipv6_prefix), 0, 128},
     {"lockout_store", IN_GLOBAL | GLOBAL_ONLY, K_PATH, R(lockout_store), 0, 0},
     {"lockout_store_failure", IN_GLOBAL | GLOBAL_ONLY, K_CHOICE, R(lockout_store_open),
     store_failure_names, 0},
@@ -196,6 +207,9 @@ static void rules_default(struct mg_policy_rules *r)
     r->lockout.window = 900;
     r->lockout.duration = 900;
     r->lockout_address = 1;
+    r->lockout_account = 1;
+    r->lockout_ipv4_prefix = MG_LOCKOUT_DEFAULT_IPV4_PREFIX;
+    r->lockout_ipv6_prefix = MG_LOCKOUT_DEFAULT_IPV6_PREFIX;
     r->lockout_store_open = 0;
     r->lockout_max_entries = MG_LOCKOUT_DEFAULT_MAX;
 }
@@ -227,6 +241,7 @@ static void rules_free(struct mg_policy_rules *r)
     addrs_free(&r->networks_deny);
     addrs_free(&r->listeners);
     addrs_free(&r->tls_listeners);
+    addrs_free(&r->lockout_trusted_networks);
     free(r->lockout_store);
     rules_default(r);
 }
@@ -628,6 +643,23 @@ static int parse_duration(const char *value, unsigned max, unsigned *out)
     return (1);
 }
 
+ /*
+  * A lockout prefix: /8 (IPv4) or /16 (IPv6) at the shortest; shorter
+  * ones would put whole providers behind one counter.
+  */
+static int parse_prefix(const struct setting *s, const char *value, unsigned *out,
+			        char *why, size_t size)
+{
+    unsigned min = s->max == 32 ? 8 : 16;
+    unsigned n;
+
+    if (!parse_number(value, s->max, &n) || n < min)
+	return (why_(why, size, "%s must be a prefix length from %u to %u, not "
+		     "\"%.40s\"", s->name, min, s->max, value));
+    *out = n;
+    return (1);
+}
+
 static int parse_value(const struct setting *s, struct mg_policy_rules *r,
 		               const char *value, char *why, size_t size)
 {
@@ -682,6 +714,8 @@ static int parse_value(const struct setting *s, struct mg_policy_rules *r,
 	if ((*FIELD(r, s - settings, char *) = strdup(value)) == 0)
 	    return (why_(why, size, "out of memory"));
 	return (1);
+    case K_PREFIX:
+	return (parse_prefix(s, value, FIELD(r, s - settings, unsigned), why, size));
     }
     return (why_(why, size, "internal error"));
 }
@@ -765,6 +799,9 @@ static const struct mg_policy_rules *defaults(void)
 	.ciphers = ALL_CIPHERS,
 	.lockout = {0, 900, 900},
 	.lockout_address = 1,
+	.lockout_account = 1,
+	.lockout_ipv4_prefix = MG_LOCKOUT_DEFAULT_IPV4_PREFIX,
+	.lockout_ipv6_prefix = MG_LOCKOUT_DEFAULT_IPV6_PREFIX,
 	.lockout_max_entries = MG_LOCKOUT_DEFAULT_MAX,
     };
 
@@ -1163,6 +1200,71 @@ int     mg_policy_lockout(const struct mg_policy *policy, const char *mech,
 }
 
  /*
+  * The ticket of one server attempt: the keys it is counted under.
+  * The account counts as "user:ACCOUNT", or, with trusted networks
+  * and a client inside them, as "trusted-user:ACCOUNT"; a client outside
+  * them (or of unknown address) is counted under "user:ACCOUNT" and is
+  * also refused while "trusted-user:ACCOUNT" is locked. So failures from
+  * outside never lock the account for clients inside, and failures from
+  * inside lock it for everyone. The client address counts under its
+  * network (lockout_ipv4_prefix, lockout_ipv6_prefix). Returns 0 when
+  * nothing is to be counted.
+  */
+static int in_trusted(const struct mg_policy_addrs *trusted,
+		              const struct mg_lockout_addr *addr)
+{
+    struct mg_policy_addr host;
+
+    memset(&host, 0, sizeof(host));
+    host.family = addr->family;
+    memcpy(host.bytes, addr->bytes, sizeof(host.bytes));
+    host.prefix = addr->family == AF_INET ? 32 : 128;
+    return (match_any(trusted, &host));
+}
+
+int     mg_policy_lockout_ticket(const struct mg_policy *policy, const char *mech,
+				         const char *account, const char *remote,
+				         struct mg_lockout_ticket *t, char *rule,
+				         size_t rule_size)
+{
+    struct mg_lockout_limits limits;
+    const struct mg_policy_rules *global = policy->section + MG_POLICY_GLOBAL;
+    const struct mg_policy_addrs *trusted;
+    struct mg_lockout_addr addr;
+    char    key[MG_LOCKOUT_KEY_MAX + 1];
+    int     section = mg_policy_mech_section(mech, MG_POLICY_SERVER);
+    int     by_address, have_addr;
+
+    mg_lockout_ticket_init(t, 0, 1);
+    if (!mg_policy_lockout(policy, mech, &limits, &by_address, rule, rule_size))
+	return (0);
+    mg_lockout_ticket_init(t, &limits,
+			   mg_policy_mode(policy, mech, MG_POLICY_SERVER) == MG_POLICY_ENFORCE);
+    have_addr = mg_lockout_parse_address(remote, &addr);
+    trusted = &rules_of(policy, section, MG_SET_LOCKOUT_TRUSTED_NETWORKS, 0)
+	->lockout_trusted_networks;
+    if (rules_of(policy, section, MG_SET_LOCKOUT_ACCOUNT, 0)->lockout_account
+	&& account != 0 && *account != 0) {
+	if (trusted->count > 0 && have_addr && in_trusted(trusted, &addr)) {
+	    (void) mg_lockout_ticket_add(t, mg_lockout_key(key, "trusted-user", account),
+					 MG_LOCKOUT_ACCOUNT, 0);
+	} else {
+	    (void) mg_lockout_ticket_add(t, mg_lockout_key(key, "user", account),
+					 MG_LOCKOUT_ACCOUNT, 0);
+	    if (trusted->count > 0)
+		(void) mg_lockout_ticket_add(t, mg_lockout_key(key, "trusted-user", account),
+					     MG_LOCKOUT_GUARD, 0);
+	}
+    }
+    if (by_address && have_addr)
+	(void) mg_lockout_ticket_add(t, mg_lockout_address_key(key, &addr,
+				      global->lockout_ipv4_prefix,
+				      global->lockout_ipv6_prefix),
+				     MG_LOCKOUT_ADDRESS, 0);
+    return (t->nkeys > 0);
+}
+
+ /*
   * Whether any mechanism locks out, so the store must be opened.
   */
 int     mg_policy_lockout_wanted(const struct mg_policy *policy)
@@ -1285,6 +1387,9 @@ static void print_value(FILE *fp, int setting, const struct mg_policy_rules *r)
 	break;
     case K_DURATION:
 	fprintf(fp, "%us", *CFIELD(r, setting, unsigned));
+	break;
+    case K_PREFIX:
+	fprintf(fp, "%u", *CFIELD(r, setting, unsigned));
 	break;
     case K_PATH:
 	fputs(*CFIELD(r, setting, char *) ? *CFIELD(r, setting, char *) :

@@ -64,6 +64,10 @@ enum mg_policy_setting {
     MG_SET_LOCKOUT_WINDOW,
     MG_SET_LOCKOUT_DURATION,
     MG_SET_LOCKOUT_ADDRESS,
+    MG_SET_LOCKOUT_ACCOUNT,
+    MG_SET_LOCKOUT_TRUSTED_NETWORKS,
+    MG_SET_LOCKOUT_IPV4_PREFIX,
+    MG_SET_LOCKOUT_IPV6_PREFIX,
     MG_SET_LOCKOUT_STORE,
     MG_SET_LOCKOUT_STORE_FAILURE,
     MG_SET_LOCKOUT_MAX_ENTRIES,
@@ -129,6 +133,10 @@ struct mg_policy_rules {
     unsigned ciphers;			/* MG_DIGEST_CIPHER_* */
     struct mg_lockout_limits lockout;
     int     lockout_address;
+    int     lockout_account;
+    struct mg_policy_addrs lockout_trusted_networks;
+    unsigned lockout_ipv4_prefix;
+    unsigned lockout_ipv6_prefix;
     char   *lockout_store;
     int     lockout_store_open;		/* lockout_store_failure = open */
     unsigned lockout_max_entries;
@@ -181,6 +189,10 @@ extern void mg_policy_digest_layers(const struct mg_policy *, enum mg_policy_sid
 extern int mg_policy_lockout(const struct mg_policy *, const char *mech,
 			             struct mg_lockout_limits *, int *by_address,
 			             char *rule, size_t rule_size);
+extern int mg_policy_lockout_ticket(const struct mg_policy *, const char *mech,
+				            const char *account, const char *remote,
+				            struct mg_lockout_ticket *, char *rule,
+				            size_t rule_size);
 extern int mg_policy_lockout_wanted(const struct mg_policy *);
 extern const char *mg_policy_lockout_store(const struct mg_policy *);
 extern int mg_policy_lockout_store_open(const struct mg_policy *);

@@ -16,10 +16,10 @@
 #     counts;
 #   - lockout under load: one account gets only wrong passwords from
 #     LOAD_SESSIONS sessions at once (lockout_failures =
-#     LOAD_LOCKOUT_FAILURES, default 40): the store loses no failure (its
-#     count equals the bad-credentials records, at least
-#     lockout_failures), every other attempt is locked-out, the right
-#     password then too, and other accounts still get in;
+#     LOAD_LOCKOUT_FAILURES, default 40): exactly lockout_failures guesses
+#     are verified (bad-credentials records), the store's count is the
+#     same, every other attempt is locked-out, the right password then
+#     too, and other accounts still get in;
 #   - no process of the relay is left and no password reached a log.
 #
 # Usage: test-harness/load.sh [BUILDDIR]   (default: _build, built if needed)
@@ -138,10 +138,11 @@ load_check "no smtpd died" no_crash
 # One account (lockout-victim) gets only wrong passwords, from
 # LOAD_SESSIONS sessions at once; lockout_failures = LOAD_LOCKOUT_FAILURES
 # (per user: lockout_address = no, since every session comes from
-# 127.0.0.1). The counter must lose no failure to the concurrency: the
-# store's failure count equals the bad-credentials records, which are at
-# least lockout_failures; every other attempt is locked-out; then the right
-# password is refused too, and another account still gets in.
+# 127.0.0.1). Each attempt is counted in the transaction that checks the
+# lock, before its password is verified, so the concurrency gains nothing:
+# exactly lockout_failures attempts are verified (bad-credentials), the
+# store's count is the same, every other attempt is locked-out; then the
+# right password is refused too, and another account still gets in.
 : "${LOAD_LOCKOUT_FAILURES:=40}"
 lockout_auths=$((LOAD_SESSIONS * 3))	# more sessions than LOAD_SESSIONS: all at once
 lockout_counts() {
@@ -173,14 +174,16 @@ audit, victim, limit, total, listed = sys.argv[1], sys.argv[2], int(sys.argv[3])
 recs = [json.loads(l) for l in open(audit, encoding="utf-8")]
 mine = [r for r in recs if r.get("authid") == victim]
 n = collections.Counter(r["outcome"] for r in mine)
-fields = listed.split()
+lines = [l for l in listed.splitlines() if l.startswith("user:" + victim + " ")]
+fields = lines[0].split() if lines else []
 problems = []
 if len(mine) != total:
     problems.append("%d records of %s for %d attempts" % (len(mine), victim, total))
 if set(n) - {"bad-credentials", "locked-out"}:
     problems.append("outcomes other than bad-credentials and locked-out: %s" % dict(n))
-if n["bad-credentials"] < limit:
-    problems.append("only %d failures counted, lockout_failures is %d" % (n["bad-credentials"], limit))
+if n["bad-credentials"] != limit:
+    problems.append("%d guesses were verified, lockout_failures is %d"
+                    % (n["bad-credentials"], limit))
 if mine and mine[-1]["outcome"] != "locked-out":
     problems.append("the right password after the lock was not refused as locked-out")
 if not any(r.get("outcome") == "locked-out" and (r.get("rule") or "").endswith(".lockout_failures")

@@ -1,13 +1,17 @@
 /*
  * Unit tests of the lockout store (src/lockout.c): the counting rules,
- * listing and clearing, bounds, damaged files, and several processes
- * counting on one key at once.
+ * listing and clearing, bounds, damaged files, several processes
+ * counting on one key at once, admission (at most lockout_failures of
+ * many attempts at once), addresses and their prefixes, the tickets the
+ * policy makes (trusted networks, lockout_account) and a store full of
+ * locks; the parse errors of the lockout settings.
  */
 #define _GNU_SOURCE			/* nftw(3) */
 #include <check.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +21,11 @@
 
 #include <lmdb.h>
 
+#include <arpa/inet.h>
+
 #include "lockout.h"
+#include "mg_config.h"
+#include "policy.h"
 
  /*
   * Each test gets its own directory under one made by main(), which
@@ -59,6 +67,29 @@ static struct mg_lockout *open_store(size_t max_entries)
     return (lo);
 }
 
+/*
+ * One failure of key at now, counted as the plugin counts it: admitted
+ * (in audit-only mode, so that a lock does not refuse it) and left
+ * counted.
+ */
+static enum mg_code count_one(struct mg_lockout *lo, const char *key,
+			              const struct mg_lockout_limits *lim, time_t now,
+			              struct mg_lockout_entry *e, struct mg_error *err)
+{
+    struct mg_lockout_ticket t;
+    enum mg_code code;
+
+    mg_lockout_ticket_init(&t, lim, 0);
+    if ((code = mg_lockout_ticket_add(&t, key, MG_LOCKOUT_ACCOUNT, err)) != MG_OK
+	|| (code = mg_lockout_admit(lo, &t, now, err)) != MG_OK)
+	return (code);
+    if (t.decision != MG_LOCKOUT_ADMITTED || !t.keys[0].counted)
+	return (mg_fail(err, MG_INTERNAL, "not counted (decision %d)", (int) t.decision));
+    if (e)
+	*e = t.keys[0].entry;
+    return (MG_OK);
+}
+
 static struct mg_lockout_entry fail_at(struct mg_lockout *lo, const char *key,
 				               const struct mg_lockout_limits *lim, time_t now)
 {
@@ -66,20 +97,38 @@ static struct mg_lockout_entry fail_at(struct mg_lockout *lo, const char *key,
     struct mg_error err;
 
     memset(&e, 0, sizeof(e));
-    ck_assert_msg(mg_lockout_fail(lo, key, lim, now, &e, &err) == MG_OK,
+    ck_assert_msg(count_one(lo, key, lim, now, &e, &err) == MG_OK,
 		  "fail: %s", err.reason);
     ck_assert_str_eq(e.key, key);
     return (e);
 }
 
+struct probe {
+    const char *key;
+    time_t  now;
+    time_t  until;
+};
+
+static int find_key(const struct mg_lockout_entry *e, void *context)
+{
+    struct probe *p = context;
+
+    if (strcmp(e->key, p->key) == 0 && e->locked_until > p->now)
+	p->until = e->locked_until;
+    return (1);
+}
+
+ /*
+  * The end of key's lock at now, 0 when not locked.
+  */
 static time_t locked_until(struct mg_lockout *lo, const char *key, time_t now)
 {
     struct mg_error err;
-    time_t  until = -1;
+    struct probe p = {key, now, 0};
 
-    ck_assert_msg(mg_lockout_check(lo, key, now, &until, &err) == MG_OK,
-		  "check: %s", err.reason);
-    return (until);
+    ck_assert_msg(mg_lockout_list(lo, key, find_key, &p, &err) == MG_OK,
+		  "list: %s", err.reason);
+    return (p.until);
 }
 
  /*
@@ -151,7 +200,7 @@ START_TEST(counts_within_window)
     e = fail_at(lo, "user:bob", &five_in_a_minute, 1059);
     ck_assert_uint_eq(e.failures, 1);
     /* A null entry pointer is allowed. */
-    ck_assert_int_eq(mg_lockout_fail(lo, "user:bob", &five_in_a_minute, 1060, 0, 0), MG_OK);
+    ck_assert_int_eq(count_one(lo, "user:bob", &five_in_a_minute, 1060, 0, 0), MG_OK);
     ck_assert_str_eq(list(lo, 0, 0).text, "user:alice 3 1000 1059 0;user:bob 2 1059 1060 0;");
     mg_lockout_close(lo);
 }
@@ -241,11 +290,19 @@ START_TEST(reset_forgets)
 	fail_at(lo, "user:alice", &five_in_a_minute, 1000);
     fail_at(lo, "addr:192.0.2.7", &five_in_a_minute, 1000);
     ck_assert_int_eq(locked_until(lo, "user:alice", 1001), 1300);
-    ck_assert_int_eq(mg_lockout_reset(lo, "user:alice", &err), MG_OK);
+    /* A success (admitted in audit-only mode) clears the account. */
+    {
+	struct mg_lockout_ticket t;
+
+	mg_lockout_ticket_init(&t, &five_in_a_minute, 0);
+	ck_assert_int_eq(mg_lockout_ticket_add(&t, "user:alice", MG_LOCKOUT_ACCOUNT, &err),
+			 MG_OK);
+	ck_assert_int_eq(mg_lockout_admit(lo, &t, 1001, &err), MG_OK);
+	ck_assert_int_eq(t.locked, 0);
+	ck_assert_int_eq(mg_lockout_settle(lo, &t, MG_LOCKOUT_GUESS_SUCCEEDED, &err), MG_OK);
+    }
     ck_assert_int_eq(locked_until(lo, "user:alice", 1001), 0);
     ck_assert_str_eq(list(lo, 0, 0).text, "addr:192.0.2.7 1 1000 1000 0;");
-    /* Nothing to forget is not an error. */
-    ck_assert_int_eq(mg_lockout_reset(lo, "user:nobody", &err), MG_OK);
     ck_assert_int_eq(fail_at(lo, "user:alice", &five_in_a_minute, 1002).failures, 1);
     mg_lockout_close(lo);
 }
@@ -529,21 +586,28 @@ END_TEST
 START_TEST(bad_keys)
 {
     struct mg_lockout *lo = open_store(0);
+    struct mg_lockout_ticket t;
     struct mg_error err;
     char    longkey[MG_LOCKOUT_KEY_MAX + 2];
-    time_t  until;
 
     memset(longkey, 'k', sizeof(longkey) - 1);
     longkey[sizeof(longkey) - 1] = 0;
-    ck_assert_int_eq(mg_lockout_fail(lo, "", &five_in_a_minute, 1, 0, &err), MG_BADPARAM);
-    ck_assert_int_eq(mg_lockout_fail(lo, longkey, &five_in_a_minute, 1, 0, &err),
+    mg_lockout_ticket_init(&t, &five_in_a_minute, 1);
+    ck_assert_int_eq(mg_lockout_ticket_add(&t, "", MG_LOCKOUT_ACCOUNT, &err), MG_BADPARAM);
+    ck_assert_int_eq(mg_lockout_ticket_add(&t, 0, MG_LOCKOUT_ACCOUNT, &err), MG_BADPARAM);
+    ck_assert_int_eq(mg_lockout_ticket_add(&t, longkey, MG_LOCKOUT_ACCOUNT, &err),
 		     MG_BADPARAM);
-    ck_assert_int_eq(mg_lockout_check(lo, 0, 1, &until, &err), MG_BADPARAM);
-    ck_assert_int_eq(mg_lockout_fail(lo, "user:a", 0, 1, 0, &err), MG_BADPARAM);
-    ck_assert_int_eq(mg_lockout_fail(lo, "user:a", &five_in_a_minute, -1, 0, &err),
+    ck_assert_int_eq(mg_lockout_ticket_add(&t, "user:a", MG_LOCKOUT_ACCOUNT, &err), MG_OK);
+    ck_assert_int_eq(mg_lockout_ticket_add(&t, "user:a", MG_LOCKOUT_GUARD, &err),
 		     MG_BADPARAM);
+    ck_assert_int_eq(mg_lockout_ticket_add(&t, "user:b", MG_LOCKOUT_GUARD, &err), MG_OK);
+    ck_assert_int_eq(mg_lockout_ticket_add(&t, "addr:::1", MG_LOCKOUT_ADDRESS, &err), MG_OK);
+    ck_assert_int_eq(mg_lockout_ticket_add(&t, "addr:::2", MG_LOCKOUT_ADDRESS, &err),
+		     MG_BADPARAM);
+    ck_assert_int_eq(mg_lockout_admit(lo, &t, -1, &err), MG_BADPARAM);
+    ck_assert_int_eq(list(lo, 0, 0).count, 0);
     longkey[MG_LOCKOUT_KEY_MAX] = 0;		/* the longest allowed */
-    ck_assert_int_eq(mg_lockout_fail(lo, longkey, &five_in_a_minute, 1, 0, &err), MG_OK);
+    ck_assert_int_eq(count_one(lo, longkey, &five_in_a_minute, 1, 0, &err), MG_OK);
     mg_lockout_close(lo);
 }
 END_TEST
@@ -561,7 +625,6 @@ START_TEST(works_after_chroot_and_setuid)
     char    jail[sizeof(dir) + 8];
     pid_t   pid;
     int     status;
-    time_t  until;
 
     if (geteuid() != 0) {
 	fprintf(stderr, "works_after_chroot_and_setuid: not root, not tried\n");
@@ -578,12 +641,11 @@ START_TEST(works_after_chroot_and_setuid)
 	    _exit(3);
 	if (access(path, F_OK) == 0)
 	    _exit(4);				/* not in the jail after all */
-	if (mg_lockout_fail(lo, "user:jailed", &lim, 1000, 0, &err) != MG_OK
-	    || mg_lockout_fail(lo, "user:jailed", &lim, 1001, 0, &err) != MG_OK
-	    || mg_lockout_fail(lo, "user:jailed", &lim, 1002, 0, &err) != MG_OK
-	    || mg_lockout_check(lo, "user:jailed", 1003, &until, &err) != MG_OK
-	    || until != 1062 || mg_lockout_reset(lo, "user:jailed", &err) != MG_OK
-	    || mg_lockout_fail(lo, "user:jailed", &lim, 1004, 0, &err) != MG_OK) {
+	if (count_one(lo, "user:jailed", &lim, 1000, 0, &err) != MG_OK
+	    || count_one(lo, "user:jailed", &lim, 1001, 0, &err) != MG_OK
+	    || count_one(lo, "user:jailed", &lim, 1002, 0, &err) != MG_OK
+	    || mg_lockout_clear(lo, "user:jailed", 0, &err) != MG_OK
+	    || count_one(lo, "user:jailed", &lim, 1004, 0, &err) != MG_OK) {
 	    fprintf(stderr, "in the jail: %s\n", err.reason);
 	    _exit(5);
 	}
@@ -620,7 +682,7 @@ START_TEST(one_handle_per_file_and_process)
     if (pid == 0) {
 	if (mg_lockout_open(path, 0, &child, &err) != MG_OK || child == lo)
 	    _exit(1);
-	if (mg_lockout_fail(child, "user:alice", &five_in_a_minute, 1001, 0, &err) != MG_OK)
+	if (count_one(child, "user:alice", &five_in_a_minute, 1001, 0, &err) != MG_OK)
 	    _exit(2);
 	mg_lockout_close(child);
 	_exit(0);
@@ -701,13 +763,10 @@ static void *thread_counts(void *context)
     struct mg_lockout *lo = context;
     struct mg_lockout_limits lim = {1000000, 3600, 60};
     struct mg_error err;
-    time_t  until;
     int     n;
 
     for (n = 0; n < THREAD_FAILURES; n++)
-	if (mg_lockout_fail(lo, "user:threads", &lim, 5000, 0, &err) != MG_OK
-	    || mg_lockout_check(lo, "user:threads", 5000, &until, &err) != MG_OK
-	    || until != 0)
+	if (count_one(lo, "user:threads", &lim, 5000, 0, &err) != MG_OK)
 	    return (lo);
     return (0);
 }
@@ -755,7 +814,7 @@ START_TEST(processes_count_exactly)
 	    if (mg_lockout_open(path, 0, &lo, &err) != MG_OK)
 		_exit(2);
 	    for (n = 0; n < FAILURES; n++)
-		if (mg_lockout_fail(lo, "user:shared", &lim, 5000, 0, &err) != MG_OK)
+		if (count_one(lo, "user:shared", &lim, 5000, 0, &err) != MG_OK)
 		    _exit(3);
 	    mg_lockout_close(lo);
 	    _exit(0);
@@ -771,6 +830,513 @@ START_TEST(processes_count_exactly)
     l = list(lo, 0, 0);
     ck_assert_str_eq(l.text, "user:shared 400 5000 5000 0;");
     mg_lockout_close(lo);
+}
+END_TEST
+
+/* Admission. */
+
+ /*
+  * A ticket with the given keys (role letters: a account, d address,
+  * g guard), admitted at now; the ticket is returned.
+  */
+static struct mg_lockout_ticket admit(struct mg_lockout *lo,
+				              const struct mg_lockout_limits *lim,
+				              int enforce, time_t now, const char *roles,...)
+{
+    struct mg_lockout_ticket t;
+    struct mg_error err;
+    va_list ap;
+    const char *r;
+
+    mg_lockout_ticket_init(&t, lim, enforce);
+    va_start(ap, roles);
+    for (r = roles; *r; r++)
+	ck_assert_int_eq(mg_lockout_ticket_add(&t, va_arg(ap, const char *),
+					       *r == 'a' ? MG_LOCKOUT_ACCOUNT :
+					       *r == 'd' ? MG_LOCKOUT_ADDRESS :
+					       MG_LOCKOUT_GUARD, &err), MG_OK);
+    va_end(ap);
+    ck_assert_msg(mg_lockout_admit(lo, &t, now, &err) == MG_OK, "admit: %s", err.reason);
+    return (t);
+}
+
+static void settle(struct mg_lockout *lo, const struct mg_lockout_ticket *t,
+		           enum mg_lockout_result result)
+{
+    struct mg_error err;
+
+    ck_assert_msg(mg_lockout_settle(lo, t, result, &err) == MG_OK, "settle: %s",
+		  err.reason);
+}
+
+static const struct mg_lockout_limits three = {3, 900, 900};
+
+START_TEST(admission_counts_before_verification)
+{
+    struct mg_lockout *lo = open_store(0);
+    struct mg_lockout_ticket t;
+    int     i;
+
+    /* Three attempts are admitted (the third sets the lock), the fourth not. */
+    for (i = 0; i < 3; i++) {
+	t = admit(lo, &three, 1, 1000, "ad", "user:victim", "addr:192.0.2.7");
+	ck_assert_int_eq(t.decision, MG_LOCKOUT_ADMITTED);
+	ck_assert_int_eq(t.keys[0].set_lock, i == 2);
+	settle(lo, &t, MG_LOCKOUT_GUESS_FAILED);
+    }
+    t = admit(lo, &three, 1, 1001, "ad", "user:victim", "addr:198.51.100.1");
+    ck_assert_int_eq(t.decision, MG_LOCKOUT_REFUSED);
+    ck_assert_int_eq(t.locked, 0);
+    ck_assert_int_eq(t.locked_until, 1900);
+    /* Refused: nothing counted, not even the other address. */
+    ck_assert_str_eq(list(lo, 0, 0).text, "addr:192.0.2.7 3 1000 1000 1900;"
+		     "user:victim 3 1000 1000 1900;");
+    /* The locked address refuses another account too. */
+    t = admit(lo, &three, 1, 1001, "ad", "user:other", "addr:192.0.2.7");
+    ck_assert_int_eq(t.decision, MG_LOCKOUT_REFUSED);
+    ck_assert_int_eq(t.locked, 1);
+    mg_lockout_close(lo);
+}
+END_TEST
+
+START_TEST(success_clears_account_and_gives_address_back)
+{
+    struct mg_lockout *lo = open_store(0);
+    struct mg_lockout_ticket t;
+
+    t = admit(lo, &three, 1, 1000, "ad", "user:intercom", "addr:192.0.2.7");
+    settle(lo, &t, MG_LOCKOUT_GUESS_FAILED);
+    t = admit(lo, &three, 1, 1001, "ad", "user:intercom", "addr:192.0.2.7");
+    settle(lo, &t, MG_LOCKOUT_GUESS_FAILED);
+    /* The third attempt reaches the limit and locks both; it succeeds. */
+    t = admit(lo, &three, 1, 1002, "ad", "user:intercom", "addr:192.0.2.7");
+    ck_assert_int_eq(t.decision, MG_LOCKOUT_ADMITTED);
+    ck_assert_int_eq(t.keys[1].set_lock, 1);
+    settle(lo, &t, MG_LOCKOUT_GUESS_SUCCEEDED);
+    /* The account is forgotten; the address keeps its two real failures. */
+    ck_assert_str_eq(list(lo, 0, 0).text, "addr:192.0.2.7 2 1000 1002 0;");
+    /* Not a guess (a malformed response): given back everywhere. */
+    t = admit(lo, &three, 1, 1003, "ad", "user:intercom", "addr:192.0.2.7");
+    settle(lo, &t, MG_LOCKOUT_NO_GUESS);
+    ck_assert_str_eq(list(lo, 0, 0).text, "addr:192.0.2.7 2 1000 1003 0;");
+    /* A success from a fresh address leaves no entry behind. */
+    t = admit(lo, &three, 1, 1004, "ad", "user:alice", "addr:198.51.100.1");
+    settle(lo, &t, MG_LOCKOUT_GUESS_SUCCEEDED);
+    ck_assert_int_eq(list(lo, 0, 0).count, 1);
+    /* One more failure locks the address. */
+    t = admit(lo, &three, 1, 1005, "ad", "user:intercom", "addr:192.0.2.7");
+    settle(lo, &t, MG_LOCKOUT_GUESS_FAILED);
+    ck_assert_int_eq(locked_until(lo, "addr:192.0.2.7", 1005), 1905);
+    /* Audit-only: a locked key is reported, the attempt counted. */
+    t = admit(lo, &three, 0, 1006, "ad", "user:intercom", "addr:192.0.2.7");
+    ck_assert_int_eq(t.decision, MG_LOCKOUT_ADMITTED);
+    ck_assert_int_eq(t.locked, 1);
+    ck_assert_int_eq(t.keys[1].entry.failures, 4);
+    mg_lockout_close(lo);
+}
+END_TEST
+
+ /*
+  * The bound: many processes, each with its own handle, admit a wrong
+  * guess against one account at the same moment (released together
+  * through a pipe); exactly lockout_failures of them are admitted.
+  */
+#define GUESSERS	32
+
+START_TEST(concurrent_guesses_admitted_at_most_limit)
+{
+    struct mg_lockout *lo;
+    struct mg_lockout_ticket t;
+    struct mg_error err;
+    pid_t   pids[GUESSERS];
+    int     gate[2], i, status, admitted = 0, refused = 0, bad = 0;
+    char    addr[64], c;
+
+    lo = open_store(0);
+    mg_lockout_close(lo);
+    ck_assert_int_eq(pipe(gate), 0);
+    for (i = 0; i < GUESSERS; i++) {
+	ck_assert_int_ge(pids[i] = fork(), 0);
+	if (pids[i] == 0) {
+	    close(gate[1]);
+	    if (mg_lockout_open(path, 0, &lo, &err) != MG_OK)
+		_exit(2);
+	    /* Wait for the start: the parent closes the pipe. */
+	    if (read(gate[0], &c, 1) != 0)
+		_exit(3);
+	    snprintf(addr, sizeof(addr), "addr:198.51.100.%d", i + 1);
+	    mg_lockout_ticket_init(&t, &three, 1);
+	    if (mg_lockout_ticket_add(&t, "user:intercom", MG_LOCKOUT_ACCOUNT, &err) != MG_OK
+		|| mg_lockout_ticket_add(&t, addr, MG_LOCKOUT_ADDRESS, &err) != MG_OK
+		|| mg_lockout_admit(lo, &t, 5000, &err) != MG_OK)
+		_exit(4);
+	    /* The password is wrong: the count stays. */
+	    if (mg_lockout_settle(lo, &t, MG_LOCKOUT_GUESS_FAILED, &err) != MG_OK)
+		_exit(5);
+	    mg_lockout_close(lo);
+	    _exit(t.decision == MG_LOCKOUT_ADMITTED ? 10 :
+		  t.decision == MG_LOCKOUT_REFUSED ? 11 : 6);
+	}
+    }
+    close(gate[0]);
+    close(gate[1]);
+    for (i = 0; i < GUESSERS; i++) {
+	ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 10)
+	    admitted++;
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 11)
+	    refused++;
+	else
+	    bad++;
+    }
+    ck_assert_int_eq(bad, 0);
+    ck_assert_int_eq(admitted, 3);
+    ck_assert_int_eq(refused, GUESSERS - 3);
+    lo = open_store(0);
+    ck_assert_int_eq(locked_until(lo, "user:intercom", 5000), 5900);
+    ck_assert_int_eq(list(lo, "user:", 0).count, 1);
+    ck_assert_int_eq(list(lo, "addr:", 0).count, 3);
+    mg_lockout_close(lo);
+}
+END_TEST
+
+/* Addresses. */
+
+static const char *key_of(const char *endpoint, unsigned v4, unsigned v6)
+{
+    static char buf[MG_LOCKOUT_KEY_MAX + 1];
+    struct mg_lockout_addr a;
+
+    if (!mg_lockout_parse_address(endpoint, &a))
+	return ("-");
+    return (mg_lockout_address_key(buf, &a, v4, v6));
+}
+
+START_TEST(addresses_normalised)
+{
+    /* Every spelling of one IPv6 address, with or without a port. */
+    ck_assert_str_eq(key_of("2001:db8:1:2:0:0:0:1", 32, 128), "addr:2001:db8:1:2::1");
+    ck_assert_str_eq(key_of("2001:db8:1:2::1", 32, 128), "addr:2001:db8:1:2::1");
+    ck_assert_str_eq(key_of("2001:DB8:1:2:0000::1;25", 32, 128), "addr:2001:db8:1:2::1");
+    ck_assert_str_eq(key_of("[2001:db8:1:2::1];587", 32, 128), "addr:2001:db8:1:2::1");
+    ck_assert_str_eq(key_of("fe80::1%eth0;25", 32, 128), "addr:fe80::1");
+    /* IPv4, and IPv4-mapped IPv6, are the IPv4 address. */
+    ck_assert_str_eq(key_of("192.0.2.7;4000", 32, 64), "addr:192.0.2.7");
+    ck_assert_str_eq(key_of("::ffff:192.0.2.7;4000", 32, 64), "addr:192.0.2.7");
+    ck_assert_str_eq(key_of("[::FFFF:c000:207]", 32, 64), "addr:192.0.2.7");
+    ck_assert_str_eq(key_of("::ffff:192.0.2.7", 24, 64), "addr:192.0.2.0/24");
+    /* Not addresses. */
+    ck_assert_str_eq(key_of("", 32, 64), "-");
+    ck_assert_str_eq(key_of("unknown", 32, 64), "-");
+    ck_assert_str_eq(key_of("192.0.2.7;smtp", 32, 64), "-");
+    ck_assert_str_eq(key_of("192.0.2.7;1234567", 32, 64), "-");
+    ck_assert_str_eq(key_of("[2001:db8::1;25", 32, 64), "-");
+    ck_assert_str_eq(key_of("192.0.2.7:25", 32, 64), "-");
+    ck_assert_str_eq(key_of("192.0.2.256", 32, 64), "-");
+    ck_assert_str_eq(key_of(0, 32, 64), "-");
+}
+END_TEST
+
+START_TEST(ipv6_counted_per_prefix)
+{
+    struct mg_lockout *lo = open_store(0);
+    struct mg_lockout_ticket t;
+    static const char *const same[] = {
+	"2001:db8:1:2::1;1000", "2001:db8:1:2:0:0:0:2;1001", "[2001:db8:1:2:ffff::9];25",
+    };
+    int     i;
+
+    ck_assert_str_eq(key_of(same[0], 32, 64), "addr:2001:db8:1:2::/64");
+    ck_assert_str_eq(key_of(same[0], 32, 48), "addr:2001:db8:1::/48");
+    for (i = 0; i < 3; i++) {
+	t = admit(lo, &three, 1, 1000, "d", key_of(same[i], 32, 64));
+	ck_assert_int_eq(t.decision, MG_LOCKOUT_ADMITTED);
+    }
+    /* Any address of the /64 is now refused; the next /64 is not. */
+    t = admit(lo, &three, 1, 1001, "d", key_of("2001:db8:1:2:abcd::77;25", 32, 64));
+    ck_assert_int_eq(t.decision, MG_LOCKOUT_REFUSED);
+    t = admit(lo, &three, 1, 1001, "d", key_of("2001:db8:1:3::1;25", 32, 64));
+    ck_assert_int_eq(t.decision, MG_LOCKOUT_ADMITTED);
+    ck_assert_str_eq(list(lo, 0, 0).text, "addr:2001:db8:1:2::/64 3 1000 1000 1900;"
+		     "addr:2001:db8:1:3::/64 1 1001 1001 0;");
+    mg_lockout_close(lo);
+}
+END_TEST
+
+START_TEST(networks_parsed)
+{
+    struct mg_lockout_addr a, h;
+    struct mg_error err;
+    unsigned prefix;
+
+    ck_assert_int_eq(mg_lockout_parse_network("2001:db8:1:2::/64", &a, &prefix, &err), MG_OK);
+    ck_assert_uint_eq(prefix, 64);
+    ck_assert(mg_lockout_parse_address("2001:db8:1:2::99", &h));
+    ck_assert(mg_lockout_network_contains(&a, prefix, &h));
+    ck_assert(mg_lockout_parse_address("2001:db8:1:3::99", &h));
+    ck_assert(!mg_lockout_network_contains(&a, prefix, &h));
+    ck_assert_int_eq(mg_lockout_parse_network("192.0.2.7", &a, &prefix, &err), MG_OK);
+    ck_assert_uint_eq(prefix, 32);
+    ck_assert_int_eq(mg_lockout_parse_network("::ffff:192.0.2.0/120", &a, &prefix, &err),
+		     MG_OK);
+    ck_assert_int_eq(a.family, AF_INET);
+    ck_assert_uint_eq(prefix, 24);
+    ck_assert_int_eq(mg_lockout_parse_network("2001:db8::1/64", &a, &prefix, &err),
+		     MG_MALFORMED);
+    ck_assert_str_eq(err.reason, "bits are set after the prefix length (a network is "
+		     "written with its host bits zero)");
+    ck_assert_int_eq(mg_lockout_parse_network("192.0.2.0/33", &a, &prefix, &err),
+		     MG_MALFORMED);
+    ck_assert_str_eq(err.reason, "prefix length 33 is longer than the address (32 bits)");
+    ck_assert_int_eq(mg_lockout_parse_network("192.0.2.0/x", &a, &prefix, &err),
+		     MG_MALFORMED);
+    ck_assert_int_eq(mg_lockout_parse_network("intercom", &a, &prefix, &err), MG_MALFORMED);
+    ck_assert_str_eq(err.reason, "not an IPv4 or IPv6 address");
+}
+END_TEST
+
+/* The tickets the policy makes. */
+
+static void load_policy(struct mg_config *cfg, const char *text)
+{
+    struct mg_error err;
+    FILE   *fp = fmemopen((void *) text, strlen(text), "r");
+
+    ck_assert_ptr_nonnull(fp);
+    mg_config_init(cfg);
+    ck_assert_msg(mg_config_load_stream(fp, "policy.conf", cfg, &err) == MG_OK,
+		  "load: %s", err.reason);
+    fclose(fp);
+}
+
+ /*
+  * One attempt through the policy's ticket: admitted and, if so, failed.
+  */
+static enum mg_lockout_decision guess(struct mg_lockout *lo, const struct mg_config *cfg,
+				              const char *account, const char *remote,
+				              time_t now, struct mg_lockout_ticket *t)
+{
+    struct mg_error err;
+    char    rule[MG_POLICY_RULE_MAX];
+
+    ck_assert(mg_policy_lockout_ticket(&cfg->policy, "CRAM-MD5", account, remote, t,
+				       rule, sizeof(rule)));
+    ck_assert_msg(mg_lockout_admit(lo, t, now, &err) == MG_OK, "admit: %s", err.reason);
+    if (t->decision == MG_LOCKOUT_ADMITTED)
+	settle(lo, t, MG_LOCKOUT_GUESS_FAILED);
+    return (t->decision);
+}
+
+START_TEST(trusted_networks_keep_the_lan_in)
+{
+    struct mg_lockout *lo = open_store(0);
+    struct mg_lockout_ticket t;
+    struct mg_config cfg;
+    int     i;
+
+    load_policy(&cfg, "[global]\nlockout_failures = 3\nlockout_duration = 1h\n"
+		"[cram-md5]\nlockout_trusted_networks = 192.168.1.0/24 fd00::/8\n");
+    /* The internet guesses the intercom's name, from many addresses. */
+    for (i = 0; i < 3; i++) {
+	char    remote[32];
+
+	snprintf(remote, sizeof(remote), "203.0.113.%d;4000", i + 1);
+	ck_assert_int_eq(guess(lo, &cfg, "intercom", remote, 1000, &t),
+			 MG_LOCKOUT_ADMITTED);
+	ck_assert_str_eq(t.keys[0].name, "user:intercom");
+	ck_assert_int_eq(t.keys[1].role, MG_LOCKOUT_GUARD);
+	ck_assert_str_eq(t.keys[1].name, "trusted-user:intercom");
+    }
+    ck_assert_int_eq(guess(lo, &cfg, "intercom", "203.0.113.99;4000", 1001, &t),
+		     MG_LOCKOUT_REFUSED);
+    /* An unknown client address is not trusted. */
+    ck_assert_int_eq(guess(lo, &cfg, "intercom", 0, 1001, &t), MG_LOCKOUT_REFUSED);
+    /* The intercom on the LAN (IPv4, mapped, IPv6) is not locked out. */
+    ck_assert_int_eq(guess(lo, &cfg, "intercom", "192.168.1.20;4000", 1002, &t),
+		     MG_LOCKOUT_ADMITTED);
+    ck_assert_str_eq(t.keys[0].name, "trusted-user:intercom");
+    ck_assert_uint_eq(t.nkeys, 2);
+    ck_assert_int_eq(guess(lo, &cfg, "intercom", "::ffff:192.168.1.21;4000", 1002, &t),
+		     MG_LOCKOUT_ADMITTED);
+    /* Failures inside lock the account for everyone. */
+    ck_assert_int_eq(guess(lo, &cfg, "intercom", "[fd00::5];4000", 1003, &t),
+		     MG_LOCKOUT_ADMITTED);
+    ck_assert_int_eq(guess(lo, &cfg, "intercom", "192.168.1.22;4000", 1004, &t),
+		     MG_LOCKOUT_REFUSED);
+    ck_assert_str_eq(t.keys[t.locked].name, "trusted-user:intercom");
+    ck_assert_int_eq(guess(lo, &cfg, "intercom", "198.51.100.1;4000", 1004, &t),
+		     MG_LOCKOUT_REFUSED);
+    mg_config_free(&cfg);
+    mg_lockout_close(lo);
+}
+END_TEST
+
+START_TEST(lockout_account_no_counts_addresses_only)
+{
+    struct mg_lockout *lo = open_store(0);
+    struct mg_lockout_ticket t;
+    struct mg_config cfg;
+    char    rule[MG_POLICY_RULE_MAX];
+    int     i;
+
+    load_policy(&cfg, "[global]\nlockout_failures = 3\n"
+		"[cram-md5]\nlockout_account = no\n");
+    /* From many addresses: the account is never locked. */
+    for (i = 0; i < 10; i++) {
+	char    remote[32];
+
+	snprintf(remote, sizeof(remote), "203.0.113.%d;4000", i + 1);
+	ck_assert_int_eq(guess(lo, &cfg, "intercom", remote, 1000, &t),
+			 MG_LOCKOUT_ADMITTED);
+	ck_assert_uint_eq(t.nkeys, 1);
+    }
+    ck_assert_int_eq(list(lo, "user:", 0).count, 0);
+    /* From one address: that address is. */
+    for (i = 0; i < 2; i++)
+	ck_assert_int_eq(guess(lo, &cfg, "intercom", "203.0.113.1;4000", 1001, &t),
+			 MG_LOCKOUT_ADMITTED);
+    ck_assert_int_eq(guess(lo, &cfg, "intercom", "203.0.113.1;4000", 1001, &t),
+		     MG_LOCKOUT_REFUSED);
+    /* Both off: nothing to count. */
+    mg_config_free(&cfg);
+    load_policy(&cfg, "[global]\nlockout_failures = 3\nlockout_address = no\n"
+		"lockout_account = no\n");
+    ck_assert_int_eq(mg_policy_lockout_ticket(&cfg.policy, "CRAM-MD5", "intercom",
+					      "203.0.113.1;4000", &t, rule, sizeof(rule)), 0);
+    mg_config_free(&cfg);
+    mg_lockout_close(lo);
+}
+END_TEST
+
+START_TEST(full_store_keeps_its_locks)
+{
+    struct mg_lockout *lo = open_store(10);
+    struct mg_lockout_ticket t;
+    char    key[32];
+    int     i, j;
+
+    /* Ten locked keys fill the store. */
+    for (i = 0; i < 10; i++) {
+	snprintf(key, sizeof(key), "user:locked%d", i);
+	for (j = 0; j < 3; j++)
+	    t = admit(lo, &three, 1, 1000 + i, "a", key);
+	ck_assert_int_eq(t.decision, MG_LOCKOUT_ADMITTED);
+    }
+    ck_assert_int_eq(list(lo, 0, 0).count, 10);
+    /* A new key finds no room: nothing is evicted, nothing counted. */
+    t = admit(lo, &three, 1, 1100, "ad", "user:new", "addr:192.0.2.7");
+    ck_assert_int_eq(t.decision, MG_LOCKOUT_STORE_FULL);
+    ck_assert_int_eq(t.keys[0].counted, 0);
+    ck_assert_int_eq(list(lo, 0, 0).count, 10);
+    ck_assert_int_eq(list(lo, "user:locked", 0).count, 10);
+    /* The locks still refuse, full or not. */
+    t = admit(lo, &three, 1, 1100, "ad", "user:locked3", "addr:192.0.2.7");
+    ck_assert_int_eq(t.decision, MG_LOCKOUT_REFUSED);
+    ck_assert_int_eq(locked_until(lo, "user:locked0", 1100), 1900);
+    /* Once a lock has ended its entry may go. */
+    t = admit(lo, &three, 1, 1901, "a", "user:new");
+    ck_assert_int_eq(t.decision, MG_LOCKOUT_ADMITTED);
+    ck_assert_int_eq(locked_until(lo, "user:locked0", 1901), 0);
+    ck_assert_int_eq(list(lo, "user:locked0 ", 0).count, 0);
+    mg_lockout_close(lo);
+}
+END_TEST
+
+START_TEST(full_store_evicts_unlocked_first)
+{
+    struct mg_lockout *lo = open_store(10);
+    struct mg_lockout_ticket t;
+    struct listing l;
+    char    key[32];
+    int     i, j;
+
+    /* Nine locked keys and one that failed once, the oldest of all. */
+    t = admit(lo, &three, 1, 900, "a", "user:unlocked");
+    for (i = 0; i < 9; i++) {
+	snprintf(key, sizeof(key), "user:locked%d", i);
+	for (j = 0; j < 3; j++)
+	    t = admit(lo, &three, 1, 1000, "a", key);
+    }
+    t = admit(lo, &three, 1, 1100, "a", "user:new");
+    ck_assert_int_eq(t.decision, MG_LOCKOUT_ADMITTED);
+    l = list(lo, 0, 0);
+    ck_assert_int_eq(l.count, 10);
+    ck_assert_ptr_null(strstr(l.text, "user:unlocked "));
+    ck_assert_ptr_nonnull(strstr(l.text, "user:new 1 1100 1100 0;"));
+    mg_lockout_close(lo);
+}
+END_TEST
+
+/* The settings. */
+
+struct bad_setting {
+    const char *text;
+    const char *reason;
+};
+
+static const struct bad_setting bad_settings[] = {
+    {"[cram-md5]\nlockout_account = maybe\n",
+    "policy.conf:2: lockout_account must be yes or no, not \"maybe\""},
+    {"[global]\n\nlockout_trusted_networks = 192.168.1.0/24 lan\n",
+    "policy.conf:3: lockout_trusted_networks: \"lan\" is not an IPv4 or IPv6 address "
+    "or network (ADDR or ADDR/BITS)"},
+    {"[global]\nlockout_ipv6_prefix = 129\n",
+    "policy.conf:2: lockout_ipv6_prefix must be a prefix length from 16 to 128, "
+    "not \"129\""},
+    {"[global]\nlockout_ipv6_prefix = 8\n",
+    "policy.conf:2: lockout_ipv6_prefix must be a prefix length from 16 to 128, "
+    "not \"8\""},
+    {"[global]\nlockout_ipv4_prefix = /24\n",
+    "policy.conf:2: lockout_ipv4_prefix must be a prefix length from 8 to 32, "
+    "not \"/24\""},
+    {"[global]\nlockout_ipv4_prefix = 33\n",
+    "policy.conf:2: lockout_ipv4_prefix must be a prefix length from 8 to 32, "
+    "not \"33\""},
+    {"[cram-md5]\nlockout_ipv4_prefix = 24\n",
+    "policy.conf:2: lockout_ipv4_prefix is allowed only in [global], not in [cram-md5]"},
+    {"[cram-md5:client]\nlockout_account = no\n",
+    "policy.conf:2: lockout_account does not apply to the client side: not in "
+    "[cram-md5:client]"},
+};
+
+START_TEST(settings_errors)
+{
+    const struct bad_setting *b = bad_settings + _i;
+    struct mg_config cfg;
+    struct mg_error err;
+    FILE   *fp = fmemopen((void *) b->text, strlen(b->text), "r");
+
+    ck_assert_ptr_nonnull(fp);
+    mg_config_init(&cfg);
+    ck_assert_int_ne(mg_config_load_stream(fp, "policy.conf", &cfg, &err), MG_OK);
+    ck_assert_str_eq(err.reason, b->reason);
+    fclose(fp);
+    mg_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(settings_printed)
+{
+    struct mg_config cfg;
+    char   *text = 0;
+    size_t  size = 0;
+    FILE   *fp;
+
+    load_policy(&cfg, "[global]\nlockout_failures = 3\nlockout_ipv6_prefix = 56\n"
+		"[cram-md5]\nlockout_account = no\n"
+		"lockout_trusted_networks = 192.168.1.0/24, fd00::/8\n");
+    ck_assert_ptr_nonnull(fp = open_memstream(&text, &size));
+    mg_policy_print(&cfg.policy, fp);
+    fclose(fp);
+    ck_assert_ptr_nonnull(strstr(text, "lockout_ipv4_prefix = 32 ; default\n"));
+    ck_assert_ptr_nonnull(strstr(text, "lockout_ipv6_prefix = 56\n"));
+    ck_assert_ptr_nonnull(strstr(text, "[cram-md5]\n"));
+    ck_assert_ptr_nonnull(strstr(text, "lockout_account = no\n"
+				 "lockout_trusted_networks = 192.168.1.0/24 fd00::/8\n"));
+    ck_assert_ptr_nonnull(strstr(text, "lockout_account = yes ; default\n"
+				 "lockout_trusted_networks =  ; default\n"));
+    free(text);
+    mg_config_free(&cfg);
 }
 END_TEST
 
@@ -811,6 +1377,19 @@ int     main(void)
     tcase_add_test(tc, threads_count_exactly);
     tcase_add_test(tc, processes_count_exactly);
     tcase_add_test(tc, works_after_chroot_and_setuid);
+    tcase_add_test(tc, admission_counts_before_verification);
+    tcase_add_test(tc, success_clears_account_and_gives_address_back);
+    tcase_add_test(tc, concurrent_guesses_admitted_at_most_limit);
+    tcase_add_test(tc, addresses_normalised);
+    tcase_add_test(tc, ipv6_counted_per_prefix);
+    tcase_add_test(tc, networks_parsed);
+    tcase_add_test(tc, trusted_networks_keep_the_lan_in);
+    tcase_add_test(tc, lockout_account_no_counts_addresses_only);
+    tcase_add_test(tc, full_store_keeps_its_locks);
+    tcase_add_test(tc, full_store_evicts_unlocked_first);
+    tcase_add_loop_test(tc, settings_errors, 0,
+			(int) (sizeof(bad_settings) / sizeof(bad_settings[0])));
+    tcase_add_test(tc, settings_printed);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

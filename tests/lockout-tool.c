@@ -18,7 +18,7 @@ int     main(int argc, char **argv)
 {
     struct mg_lockout *lo;
     struct mg_lockout_limits lim = {0, 900, 900};
-    struct mg_lockout_entry e;
+    struct mg_lockout_ticket t;
     struct mg_error err;
     time_t  now;
     long    count, i;
@@ -35,7 +35,10 @@ int     main(int argc, char **argv)
 	return (1);
     }
     for (i = 0; i < count; i++) {
-	if (mg_lockout_fail(lo, argv[2], &lim, now, &e, &err) != MG_OK) {
+	/* Admitted in audit-only mode, so that a lock does not stop the count. */
+	mg_lockout_ticket_init(&t, &lim, 0);
+	if (mg_lockout_ticket_add(&t, argv[2], MG_LOCKOUT_ACCOUNT, &err) != MG_OK
+	    || mg_lockout_admit(lo, &t, now, &err) != MG_OK) {
 	    fprintf(stderr, "lockout-tool: %s\n", err.reason);
 	    mg_lockout_close(lo);
 	    return (1);
@@ -43,7 +46,9 @@ int     main(int argc, char **argv)
     }
     mg_lockout_close(lo);
     if (count > 0)
-	printf("%u %lld %lld %lld\n", e.failures, (long long) e.first_failure,
-	       (long long) e.last_failure, (long long) e.locked_until);
+	printf("%u %lld %lld %lld\n", t.keys[0].entry.failures,
+	       (long long) t.keys[0].entry.first_failure,
+	       (long long) t.keys[0].entry.last_failure,
+	       (long long) t.keys[0].entry.locked_until);
     return (0);
 }

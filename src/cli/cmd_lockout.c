@@ -8,15 +8,24 @@
 /*
 /*	int	cli_lockout(argc, argv)
 /* DESCRIPTION
-/*	md5gate lockout list [USER | --address ADDR] [--config FILE |
-/*	--store PATH] prints the entries of the lockout store, one line
-/*	each: key, failures in the current window, first and last failure
-/*	(ISO 8601, UTC), and the end of the lock or "-" when the key is not
-/*	locked now.
+/*	md5gate lockout list [TARGET] [--config FILE | --store PATH]
+/*	prints a header line, then the entries of the lockout store, one
+/*	line each: key, failures in the current window, first and last
+/*	failure (ISO 8601, UTC), and the end of the lock or "-" when the
+/*	key is not locked now.
 /*
-/*	md5gate lockout clear USER | --address ADDR | --all [--config FILE
-/*	| --store PATH] forgets the failures and lock of one user, one
-/*	client address, or everything.
+/*	md5gate lockout clear TARGET | --all [--config FILE | --store PATH]
+/*	forgets the failures and locks of TARGET or of everything.
+/*
+/*	TARGET is an account, as libsasl2 canonicalises it (both of its
+/*	counters: user:NAME and trusted-user:NAME), or a client address or
+/*	network ADDR[/BITS] (every address counter that overlaps it: the
+/*	/64 counter of an IPv6 address, the /24 counters inside a /16).
+/*	A word with a ":" or "/", or of digits and dots, is taken for an
+/*	address; --account NAME and --address ADDR[/BITS] say which
+/*	explicitly. Names that libsasl2 could not have produced (white
+/*	space at either end, control characters) and malformed addresses
+/*	are refused with the reason.
 /*
 /*	The store is --store PATH, else lockout_store in the [global]
 /*	section of --config FILE, else of md5gate's configuration file when
@@ -41,8 +50,9 @@
 #include "mg_config.h"
 
 #define STORE_OPTS	"[--config FILE | --store PATH]"
-#define LIST_USAGE	"md5gate lockout list [USER | --address ADDR] " STORE_OPTS
-#define CLEAR_USAGE	"md5gate lockout clear USER | --address ADDR | --all\n       " \
+#define TARGET_OPTS	"ACCOUNT | ADDR[/BITS] | --account NAME | --address ADDR[/BITS]"
+#define LIST_USAGE	"md5gate lockout list [" TARGET_OPTS "]\n       " STORE_OPTS
+#define CLEAR_USAGE	"md5gate lockout clear " TARGET_OPTS " | --all\n       " \
 			STORE_OPTS
 
 #define STORE_HELP \
@@ -51,6 +61,14 @@
 "                         when it exists)\n" \
 "  --store PATH           the store itself (default: " MG_LOCKOUT_DEFAULT_STORE ")\n" \
 "  --help                 show this text\n"
+
+#define TARGET_HELP \
+"  ACCOUNT                the account as libsasl2 canonicalises it (e.g.\n" \
+"                         intercom@example.test): both of its counters\n" \
+"  ADDR[/BITS]            the address counters overlapping this address or\n" \
+"                         network (an IPv6 address is counted per /64)\n" \
+"  --account NAME         NAME is an account, whatever it looks like\n" \
+"  --address ADDR[/BITS]  ADDR is an address or network\n"
 
 static const char group_help[] =
 "usage: " LIST_USAGE "\n"
@@ -62,22 +80,21 @@ static const char group_help[] =
 static const char list_help[] =
 "usage: " LIST_USAGE "\n"
 "\n"
-"Print one line per entry: the key (user:NAME or addr:ADDRESS), the\n"
-"failures in the current window, the first and the last failure, and the\n"
-"end of the lock or - when not locked (times in UTC).\n"
+"Print a header, then one line per entry: the key (user:ACCOUNT,\n"
+"trusted-user:ACCOUNT, addr:ADDRESS or addr:NETWORK/BITS), the failures in\n"
+"the current window, the first and the last failure, and the end of the\n"
+"lock or - when not locked (times in UTC).\n"
 "\n"
-"  USER                   only this user's entry\n"
-"  --address ADDR         only this client address's entry\n"
+TARGET_HELP
 STORE_HELP;
 
 static const char clear_help[] =
 "usage: " CLEAR_USAGE "\n"
 "\n"
-"Forget the failures and the lock of a user, of a client address, or of\n"
-"every key.\n"
+"Forget the failures and the locks of an account, of a client address or\n"
+"network, or of every key.\n"
 "\n"
-"  USER                   this user's entry\n"
-"  --address ADDR         this client address's entry\n"
+TARGET_HELP
 "  --all                  every entry\n"
 STORE_HELP;
 
@@ -85,8 +102,11 @@ STORE_HELP;
   * What the command line says.
   */
 struct lockout_args {
-    const char *user;
+    const char *target;			/* ACCOUNT or ADDR[/BITS] */
+    const char *user;			/* the account */
     const char *address;
+    struct mg_lockout_addr net;		/* address, parsed */
+    unsigned prefix;
     int     all;
     const char *config;
     const char *store;
@@ -191,16 +211,86 @@ static int open_store(const struct lockout_args *args, struct mg_lockout **lo)
 }
 
  /*
-  * The key of the entry named on the command line; buf is
-  * MG_LOCKOUT_KEY_MAX + 1 bytes.
+  * A word that can only be meant as an address or network.
   */
-static const char *named_key(const struct lockout_args *args, char *buf)
+static int looks_like_address(const char *word)
 {
+    return (strchr(word, ':') != 0 || strchr(word, '/') != 0
+	    || strspn(word, "0123456789.") == strlen(word));
+}
+
+static int printable_word(const char *s)
+{
+    for (; *s; s++)
+	if ((unsigned char) *s < 0x20 || *s == 0x7f)
+	    return (0);
+    return (1);
+}
+
+ /*
+  * The target must be something the plugin can have counted: an
+  * account as libsasl2 canonicalises it, or an address or network.
+  */
+static int check_target(struct lockout_args *args, const char *usage)
+{
+    struct mg_error err;
+    size_t  len;
+
+    if (args->address) {
+	if (mg_lockout_parse_network(args->address, &args->net, &args->prefix,
+				     &err) == MG_OK)
+	    return (CLI_OK);
+	if (printable_word(args->address) && strlen(args->address) <= 60)
+	    return (cli_usage_error(usage, "\"%s\" is not an address or network: %s",
+				    args->address, err.reason));
+	return (cli_usage_error(usage, "the address is not an address or network: %s",
+				err.reason));
+    }
+    if (args->user == 0)
+	return (CLI_OK);
+    len = strlen(args->user);
+    if (!printable_word(args->user))
+	return (cli_usage_error(usage, "the account contains a control character; "
+				"libsasl2 never hands such a name to md5gate"));
+    if (len > MG_LOCKOUT_KEY_MAX - strlen("trusted-user:"))
+	return (cli_usage_error(usage, "the account is longer than %zu bytes",
+				MG_LOCKOUT_KEY_MAX - strlen("trusted-user:")));
+    if (strchr(" \t", args->user[0]) || strchr(" \t", args->user[len - 1]))
+	return (cli_usage_error(usage, "\"%s\" is not an account: libsasl2 removes "
+				"white space at either end of a name before md5gate "
+				"counts it", args->user));
+    return (CLI_OK);
+}
+
+ /*
+  * Whether an entry belongs to the target: both counters of the
+  * account; the address counters that overlap the network.
+  */
+static int selected(const struct lockout_args *args, const char *key)
+{
+    char    buf[MG_LOCKOUT_KEY_MAX + 1];
+    struct mg_lockout_addr net;
+    unsigned prefix;
+
     if (args->user)
-	return (mg_lockout_key(buf, "user", args->user));
-    if (args->address)
-	return (mg_lockout_key(buf, "addr", args->address));
-    return (0);
+	return (strcmp(key, mg_lockout_key(buf, "user", args->user)) == 0
+		|| strcmp(key, mg_lockout_key(buf, "trusted-user", args->user)) == 0);
+    if (args->address == 0)
+	return (1);
+    if (strncmp(key, "addr:", 5) != 0
+	|| mg_lockout_parse_network(key + 5, &net, &prefix, 0) != MG_OK)
+	return (0);
+    return (prefix <= args->prefix ?
+	    mg_lockout_network_contains(&net, prefix, &args->net) :
+	    mg_lockout_network_contains(&args->net, args->prefix, &net));
+}
+
+ /*
+  * Where in the store the target's keys are.
+  */
+static const char *key_prefix(const struct lockout_args *args)
+{
+    return (args->address ? "addr:" : 0);
 }
 
 static void print_time(time_t t)
@@ -216,7 +306,7 @@ static void print_time(time_t t)
 }
 
 struct list_state {
-    const char *exact;			/* only this key; null: all */
+    const struct lockout_args *args;
     time_t  now;
     size_t  count;
 };
@@ -230,7 +320,7 @@ static int print_entry(const struct mg_lockout_entry *e, void *context)
     struct list_state *st = context;
     const char *p;
 
-    if (st->exact && strcmp(e->key, st->exact) != 0)
+    if (!selected(st->args, e->key))
 	return (1);
     for (p = e->key; *p; p++) {
 	if (*p == ' ')
@@ -255,15 +345,15 @@ static int lockout_list(const struct lockout_args *args)
     struct mg_lockout *lo;
     struct list_state st;
     struct mg_error err;
-    char    key[MG_LOCKOUT_KEY_MAX + 1];
     int     ret;
 
     if ((ret = open_store(args, &lo)) != CLI_OK)
 	return (ret);
-    st.exact = named_key(args, key);
+    st.args = args;
     st.now = time((time_t *) 0);
     st.count = 0;
-    if (mg_lockout_list(lo, st.exact, print_entry, &st, &err) != MG_OK)
+    puts("KEY FAILURES FIRST-FAILURE LAST-FAILURE LOCKED-UNTIL");
+    if (mg_lockout_list(lo, key_prefix(args), print_entry, &st, &err) != MG_OK)
 	ret = cli_error(CLI_TROUBLE, "%s", err.reason);
     mg_lockout_close(lo);
     if (ret != CLI_OK)
@@ -271,26 +361,78 @@ static int lockout_list(const struct lockout_args *args)
     return (cli_finish_output());
 }
 
+ /*
+  * The keys to clear, collected first: the store cannot be changed
+  * from inside its listing.
+  */
+struct doomed {
+    const struct lockout_args *args;
+    char  **keys;
+    size_t  count;
+    int     nomem;
+};
+
+static int collect_key(const struct mg_lockout_entry *e, void *context)
+{
+    struct doomed *d = context;
+    char  **keys;
+
+    if (!selected(d->args, e->key))
+	return (1);
+    if ((keys = realloc(d->keys, (d->count + 1) * sizeof(*keys))) == 0
+	|| (keys[d->count] = strdup(e->key)) == 0) {
+	if (keys)
+	    d->keys = keys;
+	d->nomem = 1;
+	return (0);
+    }
+    d->keys = keys;
+    d->count++;
+    return (1);
+}
+
 static int lockout_clear(const struct lockout_args *args)
 {
     struct mg_lockout *lo;
     struct mg_error err;
-    char    key[MG_LOCKOUT_KEY_MAX + 1];
-    const char *which = named_key(args, key);
-    size_t  removed;
+    struct doomed d;
+    size_t  removed, i, total = 0;
     int     ret;
 
     if ((ret = open_store(args, &lo)) != CLI_OK)
 	return (ret);
-    if (mg_lockout_clear(lo, which, &removed, &err) != MG_OK)
+    memset(&d, 0, sizeof(d));
+    d.args = args;
+    if (args->all) {
+	if (mg_lockout_clear(lo, 0, &total, &err) != MG_OK)
+	    ret = cli_error(CLI_TROUBLE, "%s", err.reason);
+    } else if (mg_lockout_list(lo, key_prefix(args), collect_key, &d, &err) != MG_OK) {
 	ret = cli_error(CLI_TROUBLE, "%s", err.reason);
+    } else if (d.nomem) {
+	ret = cli_error(CLI_TROUBLE, "out of memory");
+    }
+    for (i = 0; ret == CLI_OK && i < d.count; i++) {
+	if (mg_lockout_clear(lo, d.keys[i], &removed, &err) != MG_OK) {
+	    ret = cli_error(CLI_TROUBLE, "%s", err.reason);
+	    break;
+	}
+	if (removed) {
+	    total += removed;
+	    cli_print_escaped(stdout, d.keys[i], strlen(d.keys[i]));
+	    puts(": cleared");
+	}
+    }
+    for (i = 0; i < d.count; i++)
+	free(d.keys[i]);
+    free(d.keys);
     mg_lockout_close(lo);
     if (ret != CLI_OK)
 	return (ret);
-    if (which)
-	printf("%s: %s\n", which, removed ? "cleared" : "no entry");
-    else
-	printf("%zu %s cleared\n", removed, removed == 1 ? "entry" : "entries");
+    if (args->all)
+	printf("%zu %s cleared\n", total, total == 1 ? "entry" : "entries");
+    else if (total == 0)
+	printf("no entry for %s %s\n", args->user ? "account" : "address",
+	       args->user ? args->user : args->address);
     return (cli_finish_output());
 }
 
@@ -302,6 +444,7 @@ static int parse_args(int argc, char **argv, const char *usage, const char *help
 		              int is_clear, struct lockout_args *args)
 {
     static const struct option longopts[] = {
+	{"account", required_argument, 0, 'u'},
 	{"address", required_argument, 0, 'a'},
 	{"all", no_argument, 0, 'A'},
 	{"config", required_argument, 0, 'c'},
@@ -316,6 +459,7 @@ static int parse_args(int argc, char **argv, const char *usage, const char *help
     while ((ch = getopt_long(argc, argv, ":h", longopts, 0)) != -1) {
 	switch (ch) {
 	case 'a': args->address = optarg; break;
+	case 'u': args->user = optarg; break;
 	case 'A': args->all = 1; break;
 	case 'c': args->config = optarg; break;
 	case 's': args->store = optarg; break;
@@ -329,23 +473,31 @@ static int parse_args(int argc, char **argv, const char *usage, const char *help
 	}
     }
     if (optind < argc)
-	args->user = argv[optind++];
+	args->target = argv[optind++];
     if (optind < argc)
 	return (cli_usage_error(usage, "unexpected argument \"%s\"", argv[optind]));
     if (args->config && args->store)
 	return (cli_usage_error(usage, "give --config or --store, not both"));
-    if ((args->user != 0) + (args->address != 0) + args->all > 1)
-	return (cli_usage_error(usage, "give only one of USER, --address ADDR%s",
+    if ((args->target != 0) + (args->user != 0) + (args->address != 0) + args->all > 1)
+	return (cli_usage_error(usage, "give only one of ACCOUNT, ADDR[/BITS], "
+				"--account NAME, --address ADDR%s",
 				is_clear ? " or --all" : ""));
     if (!is_clear && args->all)
 	return (cli_usage_error(usage, "--all is for clear; list shows all "
 				"without it"));
-    if (is_clear && !args->user && !args->address && !args->all)
-	return (cli_usage_error(usage, "say what to clear: USER, --address ADDR "
+    if (is_clear && !args->target && !args->user && !args->address && !args->all)
+	return (cli_usage_error(usage, "say what to clear: ACCOUNT, ADDR[/BITS] "
 				"or --all"));
-    if ((args->user && *args->user == 0) || (args->address && *args->address == 0))
+    if ((args->target && *args->target == 0) || (args->user && *args->user == 0)
+	|| (args->address && *args->address == 0))
 	return (cli_usage_error(usage, "an empty name matches no entry"));
-    return (CLI_OK);
+    if (args->target) {
+	if (looks_like_address(args->target))
+	    args->address = args->target;
+	else
+	    args->user = args->target;
+    }
+    return (check_target(args, usage));
 }
 
 int     cli_lockout(int argc, char **argv)

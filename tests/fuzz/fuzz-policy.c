@@ -12,7 +12,10 @@
  * one gives decisions that either allow with no rule or refuse with a
  * reason and a rule "section.setting" of a known section; the printed
  * effective policy is itself a file the parser accepts, with the same
- * printed form.
+ * printed form; the lockout ticket of the facts (the remote address
+ * parsed and normalised by the lockout core) holds at most its bound of
+ * keys, each of a known kind, and an address key names a network that
+ * parses back and holds the remote address.
  */
 #include <string.h>
 
@@ -100,6 +103,37 @@ static void reparse(const struct mg_config *cfg)
     free(text2);
 }
 
+ /*
+  * The lockout keys of an attempt with these facts.
+  */
+static void ticket(const struct mg_policy *policy, const struct mg_policy_facts *f)
+{
+    struct mg_lockout_ticket t;
+    struct mg_lockout_addr net, host;
+    struct mg_error err;
+    char    rule[MG_POLICY_RULE_MAX];
+    unsigned prefix;
+    size_t  i;
+
+    if (!mg_policy_lockout_ticket(policy, f->mech, f->authid, f->remote, &t, rule,
+				  sizeof(rule)))
+	return;
+    FUZZ_ASSERT(t.nkeys > 0 && t.nkeys <= MG_LOCKOUT_TICKET_KEYS, "%zu keys", t.nkeys);
+    for (i = 0; i < t.nkeys; i++) {
+	const char *k = t.keys[i].name;
+
+	FUZZ_ASSERT(strncmp(k, "user:", 5) == 0 || strncmp(k, "trusted-user:", 13) == 0
+		    || strncmp(k, "addr:", 5) == 0, "key \"%s\"", k);
+	if (strncmp(k, "addr:", 5) != 0)
+	    continue;
+	FUZZ_ASSERT(mg_lockout_parse_network(k + 5, &net, &prefix, &err) == MG_OK,
+		    "address key \"%s\" does not parse back: %s", k, err.reason);
+	FUZZ_ASSERT(mg_lockout_parse_address(f->remote, &host)
+		    && mg_lockout_network_contains(&net, prefix, &host),
+		    "address key \"%s\" does not hold the client", k);
+    }
+}
+
 static void decide(const struct mg_policy *policy, const char *facts, size_t size)
 {
     char    buf[1024], *field[NFACTS], *cp;
@@ -132,6 +166,8 @@ static void decide(const struct mg_policy *policy, const char *facts, size_t siz
     f.cipher = field[7];
     mg_policy_decide(policy, &f, &d);
     check_decision(&d);
+    if (f.side == MG_POLICY_SERVER)
+	ticket(policy, &f);
 }
 
 int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
