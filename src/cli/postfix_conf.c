@@ -29,6 +29,8 @@
 /*	realm smtpd gives libsasl2: smtpd_sasl_local_domain, else libsasl2
 /*	uses myhostname. pfconf_inside_chroot() is the host path of a path
 /*	that a chrooted service opens after entering queue_directory.
+/*	pfconf_import_value() is the value that import_environment gives
+/*	NAME (e.g. SASL_PATH), or null.
 /*
 /*	The parsers take postconf's whole output and refuse a line that is
 /*	not what postconf prints, with its number; they are bounded by
@@ -659,6 +661,24 @@ char   *pfconf_inside_chroot(const struct pfconf *pf, const struct pfconf_servic
     if ((host = malloc(len)) != 0)
 	snprintf(host, len, "%s%s", queue, path);
     return (host);
+}
+
+char   *pfconf_import_value(const struct pfconf *pf, const char *name)
+{
+    const char *value = pfconf_main(pf, "import_environment");
+    char   *copy = strdup(value ? value : ""), *tok, *save = 0, *found = 0;
+    size_t  len = strlen(name);
+
+    if (copy == 0)
+	return (0);
+    for (tok = strtok_r(copy, " \t\r\n,{}", &save); tok;
+	 tok = strtok_r(0, " \t\r\n,{}", &save))
+	if (strncmp(tok, name, len) == 0 && tok[len] == '=') {
+	    free(found);
+	    found = strdup(tok + len + 1);
+	}
+    free(copy);
+    return (found);
 }
 
 int     pfconf_mail_owner(const struct pfconf *pf, uid_t *uid, gid_t *gid,

@@ -66,6 +66,7 @@ extern const char *pfconf_realm(const struct pfconf *, const struct pfconf_servi
 				        const char **source);
 extern char *pfconf_inside_chroot(const struct pfconf *, const struct pfconf_service *,
 				          const char *path);
+extern char *pfconf_import_value(const struct pfconf *, const char *name);
 extern int pfconf_mail_owner(const struct pfconf *, uid_t *, gid_t *, struct mg_error *);
 
  /*
