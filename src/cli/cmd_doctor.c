@@ -25,9 +25,10 @@
 /*	With --postfix, the effective configuration comes from postconf
 /*	(postfix_conf(3)): for every smtpd service in master.cf, with its
 /*	-o overrides, whether SASL is on, the application file
-/*	(smtpd_sasl_path.conf in cyrus_sasl_config_path, else
-/*	$config_directory/sasl), the user realm (smtpd_sasl_local_domain,
-/*	else myhostname) and the chroot. Each application file (or each
+/*	(smtpd_sasl_path.conf in $config_directory/sasl, where Debian's
+/*	Postfix reads it whatever cyrus_sasl_config_path says; a note says
+/*	so when that names another directory), the user realm
+/*	(smtpd_sasl_local_domain, else myhostname) and the chroot. Each application file (or each
 /*	--config file) must be readable and well formed; mech_list must
 /*	name CRAM-MD5 or DIGEST-MD5; md5gate options must be known and have
 /*	valid values; the md5gate_policy file must be a valid configuration
@@ -581,6 +582,10 @@ static void check_service(struct doctor *doc, const struct pfconf *pf,
 		app, realm ? realm : "(none)", source,
 		svc->chrooted ? "chrooted in " : "not chrooted",
 		svc->chrooted ? pfconf_main(pf, "queue_directory") : "");
+    if (pfconf_conf_path_ignored(pf, svc))
+	doctor_note(doc, "cyrus_sasl_config_path = %s is not where Debian's Postfix "
+		    "looks: its smtpd reads %s.conf from %s", pfconf_value(pf, svc,
+		    "cyrus_sasl_config_path"), app, dirs ? dirs : "?");
     if ((file = pfconf_sasl_conf_file(pf, svc)) == 0) {
 	doc->area = "config";
 	doctor_problem(doc, "no %s.conf in %s: libsasl2 runs with its defaults "

@@ -16,8 +16,8 @@
 /*
 /*	The server side is libsasl2 with the service's real configuration,
 /*	found as smtpd finds it (postfix_conf(3)): the application name
-/*	smtpd_sasl_path and its file in cyrus_sasl_config_path or
-/*	$config_directory/sasl, the plugin path that import_environment
+/*	smtpd_sasl_path and its file in $config_directory/sasl (Debian's
+/*	Postfix does not read cyrus_sasl_config_path), the plugin path that import_environment
 /*	gives smtpd (SASL_PATH), the service name smtpd_sasl_service, the
 /*	server name myhostname, the user realm smtpd_sasl_local_domain and
 /*	the security flags of smtpd_sasl_security_options, with the

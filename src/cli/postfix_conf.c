@@ -22,9 +22,13 @@
 /*	pfconf_value() is what one service sees: its -o override of name,
 /*	else main.cf's value (with service null: main.cf's value).
 /*	pfconf_sasl_conf_dirs() is where libsasl2 looks for the service's
-/*	application file: cyrus_sasl_config_path when set (Postfix hands it
-/*	to sasl_set_path()), else $config_directory/sasl, where Debian's
-/*	Postfix looks. pfconf_sasl_conf_file() is the first
+/*	application file in Debian's Postfix: $config_directory/sasl, then
+/*	/usr/lib/sasl. Debian's smtpd does not read cyrus_sasl_config_path
+/*	(observed with Postfix 3.7.11: with the parameter naming another
+/*	directory, and even without $config_directory/sasl/smtpd.conf, no
+/*	file there was read); pfconf_conf_path_ignored() says when the
+/*	parameter names another directory, which a reader of main.cf would
+/*	believe. pfconf_sasl_conf_file() is the first
 /*	smtpd_sasl_path.conf found there, or null. pfconf_realm() is the user
 /*	realm smtpd gives libsasl2: smtpd_sasl_local_domain, else libsasl2
 /*	uses myhostname. pfconf_inside_chroot() is the host path of a path
@@ -594,19 +598,34 @@ const struct pfconf_service *pfconf_first_sasl_service(const struct pfconf *pf)
 
 char   *pfconf_sasl_conf_dirs(const struct pfconf *pf, const struct pfconf_service *svc)
 {
-    const char *path = pfconf_value(pf, svc, "cyrus_sasl_config_path");
     const char *confdir = pfconf_main(pf, "config_directory");
     char   *dirs;
     size_t  len;
 
-    if (path && *path)
-	return (strdup(path));
+    (void) svc;
     if (confdir == 0 || *confdir == 0)
 	confdir = pf->config_dir;
-    len = strlen(confdir) + sizeof("/sasl");
+    len = strlen(confdir) + sizeof(PFCONF_DEBIAN_SASL_DIRS);
     if ((dirs = malloc(len)) != 0)
-	snprintf(dirs, len, "%s/sasl", confdir);
+	snprintf(dirs, len, "%s" PFCONF_DEBIAN_SASL_DIRS, confdir);
     return (dirs);
+}
+
+int     pfconf_conf_path_ignored(const struct pfconf *pf, const struct pfconf_service *svc)
+{
+    const char *path = pfconf_value(pf, svc, "cyrus_sasl_config_path");
+    char   *dirs = pfconf_sasl_conf_dirs(pf, svc), *colon;
+    int     ignored;
+
+    if (path == 0 || *path == 0 || dirs == 0) {
+	free(dirs);
+	return (0);
+    }
+    if ((colon = strchr(dirs, ':')) != 0)
+	*colon = 0;
+    ignored = strcmp(path, dirs) != 0;
+    free(dirs);
+    return (ignored);
 }
 
 char   *pfconf_sasl_conf_file(const struct pfconf *pf, const struct pfconf_service *svc)

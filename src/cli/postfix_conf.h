@@ -27,6 +27,12 @@
 #define PFCONF_NAME_MAX		256
 #define PFCONF_FIELDS		8	/* master.cf: service .. command */
 
+ /*
+  * Where Debian's smtpd has libsasl2 look for smtpd_sasl_path.conf,
+  * after $config_directory (the string is in its binary).
+  */
+#define PFCONF_DEBIAN_SASL_DIRS	"/sasl:/usr/lib/sasl"
+
 struct pfconf_kv {
     char   *scope;			/* "service/type" (-P), or null (main.cf) */
     char   *name;
@@ -61,6 +67,7 @@ extern const struct pfconf_service *pfconf_service(const struct pfconf *, const 
 extern int pfconf_sasl_enabled(const struct pfconf *, const struct pfconf_service *);
 extern const struct pfconf_service *pfconf_first_sasl_service(const struct pfconf *);
 extern char *pfconf_sasl_conf_dirs(const struct pfconf *, const struct pfconf_service *);
+extern int pfconf_conf_path_ignored(const struct pfconf *, const struct pfconf_service *);
 extern char *pfconf_sasl_conf_file(const struct pfconf *, const struct pfconf_service *);
 extern const char *pfconf_realm(const struct pfconf *, const struct pfconf_service *,
 				        const char **source);
