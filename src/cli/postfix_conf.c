@@ -89,7 +89,7 @@ int     pfconf_run(char *const argv[], char **out, size_t *out_len,
     char   *buf;
     size_t  len = 0, cap = 8192;
     ssize_t n;
-    int     fds[2], status, too_long = 0;
+    int     fds[2], status, too_long = 0, no_memory = 0;
     pid_t   pid;
 
     *out = 0;
@@ -121,18 +121,21 @@ int     pfconf_run(char *const argv[], char **out, size_t *out_len,
     }
     close(fds[1]);
     for (;;) {
-	if (len + 1 >= cap && cap < PFCONF_OUTPUT_MAX + 2) {
+	if (len + 1 >= cap && cap < PFCONF_OUTPUT_MAX + 2 && !no_memory) {
 	    char   *more = realloc(buf, cap * 2);
 
-	    if (more == 0)
-		break;
-	    buf = more;
-	    cap *= 2;
+	    if (more == 0) {
+		no_memory = 1;
+	    } else {
+		buf = more;
+		cap *= 2;
+	    }
 	}
-	if (len + 1 >= cap || len > PFCONF_OUTPUT_MAX) {
+	/* Too much, or no room: read the rest into nothing, then fail. */
+	if (no_memory || len + 1 >= cap || len > PFCONF_OUTPUT_MAX) {
 	    char    sink[4096];
 
-	    too_long = 1;
+	    too_long = !no_memory;
 	    if (read(fds[0], sink, sizeof(sink)) <= 0)
 		break;
 	    continue;
@@ -149,9 +152,12 @@ int     pfconf_run(char *const argv[], char **out, size_t *out_len,
 	 /* void */ ;
     first_line(errfp, err_line, err_size);
     fclose(errfp);
-    if (too_long) {
-	snprintf(err_line, err_size, "%s printed more than %d bytes", argv[0],
-		 PFCONF_OUTPUT_MAX);
+    if (too_long || no_memory) {
+	if (no_memory)
+	    snprintf(err_line, err_size, "out of memory reading %s", argv[0]);
+	else
+	    snprintf(err_line, err_size, "%s printed more than %d bytes", argv[0],
+		     PFCONF_OUTPUT_MAX);
 	free(buf);
 	return (-1);
     }
