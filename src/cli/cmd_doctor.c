@@ -576,6 +576,8 @@ static void check_service(struct doctor *doc, const struct pfconf *pf,
 	doctor_note(doc, "smtpd_sasl_type = %s: not Cyrus SASL, so not md5gate", type);
 	return;
     }
+    if (app == 0 || *app == 0)
+	app = "smtpd";
     realm = pfconf_realm(pf, svc, &source);
     dirs = pfconf_sasl_conf_dirs(pf, svc);
     doctor_note(doc, "SASL on: smtpd_sasl_path = %s, realm %s (%s), %s%s",
