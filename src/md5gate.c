@@ -27,6 +27,7 @@ static const char usage[] =
 "  secret                  print the stored secret of a password\n"
 "  passwd                  store hashed secrets in a sasldb\n"
 "  doctor                  check a libsasl2/Postfix installation for md5gate\n"
+"  test-login              log in once as a device would, against smtpd's setup\n"
 "  lockout list|clear      show or clear failure counters and locks\n"
 "  policy check|explain    validate the policy, or show what it decides\n"
 "\n"
@@ -47,6 +48,7 @@ static const struct command commands[] = {
     {"secret", cli_secret},
     {"passwd", cli_passwd},
     {"doctor", cli_doctor},
+    {"test-login", cli_test_login},
     {"lockout", cli_lockout},
     {"policy", cli_policy},
 };

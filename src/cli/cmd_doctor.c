@@ -8,99 +8,82 @@
 /*
 /*	int	cli_doctor(argc, argv)
 /* DESCRIPTION
-/*	md5gate doctor [--plugin-path PATH] [--config FILE]... [--postfix
-/*	DIR] checks what decides whether md5gate, and only md5gate, serves
-/*	CRAM-MD5 and DIGEST-MD5, and prints one line per finding: "ok:",
-/*	"note:" or "problem:". The exit status is 0 only when there is no
-/*	problem.
+/*	md5gate doctor [--json] [--plugin-path PATH] [--config FILE]...
+/*	[--postfix DIR [--service NAME]] checks what decides whether md5gate,
+/*	and only md5gate, serves CRAM-MD5 and DIGEST-MD5, and whether it
+/*	works as configured. It prints one line per finding, "ok:", "note:"
+/*	or "problem:" (or with --json one JSON object, doctor_findings(3)).
+/*	The exit status is 0 only when there is no problem.
 /*
 /*	The plugin path is --plugin-path; else, with --postfix, the
-/*	SASL_PATH that main.cf's import_environment gives smtpd (Postfix
-/*	passes smtpd no other environment), or libsasl2's default; else
-/*	the SASL_PATH environment variable, or libsasl2's default. Two
-/*	plugins offering one mechanism are a problem: libsasl2 keeps both
-/*	and picks by directory order, which is arbitrary.
+/*	SASL_PATH that import_environment gives smtpd (Postfix passes smtpd
+/*	no other environment), or libsasl2's default; else the SASL_PATH
+/*	environment variable, or libsasl2's default. Two plugins offering
+/*	one mechanism are a problem: libsasl2 keeps both and picks by
+/*	directory order, which is arbitrary.
 /*
-/*	Each --config file (with --postfix and no --config: DIR/sasl/
-/*	smtpd_sasl_path.conf, where Debian's Postfix reads it) must be
-/*	readable and well formed; mech_list must name CRAM-MD5 or
-/*	DIGEST-MD5; md5gate options must be known and have valid values (a
-/*	misspelt option is an option silently missing).
+/*	With --postfix, the effective configuration comes from postconf
+/*	(postfix_conf(3)): for every smtpd service in master.cf, with its
+/*	-o overrides, whether SASL is on, the application file
+/*	(smtpd_sasl_path.conf in $config_directory/sasl, where Debian's
+/*	Postfix reads it whatever cyrus_sasl_config_path says; a note says
+/*	so when that names another directory), the user realm
+/*	(smtpd_sasl_local_domain, else myhostname) and the chroot. Each application file (or each
+/*	--config file) must be readable and well formed; mech_list must
+/*	name CRAM-MD5 or DIGEST-MD5; md5gate options must be known and have
+/*	valid values; the md5gate_policy file must be a valid configuration
+/*	(a named file that does not exist, or a directory, is a problem),
+/*	and the directories of its audit file and lockout store must exist
+/*	and be writable: the plugin opens both at initialisation, as root
+/*	before smtpd chroots and drops privileges.
 /*
-/*	With --postfix, every smtpd service in master.cf that runs chrooted
-/*	must find the sasldb (sasldb_path, default /etc/sasldb2) under the
-/*	chroot, queue_directory: the sasldb plugin opens the database at
-/*	each lookup, after smtpd has entered the chroot.
+/*	The sasldb is opened the way smtpd opens it, at each lookup: in a
+/*	child process that enters the service's chroot (queue_directory)
+/*	and takes mail_owner's user and group, as Postfix does. Its realms
+/*	(listed with sasldblistusers2, when installed) must include the
+/*	service's user realm.
 /*--*/
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
+#include <grp.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "cli/cli.h"
 #include "cli/doctor.h"
+#include "cli/postfix_conf.h"
 #include "mg_config.h"
 
-#define USAGE "md5gate doctor [--plugin-path PATH] [--config FILE]... [--postfix DIR]"
+#define USAGE "md5gate doctor [--json] [--plugin-path PATH] [--config FILE]...\n" \
+	"       [--postfix DIR [--service NAME]]"
 
 static const char help[] =
 "usage: " USAGE "\n"
 "\n"
 "Check that md5gate alone provides CRAM-MD5 and DIGEST-MD5, and that the SASL\n"
 "and Postfix configuration suits it. One line per finding; exit 0 only when\n"
-"there is no problem.\n"
+"there is no problem, 1 when there is one.\n"
 "\n"
 "  --plugin-path PATH   the plugin path to inspect (colon-separated); default:\n"
 "                       smtpd's (with --postfix), else SASL_PATH, else\n"
 "                       libsasl2's default, " MG_SASL_PLUGINDIR "\n"
 "  --config FILE        a SASL configuration file, e.g. smtpd.conf (repeatable)\n"
-"  --postfix DIR        a Postfix configuration directory (main.cf, master.cf)\n"
+"  --postfix DIR        a Postfix configuration directory: every smtpd service's\n"
+"                       effective settings, from postconf\n"
+"  --service NAME       with --postfix: check this smtpd service only\n"
+"  --json               print the findings as one JSON object\n"
 "  --help               show this text\n";
 
 #define CONFIG_MAX	16
 #define DEFAULT_SASLDB	"/etc/sasldb2"
-#define DEFAULT_QUEUE	"/var/spool/postfix"
-
-static void finding(const char *tag, const char *fmt, va_list ap)
-{
-    printf("%s: ", tag);
-    vprintf(fmt, ap);
-    putchar('\n');
-}
-
-void    doctor_ok(struct doctor *doc, const char *fmt,...)
-{
-    va_list ap;
-
-    (void) doc;
-    va_start(ap, fmt);
-    finding("ok", fmt, ap);
-    va_end(ap);
-}
-
-void    doctor_note(struct doctor *doc, const char *fmt,...)
-{
-    va_list ap;
-
-    (void) doc;
-    va_start(ap, fmt);
-    finding("note", fmt, ap);
-    va_end(ap);
-}
-
-void    doctor_problem(struct doctor *doc, const char *fmt,...)
-{
-    va_list ap;
-
-    doc->problems++;
-    va_start(ap, fmt);
-    finding("problem", fmt, ap);
-    va_end(ap);
-}
 
 /* The plugin path. */
 
@@ -125,7 +108,7 @@ static char *sasl_path_from_import(const char *value)
 }
 
 static char *plugin_path(struct doctor *doc, const char *given,
-			         const struct doctor_conf *main_cf, const char *pfdir)
+			         const struct pfconf *pf, const char *pfdir)
 {
     const char *env = getenv("SASL_PATH");
     char   *path;
@@ -135,12 +118,12 @@ static char *plugin_path(struct doctor *doc, const char *given,
 	return (strdup(given));
     }
     if (pfdir) {
-	if ((path = sasl_path_from_import(doctor_conf_get(main_cf, "import_environment"))) != 0) {
-	    doctor_note(doc, "plugin path %s (from import_environment in %s/main.cf)",
+	if ((path = sasl_path_from_import(pfconf_main(pf, "import_environment"))) != 0) {
+	    doctor_note(doc, "plugin path %s (from import_environment in %s)",
 			path, pfdir);
 	    return (path);
 	}
-	doctor_note(doc, "plugin path %s (libsasl2's default: %s/main.cf's "
+	doctor_note(doc, "plugin path %s (libsasl2's default: %s's "
 		    "import_environment sets no SASL_PATH)", MG_SASL_PLUGINDIR, pfdir);
 	return (strdup(MG_SASL_PLUGINDIR));
     }
@@ -249,30 +232,6 @@ static void check_option(struct doctor *doc, const char *file, const struct doct
 		   "ignored)", file, kv->line, kv->name);
 }
 
- /*
-  * md5gate's own configuration file, read as the plugin reads it: an
-  * invalid one disables md5gate's mechanisms.
-  */
-static void check_policy_file(struct doctor *doc, const char *file,
-			              struct doctor_conf *conf)
-{
-    const char *path = doctor_conf_get(conf, "md5gate_policy");
-    struct mg_config cfg;
-    struct mg_error err;
-
-    if (path == 0)
-	path = MG_CONFIG_DEFAULT_PATH;
-    mg_config_init(&cfg);
-    if (mg_config_load(path, &cfg, &err) != MG_OK)
-	doctor_problem(doc, "%s (named by %s): md5gate's mechanisms would be "
-		       "disabled; md5gate policy check says more", err.reason, file);
-    else if (cfg.found)
-	doctor_ok(doc, "%s is a valid md5gate configuration", path);
-    else
-	doctor_ok(doc, "%s does not exist: md5gate uses its defaults", path);
-    mg_config_free(&cfg);
-}
-
 static int names_mech(const char *list)
 {
     char   *copy = strdup(list), *tok, *save = 0;
@@ -287,89 +246,260 @@ static int names_mech(const char *list)
 }
 
  /*
-  * Check one file; return the sasldb path it makes smtpd use, or null
+  * A file the plugin opens for writing at initialisation (as root, before
+  * a chroot): its directory must exist, and the file be writable or
+  * creatable by whoever runs this check.
+  */
+static void check_writable(struct doctor *doc, const char *what, const char *path)
+{
+    char   *copy = strdup(path), *dir;
+    struct stat st;
+
+    if (copy == 0)
+	return;
+    dir = dirname(copy);
+    if (stat(dir, &st) < 0)
+	doctor_problem(doc, "%s %s: directory %s: %s (the plugin cannot open the file)",
+		       what, path, dir, strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+	doctor_problem(doc, "%s %s: %s is not a directory", what, path, dir);
+    else if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+	doctor_problem(doc, "%s %s is not a regular file", what, path);
+    else if (access(path, F_OK) == 0 && access(path, W_OK) < 0)
+	doctor_problem(doc, "%s %s is not writable: %s", what, path, strerror(errno));
+    else if (access(path, F_OK) < 0 && access(dir, W_OK | X_OK) < 0)
+	doctor_problem(doc, "%s %s cannot be created: directory %s: %s", what, path,
+		       dir, strerror(errno));
+    else
+	doctor_ok(doc, "%s %s: the directory exists and the file is writable "
+		  "(the plugin opens it as root, before smtpd chroots)", what, path);
+    free(copy);
+}
+
+ /*
+  * md5gate's own configuration file, read as the plugin reads it: an
+  * invalid one disables md5gate's mechanisms. A file named by
+  * md5gate_policy must exist; only the default path may be absent.
+  */
+static void check_policy_file(struct doctor *doc, const char *file,
+			              struct doctor_conf *conf)
+{
+    const char *named = doctor_conf_get(conf, "md5gate_policy");
+    const char *path = named ? named : MG_CONFIG_DEFAULT_PATH;
+    const char *saved_area = doc->area;
+    struct mg_config cfg;
+    struct mg_error err;
+    struct stat st;
+
+    doc->area = "policy";
+    mg_config_init(&cfg);
+    if (stat(path, &st) < 0 && errno == ENOENT && named) {
+	doctor_problem(doc, "md5gate_policy in %s names %s, which does not exist: "
+		       "md5gate refuses a named policy that is missing", file, path);
+    } else if (stat(path, &st) < 0 && errno == ENOENT) {
+	doctor_ok(doc, "%s does not exist: md5gate uses its defaults", path);
+    } else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+	doctor_problem(doc, "md5gate_policy %s (%s) is not a regular file", path,
+		       named ? file : "the default");
+    } else if (mg_config_load(path, &cfg, &err) != MG_OK) {
+	doctor_problem(doc, "%s (named by %s): md5gate's mechanisms would be "
+		       "disabled; md5gate policy check says more", err.reason,
+		       named ? file : "default");
+    } else {
+	doctor_ok(doc, "%s is a valid md5gate configuration", path);
+	doc->area = "audit";
+	if (cfg.audit_file)
+	    check_writable(doc, "audit file", cfg.audit_file);
+	doc->area = "lockout";
+	if (mg_policy_lockout_wanted(&cfg.policy))
+	    check_writable(doc, "lockout store", mg_policy_lockout_store(&cfg.policy));
+    }
+    mg_config_free(&cfg);
+    doc->area = saved_area;
+}
+
+ /*
+  * Check one file; return the sasldb path it makes libsasl2 use, or null
   * when it selects auxprop plugins without sasldb.
   */
 static const char *check_config(struct doctor *doc, const char *file,
 				        struct doctor_conf *conf)
 {
     const char *mechs, *aux;
+    const char *saved_area = doc->area;
     size_t  i;
 
-    if (doctor_read_sasl_conf(doc, file, conf) < 0)
+    doc->area = "config";
+    if (doctor_read_sasl_conf(doc, file, conf) < 0) {
+	doc->area = saved_area;
 	return (0);
+    }
     doctor_ok(doc, "%s is readable", file);
     for (i = 0; i < conf->count; i++)
 	check_option(doc, file, &conf->items[i]);
-    check_policy_file(doc, file, conf);
     if ((mechs = doctor_conf_get(conf, "mech_list")) == 0)
 	doctor_problem(doc, "%s has no mech_list: libsasl2 offers every mechanism "
 		       "it loaded; name md5gate's (mech_list: CRAM-MD5 DIGEST-MD5)", file);
     else if (!names_mech(mechs))
 	doctor_problem(doc, "%s: mech_list names neither CRAM-MD5 nor DIGEST-MD5, "
 		       "so md5gate is not used", file);
+    check_policy_file(doc, file, conf);
+    doc->area = saved_area;
     if ((aux = doctor_conf_get(conf, "auxprop_plugin")) != 0 && strstr(aux, "sasldb") == 0)
 	return (0);
     return (doctor_conf_get(conf, "sasldb_path") ? doctor_conf_get(conf, "sasldb_path")
 	    : DEFAULT_SASLDB);
 }
 
-/* Postfix's chroot. */
+/* The sasldb, opened as smtpd opens it. */
 
-static int exists(const char *path)
+ /*
+  * In a child: enter root (when not null), become uid/gid with no other
+  * group (Postfix's set_ugid() does the same), open path for reading.
+  * Returns 0, or an errno value with *stage saying what failed.
+  */
+static int open_as(const char *root, uid_t uid, gid_t gid, const char *path,
+		           const char **stage)
 {
-    struct stat st;
+    int     report[2] = {0, 0}, fds[2], status, fd;
+    pid_t   pid;
 
-    return (stat(path, &st) == 0);
-}
-
-static void check_sasldb_unchrooted(struct doctor *doc, const char *sasldb)
-{
-    if (exists(sasldb))
-	doctor_ok(doc, "sasldb %s exists", sasldb);
-    else
-	doctor_problem(doc, "sasldb %s does not exist", sasldb);
-}
-
-static void check_chroot(struct doctor *doc, const char *pfdir,
-		                 const struct doctor_conf *main_cf, const char *sasldb)
-{
-    struct doctor_service *svcs;
-    const char *queue = doctor_conf_get(main_cf, "queue_directory");
-    char    master[4096], inside[8192];
-    size_t  count, i;
-    int     chrooted = 0;
-
-    snprintf(master, sizeof(master), "%s/master.cf", pfdir);
-    if (doctor_read_master_cf(doc, master, &svcs, &count) < 0)
-	return;
-    if (queue == 0)
-	queue = DEFAULT_QUEUE;
-    if (strchr(queue, '$'))
-	doctor_note(doc, "queue_directory %s is not expanded; checking it as written",
-		    queue);
-    for (i = 0; i < count; i++) {
-	/* "-" is the default, "n" since Postfix 3.0. */
-	if (strcmp(svcs[i].chroot, "y") != 0)
-	    continue;
-	chrooted = 1;
-	if (sasldb == 0)
-	    continue;
-	snprintf(inside, sizeof(inside), "%s%s%s", queue, *sasldb == '/' ? "" : "/", sasldb);
-	if (exists(inside))
-	    doctor_ok(doc, "smtpd service %s (%s line %d) runs chrooted in %s and "
-		      "finds the sasldb as %s", svcs[i].name, master, svcs[i].line,
-		      queue, inside);
-	else
-	    doctor_problem(doc, "smtpd service %s (%s line %d) runs chrooted in %s: "
-			   "it opens sasldb %s as %s, which does not exist",
-			   svcs[i].name, master, svcs[i].line, queue, sasldb, inside);
+    *stage = "fork";
+    if (pipe(fds) < 0)
+	return (errno);
+    if ((pid = fork()) < 0) {
+	report[1] = errno;
+	close(fds[0]);
+	close(fds[1]);
+	return (report[1]);
     }
-    if (!chrooted && sasldb)
-	check_sasldb_unchrooted(doc, sasldb);
-    if (count == 0)
-	doctor_note(doc, "%s runs no smtpd service", master);
-    doctor_services_free(svcs, count);
+    if (pid == 0) {
+	close(fds[0]);
+	if (root && (chroot(root) < 0 || chdir("/") < 0))
+	    report[0] = 1;
+	else if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
+	    report[0] = 2;
+	else if ((fd = open(path, O_RDONLY)) < 0)
+	    report[0] = 3;
+	else
+	    close(fd);
+	report[1] = report[0] ? errno : 0;
+	if (write(fds[1], report, sizeof(report)) != (ssize_t) sizeof(report))
+	    _exit(1);
+	_exit(0);
+    }
+    close(fds[1]);
+    if (read(fds[0], report, sizeof(report)) != (ssize_t) sizeof(report)) {
+	report[0] = 4;
+	report[1] = EIO;
+    }
+    close(fds[0]);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	 /* void */ ;
+    *stage = report[0] == 1 ? "chroot" : report[0] == 2 ? "change to mail_owner"
+	: report[0] == 3 ? "open" : "run the check";
+    return (report[1]);
+}
+
+static void check_sasldb_as_owner(struct doctor *doc, const struct pfconf *pf,
+				          const struct pfconf_service *svc,
+				          const char *sasldb, const char *host_path)
+{
+    const char *queue = pfconf_main(pf, "queue_directory");
+    const char *owner = pfconf_main(pf, "mail_owner");
+    const char *stage;
+    struct mg_error err;
+    uid_t   uid;
+    gid_t   gid;
+    int     e;
+
+    if (pfconf_mail_owner(pf, &uid, &gid, &err) < 0) {
+	doctor_problem(doc, "%s", err.reason);
+	return;
+    }
+    if (geteuid() != 0) {
+	doctor_note(doc, "not run as root: the sasldb %s was not opened as smtpd "
+		    "(mail_owner %s%s%s) opens it", host_path, owner,
+		    svc->chrooted ? ", chrooted in " : "", svc->chrooted ? queue : "");
+	return;
+    }
+    e = open_as(svc->chrooted ? queue : 0, uid, gid, sasldb, &stage);
+    if (e == 0)
+	doctor_ok(doc, "smtpd (mail_owner %s%s%s) can open the sasldb %s%s%s", owner,
+		  svc->chrooted ? ", chrooted in " : "", svc->chrooted ? queue : "",
+		  sasldb, svc->chrooted ? " as " : "", svc->chrooted ? host_path : "");
+    else if (strcmp(stage, "open") == 0 && e == ENOENT)
+	doctor_problem(doc, "smtpd (mail_owner %s%s%s) cannot open the sasldb %s: "
+		       "%s does not exist", owner, svc->chrooted ? ", chrooted in " : "",
+		       svc->chrooted ? queue : "", sasldb, host_path);
+    else if (strcmp(stage, "open") == 0)
+	doctor_problem(doc, "smtpd (mail_owner %s%s%s) cannot open the sasldb %s "
+		       "(%s): %s; e.g. chgrp %s %s; chmod 640 %s", owner,
+		       svc->chrooted ? ", chrooted in " : "", svc->chrooted ? queue : "",
+		       sasldb, host_path, strerror(e), owner, host_path, host_path);
+    else
+	doctor_problem(doc, "cannot check the sasldb %s as smtpd would: %s: %s",
+		       host_path, stage, strerror(e));
+}
+
+ /*
+  * The realms in the sasldb, from sasldblistusers2 (sasl2-bin): the
+  * database format is libsasl2's business, so md5gate does not read it.
+  */
+static void check_sasldb_realms(struct doctor *doc, const char *host_path,
+				        const char *realm, const char *source)
+{
+    const char *lister = access("/usr/sbin/sasldblistusers2", X_OK) == 0 ?
+    "/usr/sbin/sasldblistusers2" : "sasldblistusers2";
+    char   *argv[] = {(char *) lister, (char *) "-f", (char *) host_path, 0};
+    char   *out = 0, **realms = 0, errbuf[MG_REASON_MAX], list[512] = "";
+    size_t  len, count = 0, i;
+    struct mg_error err;
+    int     status, found = 0;
+
+    if (access(host_path, R_OK) < 0)
+	return;
+    status = pfconf_run(argv, &out, &len, errbuf, sizeof(errbuf));
+    if (status == 127 || status < 0) {
+	doctor_note(doc, "sasldblistusers2 (sasl2-bin) is not installed: the "
+		    "sasldb's realms are not checked");
+    } else if (status != 0) {
+	doctor_problem(doc, "sasldblistusers2 cannot read %s: %s", host_path,
+		       errbuf[0] ? errbuf : "it failed");
+    } else if (pfconf_parse_sasldb_listing(out, len, &realms, &count, &err) != MG_OK) {
+	doctor_problem(doc, "sasldb %s: %s", host_path, err.reason);
+    } else if (count == 0) {
+	doctor_problem(doc, "sasldb %s holds no user", host_path);
+    } else {
+	for (i = 0; i < count; i++) {
+	    found |= realm && strcmp(realms[i], realm) == 0;
+	    if (strlen(list) + strlen(realms[i]) + 3 < sizeof(list))
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 i ? ", " : "", realms[i]);
+	}
+	if (found)
+	    doctor_ok(doc, "sasldb %s has users in realm %s (%s)", host_path, realm,
+		      source);
+	else
+	    doctor_problem(doc, "sasldb %s has no user in realm %s (%s), only in: %s; "
+			   "smtpd looks up user@%s", host_path, realm ? realm : "(none)",
+			   source, list, realm ? realm : "");
+    }
+    free(out);
+    pfconf_strings_free(realms, count);
+}
+
+static void check_sasldb_here(struct doctor *doc, const char *sasldb)
+{
+    int     fd;
+
+    doc->area = "sasldb";
+    if ((fd = open(sasldb, O_RDONLY)) >= 0) {
+	close(fd);
+	doctor_ok(doc, "sasldb %s exists and can be opened", sasldb);
+    } else {
+	doctor_problem(doc, "sasldb %s cannot be opened: %s", sasldb, strerror(errno));
+    }
 }
 
 /* The whole check. */
@@ -379,68 +509,197 @@ struct doctor_args {
     const char *configs[CONFIG_MAX];
     size_t  config_count;
     const char *pfdir;
+    const char *service;
+    int     json;
 };
 
-static void check_configs(struct doctor *doc, const struct doctor_args *args,
-			          const struct doctor_conf *main_cf)
+ /*
+  * Files already checked: services that share one file report it once.
+  */
+struct checked {
+    char   *files[CONFIG_MAX];
+    size_t  count;
+};
+
+static int seen_file(struct checked *seen, const char *file)
+{
+    size_t  i;
+
+    for (i = 0; i < seen->count; i++)
+	if (strcmp(seen->files[i], file) == 0)
+	    return (1);
+    if (seen->count < CONFIG_MAX && (seen->files[seen->count] = strdup(file)) != 0)
+	seen->count++;
+    return (0);
+}
+
+ /*
+  * The sasldb path a file selects, without findings (for a file that
+  * another service already had checked).
+  */
+static char *sasldb_of(const char *file)
+{
+    struct doctor quiet = {0};
+    struct doctor_conf conf;
+    const char *aux, *path = 0;
+    char   *result = 0;
+
+    if (doctor_read_sasl_conf(&quiet, file, &conf) == 0
+	&& ((aux = doctor_conf_get(&conf, "auxprop_plugin")) == 0
+	    || strstr(aux, "sasldb") != 0))
+	path = doctor_conf_get(&conf, "sasldb_path") ? doctor_conf_get(&conf, "sasldb_path")
+	    : DEFAULT_SASLDB;
+    if (path)
+	result = strdup(path);
+    doctor_conf_free(&conf);
+    doctor_free(&quiet);
+    return (result);
+}
+
+static void check_service(struct doctor *doc, const struct pfconf *pf,
+			          const struct pfconf_service *svc, struct checked *seen)
+{
+    const char *type = pfconf_value(pf, svc, "smtpd_sasl_type");
+    const char *app = pfconf_value(pf, svc, "smtpd_sasl_path");
+    const char *realm, *source;
+    struct doctor_conf conf;
+    char   *file, *dirs, *sasldb = 0, *host_path;
+
+    doc->service = svc->key;
+    doc->area = "service";
+    if (!pfconf_sasl_enabled(pf, svc)) {
+	doctor_note(doc, "SASL authentication is off (smtpd_sasl_auth_enable = %s)",
+		    pfconf_value(pf, svc, "smtpd_sasl_auth_enable"));
+	return;
+    }
+    if (type && strcmp(type, "cyrus") != 0) {
+	doctor_note(doc, "smtpd_sasl_type = %s: not Cyrus SASL, so not md5gate", type);
+	return;
+    }
+    if (app == 0 || *app == 0)
+	app = "smtpd";
+    realm = pfconf_realm(pf, svc, &source);
+    dirs = pfconf_sasl_conf_dirs(pf, svc);
+    doctor_note(doc, "SASL on: smtpd_sasl_path = %s, realm %s (%s), %s%s",
+		app, realm ? realm : "(none)", source,
+		svc->chrooted ? "chrooted in " : "not chrooted",
+		svc->chrooted ? pfconf_main(pf, "queue_directory") : "");
+    if (pfconf_conf_path_ignored(pf, svc))
+	doctor_note(doc, "cyrus_sasl_config_path = %s is not where Debian's Postfix "
+		    "looks: its smtpd reads %s.conf from %s", pfconf_value(pf, svc,
+		    "cyrus_sasl_config_path"), app, dirs ? dirs : "?");
+    if ((file = pfconf_sasl_conf_file(pf, svc)) == 0) {
+	doc->area = "config";
+	doctor_problem(doc, "no %s.conf in %s: libsasl2 runs with its defaults "
+		       "(every mechanism, no md5gate option)", app, dirs ? dirs : "?");
+    } else if (seen_file(seen, file)) {
+	doctor_note(doc, "SASL configuration %s (checked above)", file);
+	sasldb = sasldb_of(file);
+    } else {
+	const char *one = check_config(doc, file, &conf);
+
+	sasldb = one ? strdup(one) : 0;
+	doctor_conf_free(&conf);
+    }
+    doc->area = "sasldb";
+    if (sasldb && (host_path = pfconf_inside_chroot(pf, svc, sasldb)) != 0) {
+	check_sasldb_as_owner(doc, pf, svc, sasldb, host_path);
+	check_sasldb_realms(doc, host_path, realm, source);
+	free(host_path);
+    }
+    free(sasldb);
+    free(file);
+    free(dirs);
+}
+
+static void check_postfix(struct doctor *doc, const struct pfconf *pf,
+			          const struct doctor_args *args)
+{
+    struct checked seen = {{0}, 0};
+    const struct pfconf_service *svc;
+    size_t  i, smtpd = 0;
+
+    for (i = 0; i < pf->service_count; i++) {
+	svc = pf->services + i;
+	if (strcmp(svc->command, "smtpd") != 0)
+	    continue;
+	if (args->service && strcmp(svc->name, args->service) != 0
+	    && strcmp(svc->key, args->service) != 0)
+	    continue;
+	smtpd++;
+	check_service(doc, pf, svc, &seen);
+    }
+    doc->service = 0;
+    doc->area = "service";
+    if (smtpd == 0 && args->service)
+	doctor_problem(doc, "%s/master.cf has no smtpd service %s", args->pfdir,
+		       args->service);
+    else if (smtpd == 0)
+	doctor_note(doc, "%s/master.cf runs no smtpd service", args->pfdir);
+    for (i = 0; i < seen.count; i++)
+	free(seen.files[i]);
+}
+
+static void check_configs(struct doctor *doc, const struct doctor_args *args)
 {
     struct doctor_conf conf;
-    char   *sasldb = 0;
     const char *one;
-    char    auto_conf[4096];
-    const char *files[CONFIG_MAX];
-    size_t  n = args->config_count, i;
+    char   *sasldb = 0;
+    size_t  i;
 
-    memcpy(files, args->configs, n * sizeof(files[0]));
-    if (n == 0 && args->pfdir) {
-	one = doctor_conf_get(main_cf, "smtpd_sasl_path");
-	snprintf(auto_conf, sizeof(auto_conf), "%s/sasl/%s.conf", args->pfdir,
-		 one ? one : "smtpd");
-	files[n++] = auto_conf;
-    }
-    if (n == 0)
+    doc->area = "config";
+    if (args->config_count == 0 && args->pfdir == 0)
 	doctor_note(doc, "no SASL configuration file given (--config): options "
 		    "not checked");
-    for (i = 0; i < n; i++) {
-	if ((one = check_config(doc, files[i], &conf)) != 0 && sasldb == 0)
+    for (i = 0; i < args->config_count; i++) {
+	if ((one = check_config(doc, args->configs[i], &conf)) != 0 && sasldb == 0)
 	    sasldb = strdup(one);
 	doctor_conf_free(&conf);
     }
-    if (args->pfdir)
-	check_chroot(doc, args->pfdir, main_cf, sasldb);
-    else if (sasldb)
-	check_sasldb_unchrooted(doc, sasldb);
+    if (sasldb)
+	check_sasldb_here(doc, sasldb);
     free(sasldb);
 }
 
 static int run(const struct doctor_args *args)
 {
     struct doctor doc = {0};
-    struct doctor_conf main_cf = {0};
+    struct pfconf pf;
     struct doctor_scan scan;
-    char    file[4096];
+    struct mg_error err;
     char   *path;
+    int     ret;
 
-    if (args->pfdir) {
-	snprintf(file, sizeof(file), "%s/main.cf", args->pfdir);
-	doctor_read_main_cf(&doc, file, &main_cf);
-    }
-    if ((path = plugin_path(&doc, args->plugin_path, &main_cf, args->pfdir)) == 0)
+    memset(&pf, 0, sizeof(pf));
+    if (args->pfdir && pfconf_load(args->pfdir, &pf, &err) != MG_OK)
+	return (cli_error(CLI_TROUBLE, "cannot read the Postfix configuration: %s",
+			  err.reason));
+    doc.area = "plugins";
+    if ((path = plugin_path(&doc, args->plugin_path, &pf, args->pfdir)) == 0) {
+	pfconf_free(&pf);
 	return (cli_error(CLI_TROUBLE, "out of memory"));
+    }
     doctor_scan_path(&doc, path, &scan);
     check_providers(&doc, &scan);
     doctor_scan_free(&scan);
     free(path);
-    check_configs(&doc, args, &main_cf);
-    doctor_conf_free(&main_cf);
-    if (doc.problems)
-	printf("md5gate doctor: %d problem%s found\n", doc.problems,
-	       doc.problems == 1 ? "" : "s");
-    else
-	printf("md5gate doctor: all is well\n");
+    check_configs(&doc, args);
+    if (args->pfdir)
+	check_postfix(&doc, &pf, args);
+    pfconf_free(&pf);
+    if (args->json) {
+	if (doctor_print_json(&doc, stdout) < 0) {
+	    doctor_free(&doc);
+	    return (cli_error(CLI_TROUBLE, "out of memory"));
+	}
+    } else {
+	doctor_print_text(&doc, stdout);
+    }
+    ret = doc.problems ? CLI_NEGATIVE : CLI_OK;
+    doctor_free(&doc);
     if (cli_finish_output() != CLI_OK)
 	return (CLI_TROUBLE);
-    return (doc.problems ? CLI_NEGATIVE : CLI_OK);
+    return (ret);
 }
 
 int     cli_doctor(int argc, char **argv)
@@ -449,6 +708,8 @@ int     cli_doctor(int argc, char **argv)
 	{"plugin-path", required_argument, 0, 'P'},
 	{"config", required_argument, 0, 'c'},
 	{"postfix", required_argument, 0, 'p'},
+	{"service", required_argument, 0, 's'},
+	{"json", no_argument, 0, 'j'},
 	{"help", no_argument, 0, 'h'},
 	{0, 0, 0, 0},
     };
@@ -471,6 +732,12 @@ int     cli_doctor(int argc, char **argv)
 	case 'p':
 	    args.pfdir = optarg;
 	    break;
+	case 's':
+	    args.service = optarg;
+	    break;
+	case 'j':
+	    args.json = 1;
+	    break;
 	case 'h':
 	    return (cli_help(help));
 	case ':':
@@ -481,5 +748,7 @@ int     cli_doctor(int argc, char **argv)
     }
     if (argc != optind)
 	return (cli_usage_error(USAGE, "unexpected argument \"%s\"", argv[optind]));
+    if (args.service && args.pfdir == 0)
+	return (cli_usage_error(USAGE, "--service needs --postfix"));
     return (run(&args));
 }

@@ -2,37 +2,24 @@
 /* NAME
 /*	doctor_conf 3
 /* SUMMARY
-/*	read libsasl2 and Postfix configuration files for md5gate doctor
+/*	read libsasl2 configuration files for md5gate doctor
 /* SYNOPSIS
 /*	#include "cli/doctor.h"
 /*
 /*	int	doctor_read_sasl_conf(doc, file, conf)
 /*
-/*	int	doctor_read_main_cf(doc, file, conf)
-/*
 /*	const char *doctor_conf_get(conf, name)
 /*
 /*	void	doctor_conf_free(conf)
-/*
-/*	int	doctor_read_master_cf(doc, file, services, count)
-/*
-/*	void	doctor_services_free(services, count)
 /* DESCRIPTION
 /*	doctor_read_sasl_conf() reads a libsasl2 application file (e.g.
 /*	smtpd.conf): "option: value" lines, "#" comments, blank lines. A
 /*	line without a colon is a problem (libsasl2 refuses the file).
 /*
-/*	doctor_read_main_cf() reads Postfix's main.cf: "name = value",
-/*	continued on lines that start with white space. $name expansion is
-/*	not done; callers say so where it matters.
-/*
-/*	doctor_read_master_cf() returns the service entries of master.cf
-/*	whose command is smtpd, with their chroot column and line number.
-/*
 /*	doctor_conf_get() returns the last value of name (later lines
-/*	override earlier ones, in both libsasl2 and Postfix), or null.
+/*	override earlier ones in libsasl2), or null.
 /*
-/*	The readers return 0 on success and -1 after reporting a problem
+/*	The reader returns 0 on success and -1 after reporting a problem
 /*	(the file can not be read).
 /*--*/
 #include <ctype.h>
@@ -120,50 +107,6 @@ int     doctor_read_sasl_conf(struct doctor *doc, const char *file,
     return (bad ? -1 : 0);
 }
 
-static void main_cf_flush(struct doctor_conf *conf, char *entry, int line)
-{
-    char   *eq;
-
-    if (*entry == 0)
-	return;
-    if ((eq = strchr(entry, '=')) != 0) {
-	*eq = 0;
-	conf_add(conf, trim(entry), trim(eq + 1), line);
-    }
-    *entry = 0;
-}
-
-int     doctor_read_main_cf(struct doctor *doc, const char *file,
-			            struct doctor_conf *conf)
-{
-    char    buf[LINE_MAX_LEN], entry[4 * LINE_MAX_LEN] = "";
-    int     lineno = 0, start = 0, bad;
-    FILE   *fp;
-
-    memset(conf, 0, sizeof(*conf));
-    if ((fp = open_conf(doc, "Postfix configuration", file)) == 0)
-	return (-1);
-    while (fgets(buf, sizeof(buf), fp)) {
-	lineno++;
-	if (*trim(buf) == '#' || *trim(buf) == 0)
-	    continue;
-	if (isspace((unsigned char) buf[0])) {
-	    if (strlen(entry) + strlen(buf) + 2 < sizeof(entry)) {
-		strcat(entry, " ");
-		strcat(entry, trim(buf));
-	    }
-	    continue;
-	}
-	main_cf_flush(conf, entry, start);
-	snprintf(entry, sizeof(entry), "%s", trim(buf));
-	start = lineno;
-    }
-    main_cf_flush(conf, entry, start);
-    bad = read_failed(doc, "Postfix configuration", file, fp);
-    fclose(fp);
-    return (bad ? -1 : 0);
-}
-
 const char *doctor_conf_get(const struct doctor_conf *conf, const char *name)
 {
     size_t  i;
@@ -185,63 +128,4 @@ void    doctor_conf_free(struct doctor_conf *conf)
     }
     free(conf->items);
     memset(conf, 0, sizeof(*conf));
-}
-
- /*
-  * One master.cf entry: service type private unpriv chroot wakeup maxproc
-  * command [args]. Only the first line of an entry carries these fields.
-  */
-static void master_entry(char *line, int lineno, struct doctor_service **svcs,
-			         size_t *count)
-{
-    char   *field[8], *save = 0, *tok;
-    struct doctor_service *more;
-    int     n = 0;
-
-    for (tok = strtok_r(line, " \t\n", &save); tok && n < 8;
-	 tok = strtok_r(0, " \t\n", &save))
-	field[n++] = tok;
-    if (n < 8 || strcmp(field[7], "smtpd") != 0)
-	return;
-    if ((more = realloc(*svcs, (*count + 1) * sizeof(*more))) == 0)
-	return;
-    *svcs = more;
-    more[*count].name = strdup(field[0]);
-    more[*count].chroot = strdup(field[4]);
-    more[*count].line = lineno;
-    if (more[*count].name && more[*count].chroot)
-	(*count)++;
-}
-
-int     doctor_read_master_cf(struct doctor *doc, const char *file,
-			              struct doctor_service **svcs, size_t *count)
-{
-    char    buf[LINE_MAX_LEN];
-    int     lineno = 0, bad;
-    FILE   *fp;
-
-    *svcs = 0;
-    *count = 0;
-    if ((fp = open_conf(doc, "Postfix master.cf", file)) == 0)
-	return (-1);
-    while (fgets(buf, sizeof(buf), fp)) {
-	lineno++;
-	if (isspace((unsigned char) buf[0]) || buf[0] == '#')
-	    continue;
-	master_entry(buf, lineno, svcs, count);
-    }
-    bad = read_failed(doc, "Postfix master.cf", file, fp);
-    fclose(fp);
-    return (bad ? -1 : 0);
-}
-
-void    doctor_services_free(struct doctor_service *svcs, size_t count)
-{
-    size_t  i;
-
-    for (i = 0; i < count; i++) {
-	free(svcs[i].name);
-	free(svcs[i].chroot);
-    }
-    free(svcs);
 }
