@@ -17,7 +17,9 @@
 /*	The plugin path is --plugin-path; else, with --postfix, the
 /*	SASL_PATH that main.cf's import_environment gives smtpd (Postfix
 /*	passes smtpd no other environment), or libsasl2's default; else
-/*	the SASL_PATH environment variable, or libsasl2's default. Two
+/*	the SASL_PATH environment variable, or libsasl2's default. With
+/*	Cyrus SASL's development branch, which reads SASL_PLUGINDIR
+/*	instead, that variable takes SASL_PATH's place. Two
 /*	plugins offering one mechanism are a problem: libsasl2 keeps both
 /*	and picks by directory order, which is arbitrary.
 /*
@@ -40,10 +42,27 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <sasl/sasl.h>
+#include <sasl/saslplug.h>
+
 #include "config.h"
 #include "cli/cli.h"
 #include "cli/doctor.h"
 #include "mg_config.h"
+
+ /*
+  * The environment variable that names libsasl2's plugin path: SASL_PATH
+  * in Cyrus SASL 2.1.x, SASL_PLUGINDIR in its development branch (the
+  * sasl_utils_t version 5 generation), which no longer reads SASL_PATH.
+  * The command runs with the libsasl2 it was built against.
+  */
+#if SASL_UTILS_VERSION >= 5
+#define SASL_PLUGIN_PATH_VAR	"SASL_PLUGINDIR"
+#define SASL_UNREAD_PATH_VAR	"SASL_PATH"
+#else
+#define SASL_PLUGIN_PATH_VAR	"SASL_PATH"
+#define SASL_UNREAD_PATH_VAR	"SASL_PLUGINDIR"
+#endif
 
 #define USAGE "md5gate doctor [--plugin-path PATH] [--config FILE]... [--postfix DIR]"
 
@@ -55,7 +74,7 @@ static const char help[] =
 "there is no problem.\n"
 "\n"
 "  --plugin-path PATH   the plugin path to inspect (colon-separated); default:\n"
-"                       smtpd's (with --postfix), else SASL_PATH, else\n"
+"                       smtpd's (with --postfix), else " SASL_PLUGIN_PATH_VAR ", else\n"
 "                       libsasl2's default, " MG_SASL_PLUGINDIR "\n"
 "  --config FILE        a SASL configuration file, e.g. smtpd.conf (repeatable)\n"
 "  --postfix DIR        a Postfix configuration directory (main.cf, master.cf)\n"
@@ -109,45 +128,67 @@ void    doctor_problem(struct doctor *doc, const char *fmt,...)
   * space or commas; Postfix also allows { name=value } for values with
   * spaces, which a plugin path does not need.
   */
-static char *sasl_path_from_import(const char *value)
+static char *value_from_import(const char *value, const char *name)
 {
     char   *copy = strdup(value ? value : ""), *tok, *save = 0, *found = 0;
+    size_t  len = strlen(name);
 
     if (copy == 0)
 	return (0);
     for (tok = strtok_r(copy, " \t,{}", &save); tok; tok = strtok_r(0, " \t,{}", &save))
-	if (strncmp(tok, "SASL_PATH=", 10) == 0) {
+	if (strncmp(tok, name, len) == 0 && tok[len] == '=') {
 	    free(found);
-	    found = strdup(tok + 10);
+	    found = strdup(tok + len + 1);
 	}
     free(copy);
     return (found);
 }
 
+ /*
+  * A plugin path given only in the variable this libsasl2 does not read
+  * is no plugin path at all: say so.
+  */
+static void note_unread_path(struct doctor *doc, const char *value,
+			             const char *where)
+{
+    if (value != 0 && *value != 0)
+	doctor_note(doc, "%s sets %s=%s, which this libsasl2 does not read "
+		    "(it reads %s)", where, SASL_UNREAD_PATH_VAR, value,
+		    SASL_PLUGIN_PATH_VAR);
+}
+
 static char *plugin_path(struct doctor *doc, const char *given,
 			         const struct doctor_conf *main_cf, const char *pfdir)
 {
-    const char *env = getenv("SASL_PATH");
-    char   *path;
+    const char *env = getenv(SASL_PLUGIN_PATH_VAR);
+    const char *imports;
+    char   *path, *unread;
 
     if (given) {
 	doctor_note(doc, "plugin path %s (from --plugin-path)", given);
 	return (strdup(given));
     }
     if (pfdir) {
-	if ((path = sasl_path_from_import(doctor_conf_get(main_cf, "import_environment"))) != 0) {
+	imports = doctor_conf_get(main_cf, "import_environment");
+	if ((path = value_from_import(imports, SASL_PLUGIN_PATH_VAR)) != 0) {
 	    doctor_note(doc, "plugin path %s (from import_environment in %s/main.cf)",
 			path, pfdir);
 	    return (path);
 	}
+	if ((unread = value_from_import(imports, SASL_UNREAD_PATH_VAR)) != 0) {
+	    note_unread_path(doc, unread, "import_environment");
+	    free(unread);
+	}
 	doctor_note(doc, "plugin path %s (libsasl2's default: %s/main.cf's "
-		    "import_environment sets no SASL_PATH)", MG_SASL_PLUGINDIR, pfdir);
+		    "import_environment sets no %s)", MG_SASL_PLUGINDIR, pfdir,
+		    SASL_PLUGIN_PATH_VAR);
 	return (strdup(MG_SASL_PLUGINDIR));
     }
     if (env && *env) {
-	doctor_note(doc, "plugin path %s (from SASL_PATH)", env);
+	doctor_note(doc, "plugin path %s (from %s)", env, SASL_PLUGIN_PATH_VAR);
 	return (strdup(env));
     }
+    note_unread_path(doc, getenv(SASL_UNREAD_PATH_VAR), "the environment");
     doctor_note(doc, "plugin path %s (libsasl2's default)", MG_SASL_PLUGINDIR);
     return (strdup(MG_SASL_PLUGINDIR));
 }
