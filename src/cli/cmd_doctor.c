@@ -59,9 +59,11 @@
 #if SASL_UTILS_VERSION >= 5
 #define SASL_PLUGIN_PATH_VAR	"SASL_PLUGINDIR"
 #define SASL_UNREAD_PATH_VAR	"SASL_PATH"
+#define SASL_CONF_PATH_VAR	"SASL_CONFDIR"
 #else
 #define SASL_PLUGIN_PATH_VAR	"SASL_PATH"
 #define SASL_UNREAD_PATH_VAR	"SASL_PLUGINDIR"
+#define SASL_CONF_PATH_VAR	"SASL_CONF_PATH"
 #endif
 
 #define USAGE "md5gate doctor [--plugin-path PATH] [--config FILE]... [--postfix DIR]"
@@ -157,12 +159,26 @@ static void note_unread_path(struct doctor *doc, const char *value,
 		    SASL_PLUGIN_PATH_VAR);
 }
 
+/*
+ * The same environment names libsasl2's configuration directory, where
+ * it reads application files such as smtpd.conf unless the application
+ * names a directory itself.
+ */
+static void note_conf_path(struct doctor *doc, const char *value,
+			           const char *where)
+{
+    if (value != 0 && *value != 0)
+	doctor_note(doc, "%s sets %s=%s: libsasl2 reads application configuration "
+		    "files there unless the application names a directory",
+		    where, SASL_CONF_PATH_VAR, value);
+}
+
 static char *plugin_path(struct doctor *doc, const char *given,
 			         const struct doctor_conf *main_cf, const char *pfdir)
 {
     const char *env = getenv(SASL_PLUGIN_PATH_VAR);
     const char *imports;
-    char   *path, *unread;
+    char   *path, *unread, *conf;
 
     if (given) {
 	doctor_note(doc, "plugin path %s (from --plugin-path)", given);
@@ -170,6 +186,10 @@ static char *plugin_path(struct doctor *doc, const char *given,
     }
     if (pfdir) {
 	imports = doctor_conf_get(main_cf, "import_environment");
+	if ((conf = value_from_import(imports, SASL_CONF_PATH_VAR)) != 0) {
+	    note_conf_path(doc, conf, "import_environment");
+	    free(conf);
+	}
 	if ((path = value_from_import(imports, SASL_PLUGIN_PATH_VAR)) != 0) {
 	    doctor_note(doc, "plugin path %s (from import_environment in %s/main.cf)",
 			path, pfdir);
@@ -184,6 +204,7 @@ static char *plugin_path(struct doctor *doc, const char *given,
 		    SASL_PLUGIN_PATH_VAR);
 	return (strdup(MG_SASL_PLUGINDIR));
     }
+    note_conf_path(doc, getenv(SASL_CONF_PATH_VAR), "the environment");
     if (env && *env) {
 	doctor_note(doc, "plugin path %s (from %s)", env, SASL_PLUGIN_PATH_VAR);
 	return (strdup(env));
