@@ -27,8 +27,9 @@
 /*	MD5 block, so in a mismatched library utils->log is some other
 /*	function. It goes to syslog(3) under the mail facility, where a mail
 /*	administrator looks; never to stderr, which a daemon may have closed
-/*	and reused for a client connection. libsasl2 itself then logs that
-/*	the plugin failed to initialise, through the application.
+/*	and reused for a client connection. libsasl2 then leaves the
+/*	mechanisms out, noting the failure at most at debug level (server)
+/*	or as a warning (client) through the application's log callback.
 /*--*/
 #include <syslog.h>
 
