@@ -13,26 +13,24 @@
 /*	libsasl2 calls these once per process when it loads the plugin;
 /*	Postfix's smtpd does so before it chroots and drops privileges.
 /*
-/*	Both refuse to initialise when the running libsasl2 is not of the
-/*	generation md5gate was built against: Cyrus SASL's development
-/*	branch changed the layout of sasl_utils_t (it removed the MD5
-/*	helpers), so every field after the MD5 block may sit elsewhere.
+/*	Both refuse to initialise (SASL_BADVERS) when the running libsasl2
+/*	is not of the generation md5gate was built against: Cyrus SASL's
+/*	development branch removed the MD5 helpers from sasl_utils_t, so
+/*	every member after them sits elsewhere, although its sasl.h still
+/*	says 2.1.28. sasl_guard(3) tells the generations apart by what the
+/*	library exports; it finds the library through the getopt member,
+/*	which precedes the MD5 block in both layouts. Nothing in utils after
+/*	the mutex functions is read before the guard has passed. The plugin
+/*	never links libsasl2 itself (see README, "Design").
 /*
-/*	The check cannot rely on sasl_utils_t.version: libsasl2 2.1.28
-/*	leaves that field uninitialised. It asks the library itself: the
-/*	getopt pointer precedes the MD5 block in every generation, so
-/*	dladdr() on it names the libsasl2 that loaded us, and that
-/*	library's sasl_version_info() gives its major and minor version,
-/*	which must equal those of the headers md5gate was compiled with.
-/*	The plugin never links libsasl2 itself (see README, "Design").
-/*
-/*	A refusal cannot use utils->log, whose offset is then unknown, so it
-/*	goes to syslog(3) under the mail facility, where a mail
-/*	administrator looks.
+/*	A refusal cannot use utils->log: no logging function precedes the
+/*	MD5 block, so in a mismatched library utils->log is some other
+/*	function. It goes to syslog(3) under the mail facility, where a mail
+/*	administrator looks; never to stderr, which a daemon may have closed
+/*	and reused for a client connection. libsasl2 then leaves the
+/*	mechanisms out, noting the failure at most at debug level (server)
+/*	or as a warning (client) through the application's log callback.
 /*--*/
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <stdio.h>
 #include <syslog.h>
 
 #include "config.h"
@@ -40,47 +38,27 @@
 #include "digest_layer.h"
 #include "glue.h"
 #include "mechs.h"
+#include "sasl_guard.h"
 
 #ifndef VERSION
 #define VERSION "unknown"
 #endif
 
-typedef void version_info_fn(const char **, const char **, int *, int *,
-			             int *, int *);
-
-static version_info_fn *find_version_info(const sasl_utils_t *utils)
-{
-    Dl_info info;
-    void   *lib;
-    void   *sym = 0;
-
-    if (utils != 0 && utils->getopt != 0
-	&& dladdr((void *) utils->getopt, &info) != 0 && info.dli_fname != 0
-	&& (lib = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD)) != 0) {
-	sym = dlsym(lib, "sasl_version_info");
-	dlclose(lib);
-    }
-    if (sym == 0)
-	sym = dlsym(RTLD_DEFAULT, "sasl_version_info");
-    return ((version_info_fn *) sym);
-}
-
 static int library_generation_ok(const sasl_utils_t *utils, const char *side)
 {
-    version_info_fn *version_info = find_version_info(utils);
-    int     major = -1, minor = -1, step = -1, patch = -1;
+    static const struct mg_sasl_headers built = {
+	SASL_VERSION_MAJOR, SASL_VERSION_MINOR, SASL_VERSION_STEP,
+	SASL_UTILS_VERSION,
+    };
+    char    refusal[MG_SASL_GUARD_TEXT_MAX];
 
-    if (version_info != 0)
-	version_info((const char **) 0, (const char **) 0, &major, &minor,
-		     &step, &patch);
-    if (major == SASL_VERSION_MAJOR && minor == SASL_VERSION_MINOR)
+    /* getopt: the same offset in both layouts (see sasl_guard(3)). */
+    if (mg_sasl_guard(utils != 0 ? (const void *) utils->getopt : 0, &built,
+		      refusal, sizeof(refusal)))
 	return (1);
-    syslog(LOG_MAIL | LOG_ERR,
-	   "md5gate %s: refusing to load the %s plugin: the running libsasl2 "
-	   "is version %d.%d.%d, md5gate was built for %d.%d.x "
-	   "(sasl_utils_t version %d); rebuild md5gate against this libsasl2",
-	   VERSION, side, major, minor, step, SASL_VERSION_MAJOR,
-	   SASL_VERSION_MINOR, SASL_UTILS_VERSION);
+    syslog(LOG_MAIL | LOG_ERR, "md5gate %s: refusing to load the %s plugin: "
+	   "%s; rebuild md5gate against the running libsasl2",
+	   VERSION, side, refusal);
     return (0);
 }
 

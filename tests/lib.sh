@@ -7,7 +7,10 @@
 #   skip MSG...           exit 77, but only when not root and CI is unset;
 #                         as root or under CI a missing prerequisite is a
 #                         failure (exit 1): the suite must not pass vacuously
-#   require_cmd CMD...    skip unless every CMD is on PATH (or a path exists)
+#   require_cmd CMD...    skip unless every CMD is on PATH (or a path exists);
+#                         with ./configure --with-sasl, Postfix, saslpasswd2
+#                         and sasldblistusers2 must also load the build's
+#                         libsasl2 (tests/libsasl2-lib.sh), else exit 77
 #   require_root          skip unless running as root
 #   cleanup_push CMD...   register a command (argv form) to run at exit,
 #                         last registered first; runs on any exit or signal
@@ -24,6 +27,7 @@
 #   in_ci                 true when CI is set (and not "false"/"0")
 
 mg_test_name=${0##*/}
+. "${top_srcdir:-.}/tests/libsasl2-lib.sh"
 
 in_ci() {
     case ${CI:-} in
@@ -53,6 +57,12 @@ require_cmd() {
 	case $c in
 	*/*) [ -x "$c" ] || skip "$c not found" ;;
 	*) command -v "$c" >/dev/null 2>&1 || skip "command $c not found" ;;
+	esac
+	case ${c##*/} in
+	postfix) mg_require_same_libsasl2 "${PF_SMTPD:-/usr/lib/postfix/sbin/smtpd}" \
+	    "Postfix's smtpd" ;;
+	saslpasswd2 | sasldblistusers2)
+	    mg_require_same_libsasl2 "$(command -v "$c")" "${c##*/}" ;;
 	esac
     done
 }

@@ -558,6 +558,7 @@ static int run_server(int fd)
     char   *mech;
 
     setenv("SASL_PATH", opt.server_plugins, 1);
+    setenv("SASL_PLUGINDIR", opt.server_plugins, 1);	/* development branch */
     pin_plugins(opt.server_plugins);
     if ((r = sasl_server_init(cbs, "sasl-exchange")) != SASL_OK)
 	die("server", sasl_errstring(r, 0, 0));
@@ -726,6 +727,7 @@ static int run_client(int fd)
     };
 
     setenv("SASL_PATH", opt.client_plugins, 1);
+    setenv("SASL_PLUGINDIR", opt.client_plugins, 1);	/* development branch */
     pin_plugins(opt.client_plugins);
     if ((r = sasl_client_init(global_cbs)) != SASL_OK)
 	die("client", sasl_errstring(r, 0, 0));

@@ -9,6 +9,11 @@
 : "${top_builddir:=.}"
 : "${MD5GATE_PLUGIN_DIR:=$top_builddir/plugins/.libs}"
 : "${STOCK_PLUGIN_DIR:=/usr/lib/x86_64-linux-gnu/sasl2}"
+# SASL_STOCK_MECHS=no before sasl_setup: a test of md5gate against itself,
+# which needs only the stock sasldb plugin and saslpasswd2 (no "stock"
+# directory with the stock CRAM-MD5 and DIGEST-MD5 plugins).
+: "${SASL_STOCK_MECHS:=yes}"
+. "${top_srcdir:-.}/tests/libsasl2-lib.sh"
 
 SASL_REALM=example.test
 sasl_failures=0
@@ -26,27 +31,33 @@ sasl_cleanup() {
 }
 
 sasl_setup() {
-    local f
+    local f stock_mechs=libsasldb.so
+    [ "$SASL_STOCK_MECHS" = no ] || stock_mechs="libcrammd5.so libdigestmd5.so libsasldb.so"
+    # shellcheck disable=SC2086
+    mg_require_stock_plugins $stock_mechs
+    command -v saslpasswd2 >/dev/null 2>&1 \
+	&& mg_require_same_libsasl2 "$(command -v saslpasswd2)" saslpasswd2
     SASL_TMP=$(mktemp -d "${TMPDIR:-/tmp}/md5gate-sasl.XXXXXX") || exit 99
     trap sasl_cleanup EXIT
     mkdir "$SASL_TMP/md5gate" "$SASL_TMP/stock"
     [ -f "$MD5GATE_PLUGIN_DIR/libmd5gate.so" ] \
 	|| { echo "ERROR: $MD5GATE_PLUGIN_DIR/libmd5gate.so not built"; exit 99; }
-    for f in libcrammd5.so libdigestmd5.so libsasldb.so; do
+    for f in $stock_mechs; do
 	[ -e "$STOCK_PLUGIN_DIR/$f" ] \
 	    || { echo "ERROR: stock plugin $STOCK_PLUGIN_DIR/$f missing"; exit 99; }
     done
     MD5GATE_PLUGIN_DIR=$(cd "$MD5GATE_PLUGIN_DIR" && pwd)
     ln -s "$MD5GATE_PLUGIN_DIR/libmd5gate.so" "$SASL_TMP/md5gate/"
     ln -s "$STOCK_PLUGIN_DIR/libsasldb.so" "$SASL_TMP/md5gate/"
-    ln -s "$STOCK_PLUGIN_DIR/libcrammd5.so" "$STOCK_PLUGIN_DIR/libdigestmd5.so" \
-	"$STOCK_PLUGIN_DIR/libsasldb.so" "$SASL_TMP/stock/"
+    for f in $stock_mechs; do
+	ln -s "$STOCK_PLUGIN_DIR/$f" "$SASL_TMP/stock/"
+    done
     SASL_DB=$SASL_TMP/sasldb2
 }
 
 # sasl_add_user USER PASSWORD: plaintext userPassword, as saslpasswd2 keeps it.
 sasl_add_user() {
-    printf '%s' "$2" | SASL_PATH=$SASL_TMP/stock saslpasswd2 -f "$SASL_DB" \
+    printf '%s' "$2" | SASL_PATH=$SASL_TMP/stock SASL_PLUGINDIR=$SASL_TMP/stock saslpasswd2 -f "$SASL_DB" \
 	-u "$SASL_REALM" -c -p "$1" || { echo "ERROR: saslpasswd2 failed"; exit 99; }
 }
 

@@ -167,6 +167,7 @@ int     main(int argc, char **argv)
 	die("usage: sasl-props --plugins DIR --sasldb FILE --realm REALM "
 	    "set|get USER ARGS...", SASL_OK);
     setenv("SASL_PATH", plugins, 1);
+    setenv("SASL_PLUGINDIR", plugins, 1);	/* development branch */
     if ((r = sasl_server_init(cbs, "sasl-props")) != SASL_OK)
 	die("sasl_server_init", r);
     if ((r = sasl_server_new("md5gate-test", "relay.example.test", realm, 0, 0,

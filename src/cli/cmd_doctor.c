@@ -16,11 +16,13 @@
 /*	The exit status is 0 only when there is no problem.
 /*
 /*	The plugin path is --plugin-path; else, with --postfix, the
-/*	SASL_PATH that import_environment gives smtpd (Postfix passes smtpd
-/*	no other environment), or libsasl2's default; else the SASL_PATH
-/*	environment variable, or libsasl2's default. Two plugins offering
-/*	one mechanism are a problem: libsasl2 keeps both and picks by
-/*	directory order, which is arbitrary.
+/*	SASL_PATH that main.cf's import_environment gives smtpd (Postfix
+/*	passes smtpd no other environment), or libsasl2's default; else
+/*	the SASL_PATH environment variable, or libsasl2's default. With
+/*	Cyrus SASL's development branch, which reads SASL_PLUGINDIR
+/*	instead, that variable takes SASL_PATH's place. Two
+/*	plugins offering one mechanism are a problem: libsasl2 keeps both
+/*	and picks by directory order, which is arbitrary.
 /*
 /*	With --postfix, the effective configuration comes from postconf
 /*	(postfix_conf(3)): for every smtpd service in master.cf, with its
@@ -56,10 +58,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sasl/sasl.h>
+#include <sasl/saslplug.h>
+
 #include "config.h"
 #include "cli/cli.h"
 #include "cli/doctor.h"
 #include "cli/postfix_conf.h"
+#include "cli/sasl_env.h"
 #include "mg_config.h"
 
 #define USAGE "md5gate doctor [--json] [--plugin-path PATH] [--config FILE]...\n" \
@@ -73,7 +79,7 @@ static const char help[] =
 "there is no problem, 1 when there is one.\n"
 "\n"
 "  --plugin-path PATH   the plugin path to inspect (colon-separated); default:\n"
-"                       smtpd's (with --postfix), else SASL_PATH, else\n"
+"                       smtpd's (with --postfix), else " SASL_PLUGIN_PATH_VAR ", else\n"
 "                       libsasl2's default, " MG_SASL_PLUGINDIR "\n"
 "  --config FILE        a SASL configuration file, e.g. smtpd.conf (repeatable)\n"
 "  --postfix DIR        a Postfix configuration directory: every smtpd service's\n"
@@ -92,45 +98,86 @@ static const char help[] =
   * space or commas; Postfix also allows { name=value } for values with
   * spaces, which a plugin path does not need.
   */
-static char *sasl_path_from_import(const char *value)
+static char *value_from_import(const char *value, const char *name)
 {
     char   *copy = strdup(value ? value : ""), *tok, *save = 0, *found = 0;
+    size_t  len = strlen(name);
 
     if (copy == 0)
 	return (0);
     for (tok = strtok_r(copy, " \t,{}", &save); tok; tok = strtok_r(0, " \t,{}", &save))
-	if (strncmp(tok, "SASL_PATH=", 10) == 0) {
+	if (strncmp(tok, name, len) == 0 && tok[len] == '=') {
 	    free(found);
-	    found = strdup(tok + 10);
+	    found = strdup(tok + len + 1);
 	}
     free(copy);
     return (found);
 }
 
+ /*
+  * A plugin path given only in the variable this libsasl2 does not read
+  * is no plugin path at all: say so.
+  */
+static void note_unread_path(struct doctor *doc, const char *value,
+			             const char *where)
+{
+    if (value != 0 && *value != 0)
+	doctor_note(doc, "%s sets %s=%s, which this libsasl2 does not read "
+		    "(it reads %s)", where, SASL_UNREAD_PATH_VAR, value,
+		    SASL_PLUGIN_PATH_VAR);
+}
+
+/*
+ * The same environment names libsasl2's configuration directory, where
+ * it reads application files such as smtpd.conf unless the application
+ * names a directory itself.
+ */
+static void note_conf_path(struct doctor *doc, const char *value,
+			           const char *where)
+{
+    if (value != 0 && *value != 0)
+	doctor_note(doc, "%s sets %s=%s: libsasl2 reads application configuration "
+		    "files there unless the application names a directory",
+		    where, SASL_CONF_PATH_VAR, value);
+}
+
 static char *plugin_path(struct doctor *doc, const char *given,
 			         const struct pfconf *pf, const char *pfdir)
 {
-    const char *env = getenv("SASL_PATH");
-    char   *path;
+    const char *env = getenv(SASL_PLUGIN_PATH_VAR);
+    const char *imports;
+    char   *path, *unread, *conf;
 
     if (given) {
 	doctor_note(doc, "plugin path %s (from --plugin-path)", given);
 	return (strdup(given));
     }
     if (pfdir) {
-	if ((path = sasl_path_from_import(pfconf_main(pf, "import_environment"))) != 0) {
+	imports = pfconf_main(pf, "import_environment");
+	if ((conf = value_from_import(imports, SASL_CONF_PATH_VAR)) != 0) {
+	    note_conf_path(doc, conf, "import_environment");
+	    free(conf);
+	}
+	if ((path = value_from_import(imports, SASL_PLUGIN_PATH_VAR)) != 0) {
 	    doctor_note(doc, "plugin path %s (from import_environment in %s)",
 			path, pfdir);
 	    return (path);
 	}
+	if ((unread = value_from_import(imports, SASL_UNREAD_PATH_VAR)) != 0) {
+	    note_unread_path(doc, unread, "import_environment");
+	    free(unread);
+	}
 	doctor_note(doc, "plugin path %s (libsasl2's default: %s's "
-		    "import_environment sets no SASL_PATH)", MG_SASL_PLUGINDIR, pfdir);
+		    "import_environment sets no %s)", MG_SASL_PLUGINDIR, pfdir,
+		    SASL_PLUGIN_PATH_VAR);
 	return (strdup(MG_SASL_PLUGINDIR));
     }
+    note_conf_path(doc, getenv(SASL_CONF_PATH_VAR), "the environment");
     if (env && *env) {
-	doctor_note(doc, "plugin path %s (from SASL_PATH)", env);
+	doctor_note(doc, "plugin path %s (from %s)", env, SASL_PLUGIN_PATH_VAR);
 	return (strdup(env));
     }
+    note_unread_path(doc, getenv(SASL_UNREAD_PATH_VAR), "the environment");
     doctor_note(doc, "plugin path %s (libsasl2's default)", MG_SASL_PLUGINDIR);
     return (strdup(MG_SASL_PLUGINDIR));
 }

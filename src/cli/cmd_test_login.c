@@ -18,7 +18,8 @@
 /*	found as smtpd finds it (postfix_conf(3)): the application name
 /*	smtpd_sasl_path and its file in $config_directory/sasl (Debian's
 /*	Postfix does not read cyrus_sasl_config_path), the plugin path that import_environment
-/*	gives smtpd (SASL_PATH), the service name smtpd_sasl_service, the
+/*	gives smtpd (SASL_PATH, or SASL_PLUGINDIR with Cyrus SASL's
+/*	development branch), the service name smtpd_sasl_service, the
 /*	server name myhostname, the user realm smtpd_sasl_local_domain and
 /*	the security flags of smtpd_sasl_security_options, with the
 /*	service's -o overrides. As in smtpd, libsasl2 and its plugins are
@@ -49,6 +50,7 @@
 
 #include "cli/cli.h"
 #include "cli/postfix_conf.h"
+#include "cli/sasl_env.h"
 #include "cram.h"
 #include "digest/digest.h"
 #include "mg_util.h"
@@ -197,7 +199,7 @@ static int setup_from_postfix(const struct pfconf *pf, const char *service,
     st->sec_options = pfconf_value(pf, svc, "smtpd_sasl_security_options");
     st->queue = svc->chrooted ? pfconf_main(pf, "queue_directory") : 0;
     st->conf_dirs = pfconf_sasl_conf_dirs(pf, svc);
-    st->plugin_path = pfconf_import_value(pf, "SASL_PATH");
+    st->plugin_path = pfconf_import_value(pf, SASL_PLUGIN_PATH_VAR);
     if (st->app == 0 || *st->app == 0)
 	st->app = "smtpd";
     if (st->service == 0 || *st->service == 0)

@@ -8,7 +8,8 @@
 #                                        Postfix reads $config_directory/sasl/
 #   DIR/spool                            queue_directory (smtpd's chroot, if any)
 #   DIR/data                             data_directory (owned by mail_owner)
-#   DIR/plugins                          SASL_PATH: symlinks to the chosen
+#   DIR/plugins                          SASL_PATH (and SASL_PLUGINDIR, its name in
+#                                        Cyrus SASL's development branch): symlinks to the chosen
 #                                        mechanism plugins + libsasldb.so, nothing else
 #   DIR/sasldb-only                      SASL_PATH for saslpasswd2: libsasldb.so only
 #   DIR/sasldb2                          the users, user@REALM, readable by postfix
@@ -288,6 +289,8 @@ smtputf8_enable = yes
 # SASL: Cyrus, application name smtpd -> $dir/etc/sasl/smtpd.conf.
 # SASL_PATH replaces libsasl2's plugin search path; libsasl2 honours it
 # because smtpd runs as root (uid == euid) when it initialises SASL.
+# Cyrus SASL's development branch reads SASL_PLUGINDIR and SASL_CONFDIR
+# instead: both generations get their own names.
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = cyrus
 smtpd_sasl_path = smtpd
@@ -295,7 +298,7 @@ cyrus_sasl_config_path = $dir/etc/sasl
 smtpd_sasl_local_domain = $realm
 smtpd_sasl_security_options = noanonymous
 smtpd_sasl_authenticated_header = yes
-import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ XAUTHORITY DISPLAY LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME SASL_PATH=$dir/plugins
+import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ XAUTHORITY DISPLAY LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME SASL_PATH=$dir/plugins SASL_PLUGINDIR=$dir/plugins SASL_CONFDIR=$dir/etc/sasl
 
 # Only authenticated clients may send, to any recipient: a delivered
 # message proves that the SASL login was accepted.
@@ -320,7 +323,7 @@ EOF
     if [ "$system_plugins" = y ]; then
 	# No SASL_PATH: libsasl2's own plugin directory.
 	"$PF_POSTCONF" -c "$dir/etc" -e "import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ \
-XAUTHORITY DISPLAY LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME" || return 1
+XAUTHORITY DISPLAY LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME SASL_CONFDIR=$dir/etc/sasl" || return 1
     fi
     local o
     for o in ${main_opts[@]+"${main_opts[@]}"}; do
@@ -492,7 +495,8 @@ pf_sasl_option() {
 pf_adduser() {
     local PF_DIR PF_REALM
     _pf_load "$1" || return 1
-    printf '%s' "$3" | SASL_PATH=$PF_DIR/sasldb-only "$PF_SASLPASSWD2" -f "$PF_DIR/sasldb2" \
+    printf '%s' "$3" | SASL_PATH=$PF_DIR/sasldb-only SASL_PLUGINDIR=$PF_DIR/sasldb-only \
+	"$PF_SASLPASSWD2" -f "$PF_DIR/sasldb2" \
 	-u "$PF_REALM" -c -p "$2" || { _pf_err "pf_adduser: saslpasswd2 failed for $2"; return 1; }
     chown root:postfix "$PF_DIR/sasldb2" && chmod 640 "$PF_DIR/sasldb2" || return 1
     pf_sync_chroot "$1"
@@ -501,7 +505,8 @@ pf_adduser() {
 pf_deluser() {
     local PF_DIR PF_REALM
     _pf_load "$1" || return 1
-    SASL_PATH=$PF_DIR/sasldb-only "$PF_SASLPASSWD2" -f "$PF_DIR/sasldb2" -u "$PF_REALM" -d "$2" \
+    SASL_PATH=$PF_DIR/sasldb-only SASL_PLUGINDIR=$PF_DIR/sasldb-only \
+	"$PF_SASLPASSWD2" -f "$PF_DIR/sasldb2" -u "$PF_REALM" -d "$2" \
 	|| return 1
     pf_sync_chroot "$1"
 }
@@ -592,7 +597,8 @@ pf_start() {
     done
     pf_sync_chroot "$PF_DIR" || return 1
     # Own environment only: nothing of the caller's SASL/Postfix settings.
-    if ! env -u SASL_PATH -u SASL_CONF_PATH -u MAIL_CONFIG -u MAIL_DEBUG \
+    if ! env -u SASL_PATH -u SASL_CONF_PATH -u SASL_PLUGINDIR -u SASL_CONFDIR \
+	-u MAIL_CONFIG -u MAIL_DEBUG \
 	"$PF_POSTFIX" -c "$PF_DIR/etc" start >"$PF_DIR/postfix-cmd.log" 2>&1; then
 	_pf_err "pf_start: postfix start failed:"
 	sed 's/^/  | /' "$PF_DIR/postfix-cmd.log" >&2
@@ -635,7 +641,7 @@ pf_stop() {
     [ -f "$dir/instance.env" ] || return 0
     _pf_load "$dir" || return 0
     if pf_running "$PF_DIR"; then
-	env -u SASL_PATH -u MAIL_CONFIG "$PF_POSTFIX" -c "$PF_DIR/etc" stop \
+	env -u SASL_PATH -u SASL_PLUGINDIR -u MAIL_CONFIG "$PF_POSTFIX" -c "$PF_DIR/etc" stop \
 	    >>"$PF_DIR/postfix-cmd.log" 2>&1
     fi
     # Master has exited or was never there; wait for stragglers, then kill.
