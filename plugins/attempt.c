@@ -21,7 +21,8 @@
 /*	mg_state_acquire() runs at plugin initialisation, once per side and
 /*	process (the first call does the work): it reads md5gate's
 /*	configuration file, named by the SASL option md5gate_policy (default
-/*	/etc/md5gate/policy.conf), and opens the audit file. In Postfix that
+/*	/etc/md5gate/policy.conf, the only one that may be absent), and
+/*	opens the audit file. In Postfix that
 /*	is before smtpd chroots and drops privileges, which is why the file
 /*	is opened here and never later.
 /*
@@ -99,10 +100,9 @@ int     mg_state_acquire(const sasl_utils_t *utils)
     if (state.refs++ > 0)
 	return (SASL_OK);
     mg_config_init(&state.cfg);
+    /* Only the default may be absent: a file the option names must exist. */
     path = mg_option(utils, MG_PLUGIN_NAME, "md5gate_policy");
-    if (path == 0)
-	path = MG_CONFIG_DEFAULT_PATH;
-    if (mg_config_load(path, &state.cfg, &err) != MG_OK) {
+    if (mg_config_load_option(path, &state.cfg, &err) != MG_OK) {
 	state.broken = 1;
 	snprintf(state.broken_reason, sizeof(state.broken_reason), "%s", err.reason);
 	utils->log(0, SASL_LOG_ERR, "md5gate: %s; md5gate's mechanisms are "

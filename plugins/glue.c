@@ -67,6 +67,7 @@ int     mg_sasl_code(enum mg_code code)
 	return (SASL_BADPARAM);
     case MG_INTERNAL:
     case MG_BADSECRET:
+    case MG_NOFILE:
 	return (SASL_FAIL);
     }
     return (SASL_FAIL);
