@@ -26,9 +26,11 @@
 /*	is before smtpd chroots and drops privileges, which is why the file
 /*	is opened here and never later.
 /*
-/*	An invalid configuration file disables md5gate's mechanisms (fail
-/*	closed): mg_state_usable() then returns 0, and says once in the
-/*	application's log which file and line are wrong.
+/*	An invalid configuration file, or an md5gate_* option whose value
+/*	is not understood (mg_options_check()), disables md5gate's
+/*	mechanisms (fail closed): mg_state_usable() then returns 0, and
+/*	says once in the application's log which file and line, or which
+/*	option, is wrong.
 /*
 /*	mg_attempt_*_begin() starts a record when a mechanism instance is
 /*	created. mg_attempt_end() finishes it once, from the SASL result of
@@ -102,7 +104,8 @@ int     mg_state_acquire(const sasl_utils_t *utils)
     mg_config_init(&state.cfg);
     /* Only the default may be absent: a file the option names must exist. */
     path = mg_option(utils, MG_PLUGIN_NAME, "md5gate_policy");
-    if (mg_config_load_option(path, &state.cfg, &err) != MG_OK) {
+    if (mg_options_check(utils, &err) != MG_OK
+	|| mg_config_load_option(path, &state.cfg, &err) != MG_OK) {
 	state.broken = 1;
 	snprintf(state.broken_reason, sizeof(state.broken_reason), "%s", err.reason);
 	utils->log(0, SASL_LOG_ERR, "md5gate: %s; md5gate's mechanisms are "
