@@ -36,6 +36,11 @@
 /*	is MG_NOFILE (absent) or MG_BADPARAM (not absolute), with a reason
 /*	that names the file and the option.
 /*
+/*	An indented line continues the value above it (a long list); one
+/*	that holds "=" is an error, since it reads as a setting that would
+/*	otherwise join the list above (an indented "users_deny = bob" under
+/*	users_allow would allow bob).
+/*
 /*	A "#" or ";" at the start of a value or after white space starts
 /*	a comment, on a first line and on a continuation line alike (inih
 /*	knows only ";"). Anywhere else either character is an error: no
@@ -305,6 +310,11 @@ static int handler(void *user, const char *section, const char *name,
 			       "stand nowhere else", name));
     if (st->continuation && strcmp(st->last_section, section) == 0
 	&& strcmp(st->last_name, name) == 0) {
+	/* "  users_deny = bob" under users_allow would allow bob. */
+	if (memchr(value, '=', (size_t) vlen) != 0)
+	    return (semantic_error(st, "%.60s: an indented line continues its list, "
+				   "and holds \"=\": start a setting at the "
+				   "beginning of its line", name));
 	len = strlen(st->last_value);
 	if (len + 1 + (size_t) vlen > MG_CONFIG_VALUE_MAX)
 	    return (semantic_error(st, "%.60s: value longer than %d bytes", name,

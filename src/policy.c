@@ -338,9 +338,13 @@ static int valid_user(const char *word, char *why, size_t size)
 
     if (!printable(word))
 	return (why_(why, size, "user \"%.60s\" contains a control character", word));
-    /* The file reader takes either for a comment; no user holds one. */
-    if (strpbrk(word, "#;") != 0)
-	return (why_(why, size, "user \"%.60s\" contains \"#\" or \";\"", word));
+    /*
+     * The file reader takes "#" and ";" for a comment, and "=" on a
+     * continuation line (where a long list is printed) for a setting:
+     * no user holds one.
+     */
+    if (strpbrk(word, "#;=") != 0)
+	return (why_(why, size, "user \"%.60s\" contains \"#\", \";\" or \"=\"", word));
     if (word[0] == '*' && (at != word + 1 || word[2] == 0))
 	return (why_(why, size, "\"%.60s\" is not a user pattern: a wildcard is "
 		     "allowed only as \"*@realm\"", word));

@@ -136,6 +136,10 @@ static const struct bad bads[] = {
     {"[digest-md5]\nqop = auth\n[cram-md5]\nmode = enforce\n[Digest-MD5]\n"
 	"  qop = auth-int\n",
     "policy.conf:6: qop is given twice in [digest-md5]: here and at policy.conf:2"},
+    /* An indented setting would join the list above it. */
+    {"[cram-md5]\nusers_allow = alice\n  users_deny = bob\n",
+    "policy.conf:3: users_allow: an indented line continues its list, and holds "
+    "\"=\": start a setting at the beginning of its line"},
     /* "#" and ";" start comments, and stand nowhere else. */
     {"[cram-md5]\nusers_allow = intercom#camera\n",
     "policy.conf:2: users_allow: \"#\" and \";\" start a comment at the start of a "
@@ -265,7 +269,9 @@ START_TEST(comment_characters_refused_in_values)
     mg_policy_init(&policy);
     ck_assert_int_eq(mg_policy_set(&policy, MG_POLICY_CRAM_SERVER, "users_allow",
 				   "#", why, sizeof(why)), 0);
-    ck_assert_str_eq(why, "user \"#\" contains \"#\" or \";\"");
+    ck_assert_str_eq(why, "user \"#\" contains \"#\", \";\" or \"=\"");
+    ck_assert_int_eq(mg_policy_set(&policy, MG_POLICY_CRAM_SERVER, "users_allow",
+				   "a=b", why, sizeof(why)), 0);
     ck_assert_int_eq(mg_policy_set(&policy, MG_POLICY_CRAM_SERVER, "users_deny",
 				   "a;b", why, sizeof(why)), 0);
     ck_assert_int_eq(mg_policy_set(&policy, MG_POLICY_GLOBAL, "lockout_store",

@@ -10,7 +10,8 @@
  *
  * Invariants: a refused file names the stream and a line; an accepted
  * one holds no "#" or ";" in any list entry or path (both start
- * comments), and gives decisions that either allow with no rule or
+ * comments), nor "=" in a list entry (a printed continuation line must not
+ * hold one), and gives decisions that either allow with no rule or
  * refuse with a reason and a rule "section.setting" of a known section;
  * the printed effective policy is itself a file the parser accepts (so
  * never gives a setting twice in a section), with the same printed form.
@@ -56,7 +57,7 @@ static void check_no_comment_chars(const struct mg_policy *policy)
 	lists[2] = &r->services;
 	for (j = 0; j < 3; j++)
 	    for (k = 0; k < lists[j]->count; k++)
-		FUZZ_ASSERT(strpbrk(lists[j]->words[k], "#;") == 0, "entry \"%s\"",
+		FUZZ_ASSERT(strpbrk(lists[j]->words[k], "#;=") == 0, "entry \"%s\"",
 			    lists[j]->words[k]);
 	FUZZ_ASSERT(r->lockout_store == 0 || strpbrk(r->lockout_store, "#;") == 0,
 		    "lockout_store \"%s\"", r->lockout_store);
