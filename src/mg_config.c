@@ -75,6 +75,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
@@ -372,6 +373,7 @@ static enum mg_code load_file(const char *path, int may_be_absent,
 			             struct mg_config *cfg, struct mg_error *err)
 {
     FILE   *fp;
+    struct stat st;
     enum mg_code code;
 
     mg_config_free(cfg);
@@ -385,6 +387,11 @@ static enum mg_code load_file(const char *path, int may_be_absent,
 	    return (mg_fail(err, MG_NOFILE, "%.100s: no such file (named by "
 			    "md5gate_policy)", path));
 	return (mg_fail(err, MG_BADPARAM, "%.100s: cannot open: %s", path, strerror(errno)));
+    }
+    /* A directory opens, and reads as an empty file: the defaults. */
+    if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
+	fclose(fp);
+	return (mg_fail(err, MG_BADPARAM, "%.100s: not a regular file", path));
     }
     code = mg_config_load_stream(fp, path, cfg, err);
     fclose(fp);
@@ -425,6 +432,12 @@ enum mg_code mg_config_load_stream(FILE *fp, const char *name,
     st.fp = fp;
     cfg->found = 1;
     syntax_line = ini_parse_stream(read_line, &st, handler, &st);
+    /* A read error ends the file early: what was read is not all. */
+    if (ferror(fp)) {
+	mg_fail(err, MG_BADPARAM, "%.100s: read error after line %d", name, st.lineno);
+	mg_config_free(cfg);
+	return (MG_BADPARAM);
+    }
     /* A section header alone is checked by read_line(), not by inih. */
     if (syntax_line == 0 && st.error_line == 0)
 	return (MG_OK);

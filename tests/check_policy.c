@@ -307,6 +307,10 @@ START_TEST(named_file_must_exist)
     ck_assert_int_eq(mg_config_load_option("policy.conf", &cfg, &err), MG_BADPARAM);
     ck_assert_str_eq(err.reason, "md5gate_policy must be an absolute path, not "
 		     "\"policy.conf\"");
+    /* A directory is not an empty file. */
+    ck_assert_int_eq(mg_config_load_option(dir, &cfg, &err), MG_BADPARAM);
+    ck_assert_ptr_nonnull(strstr(err.reason, ": not a regular file"));
+    ck_assert_int_eq(mg_config_load(dir, &cfg, &err), MG_BADPARAM);
     /* The same path by default (mg_config_load()) means the defaults. */
     ck_assert_int_eq(mg_config_load(path, &cfg, &err), MG_OK);
     ck_assert_int_eq(cfg.found, 0);
