@@ -22,9 +22,9 @@
 /*	process (the first call does the work): it reads md5gate's
 /*	configuration file, named by the SASL option md5gate_policy (default
 /*	/etc/md5gate/policy.conf, the only one that may be absent), and
-/*	opens the audit file. In Postfix that
-/*	is before smtpd chroots and drops privileges, which is why the file
-/*	is opened here and never later.
+/*	opens the audit file. In Postfix that is before smtpd chroots and
+/*	drops privileges, which is why the file is opened here and never
+/*	later.
 /*
 /*	An invalid configuration file, or an md5gate_* option whose value
 /*	is not understood (mg_options_check()), disables md5gate's

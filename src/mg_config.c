@@ -83,7 +83,7 @@
 
 #define MG_CONFIG_LINE_MAX	1024
 #define MG_CONFIG_VALUE_MAX	(64 * 256)	/* a value and its continuations */
-#define MG_CONFIG_SEEN_MAX	256	/* more than every known setting once per section */
+#define MG_CONFIG_SEEN_MAX	256	/* > every known setting in every section */
 
 struct load_state {
     struct mg_config *cfg;
@@ -95,7 +95,6 @@ struct load_state {
     char    last_section[32];		/* the setting a continuation extends */
     char    last_name[64];
     char    last_value[MG_CONFIG_VALUE_MAX + 1];
-    int     last_line;			/* where the last setting began */
     size_t  seen_count;			/* settings taken, for duplicates */
     struct seen_setting {
 	int     section;
@@ -280,11 +279,11 @@ static int first_time(struct load_state *st, const char *section, const char *na
 	    return (semantic_error(st, "%.60s is given twice in [%s]: here and at "
 				   "%.100s:%d", name, mg_policy_section_name(id),
 				   st->cfg->path, st->seen[i].line));
-    if (st->seen_count < MG_CONFIG_SEEN_MAX) {
-	st->seen[st->seen_count].section = id;
-	snprintf(st->seen[st->seen_count].name, sizeof(st->seen[0].name), "%s", name);
-	st->seen[st->seen_count++].line = st->lineno;
-    }
+    if (st->seen_count >= MG_CONFIG_SEEN_MAX)
+	return (semantic_error(st, "more than %d settings", MG_CONFIG_SEEN_MAX));
+    st->seen[st->seen_count].section = id;
+    snprintf(st->seen[st->seen_count].name, sizeof(st->seen[0].name), "%s", name);
+    st->seen[st->seen_count++].line = st->lineno;
     return (1);
 }
 
@@ -304,7 +303,7 @@ static int handler(void *user, const char *section, const char *name,
 		semantic_error(st, "unknown section [%.60s]", section));
     if (section[0] == 0)
 	return (semantic_error(st, "setting \"%.60s\" outside a section", name));
-    /* inih 55 leaves an inline comment on a continuation line. */
+    /* inih strips ";" comments from first lines only, and "#" never. */
     if ((vlen = value_length(value)) < 0)
 	return (semantic_error(st, "%.60s: \"#\" and \";\" start a comment at the "
 			       "start of a value or after white space, and may "
