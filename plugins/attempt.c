@@ -21,13 +21,16 @@
 /*	mg_state_acquire() runs at plugin initialisation, once per side and
 /*	process (the first call does the work): it reads md5gate's
 /*	configuration file, named by the SASL option md5gate_policy (default
-/*	/etc/md5gate/policy.conf), and opens the audit file. In Postfix that
-/*	is before smtpd chroots and drops privileges, which is why the file
-/*	is opened here and never later.
+/*	/etc/md5gate/policy.conf, the only one that may be absent), and
+/*	opens the audit file. In Postfix that is before smtpd chroots and
+/*	drops privileges, which is why the file is opened here and never
+/*	later.
 /*
-/*	An invalid configuration file disables md5gate's mechanisms (fail
-/*	closed): mg_state_usable() then returns 0, and says once in the
-/*	application's log which file and line are wrong.
+/*	An invalid configuration file, or an md5gate_* option whose value
+/*	is not understood (mg_options_check()), disables md5gate's
+/*	mechanisms (fail closed): mg_state_usable() then returns 0, and
+/*	says once in the application's log which file and line, or which
+/*	option, is wrong.
 /*
 /*	mg_attempt_*_begin() starts a record when a mechanism instance is
 /*	created. mg_attempt_end() finishes it once, from the SASL result of
@@ -103,10 +106,10 @@ int     mg_state_acquire(const sasl_utils_t *utils)
     if (state.refs++ > 0)
 	return (SASL_OK);
     mg_config_init(&state.cfg);
+    /* Only the default may be absent: a file the option names must exist. */
     path = mg_option(utils, MG_PLUGIN_NAME, "md5gate_policy");
-    if (path == 0)
-	path = MG_CONFIG_DEFAULT_PATH;
-    if (mg_config_load(path, &state.cfg, &err) != MG_OK) {
+    if (mg_options_check(utils, &err) != MG_OK
+	|| mg_config_load_option(path, &state.cfg, &err) != MG_OK) {
 	state.broken = 1;
 	snprintf(state.broken_reason, sizeof(state.broken_reason), "%s", err.reason);
 	utils->log(0, SASL_LOG_ERR, "md5gate: %s; md5gate's mechanisms are "

@@ -53,6 +53,7 @@
 
 #include "digest_layer.h"
 #include "glue.h"
+#include "mg_options.h"
 
 #define MECH	"DIGEST-MD5"
 
@@ -66,42 +67,21 @@ static const enum mg_digest_cipher preference[] = {
 
 #define PREFERENCE_COUNT (sizeof(preference) / sizeof(preference[0]))
 
-static enum mg_digest_cipher cipher_by_name(const char *name, size_t len)
-{
-    size_t  i;
-    const char *known;
-
-    for (i = 0; i < PREFERENCE_COUNT; i++) {
-	known = mg_digest_cipher_name(preference[i]);
-	if (strlen(known) == len && strncasecmp(known, name, len) == 0)
-	    return (preference[i]);
-    }
-    return (MG_DIGEST_CIPHER_NONE);
-}
-
+ /*
+  * A list that is not understood leaves no cipher: mg_options_check()
+  * refuses it when the plugin loads, and the mechanisms are disabled.
+  */
 static unsigned enabled_ciphers(const sasl_utils_t *utils)
 {
     int     weak = mg_option_bool(utils, MECH, "md5gate_digest_weak_ciphers", 0);
     const char *list = mg_option(utils, MECH, "md5gate_digest_ciphers");
     unsigned allowed = MG_DIGEST_CIPHER_3DES | (weak ? MG_LAYER_WEAK_CIPHERS : 0);
     unsigned listed = 0;
-    enum mg_digest_cipher c;
-    size_t  n;
 
     if (list == 0)
 	return (allowed);
-    while (*list) {
-	list += strspn(list, " ,\t");
-	if ((n = strcspn(list, " ,\t")) == 0)
-	    break;
-	if ((c = cipher_by_name(list, n)) != MG_DIGEST_CIPHER_NONE)
-	    listed |= c;
-	else if (!(n == 4 && strncasecmp(list, "none", 4) == 0))
-	    utils->log(utils->conn, SASL_LOG_ERR, "md5gate: " MECH ": option "
-		       "md5gate_digest_ciphers: unknown cipher \"%.*s\" ignored",
-		       (int) (n > 20 ? 20 : n), list);
-	list += n;
-    }
+    if (!mg_sasl_option_ciphers(list, &listed))
+	return (0);
     return (listed & allowed);
 }
 

@@ -36,11 +36,13 @@
 /*	missing builds sasl_interact_t prompts and returns SASL_INTERACT, as
 /*	libsasl2 applications expect.
 /*--*/
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "attempt.h"
 #include "glue.h"
+#include "mg_options.h"
 #include "mg_util.h"
 
 int     mg_sasl_code(enum mg_code code)
@@ -67,6 +69,7 @@ int     mg_sasl_code(enum mg_code code)
 	return (SASL_BADPARAM);
     case MG_INTERNAL:
     case MG_BADSECRET:
+    case MG_NOFILE:
 	return (SASL_FAIL);
     }
     return (SASL_FAIL);
@@ -289,22 +292,26 @@ const char *mg_option(const sasl_utils_t *utils, const char *mech,
 }
 
  /*
-  * Booleans as Cyrus spells them (yes/true/on/1 and no/false/off/0). An
-  * unrecognised value keeps the safe default and says so.
+  * Booleans as Cyrus spells them (yes/true/on/1 and no/false/off/0).
+  * mg_options_check() refuses any other value when the plugin loads, and
+  * the mechanisms are then disabled; should the application still hand
+  * over another one later, the default stays and the log says so.
   */
 int     mg_option_bool(const sasl_utils_t *utils, const char *mech,
 		               const char *name, int dflt)
 {
     const char *value = mg_option(utils, mech, name);
+    char    line[MG_REASON_MAX];
+    int     flag;
 
     if (value == 0)
 	return (dflt);
-    if (strchr("yYtT1", value[0]) || strcasecmp(value, "on") == 0)
-	return (1);
-    if (strchr("nNfF0", value[0]) || strcasecmp(value, "off") == 0)
-	return (0);
-    utils->log(utils->conn, SASL_LOG_ERR, "md5gate: option %s: \"%.40s\" is "
-	       "not yes or no; using %s", name, value, dflt ? "yes" : "no");
+    if (mg_sasl_option_bool(value, &flag))
+	return (flag);
+    /* libsasl2's formatter knows no precision: format here. */
+    snprintf(line, sizeof(line), "md5gate: option %s: \"%.40s\" is not yes or no; "
+	     "using %s", name, value, dflt ? "yes" : "no");
+    utils->log(utils->conn, SASL_LOG_ERR, "%s", line);
     return (dflt);
 }
 

@@ -91,5 +91,6 @@ extern const char *mg_option(const sasl_utils_t *, const char *mech,
 			             const char *name);
 extern int mg_option_bool(const sasl_utils_t *, const char *mech,
 			          const char *name, int dflt);
+extern enum mg_code mg_options_check(const sasl_utils_t *, struct mg_error *);
 
 #endif

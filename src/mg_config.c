@@ -10,6 +10,8 @@
 /*
 /*	enum mg_code mg_config_load(path, cfg, err)
 /*
+/*	enum mg_code mg_config_load_option(named, cfg, err)
+/*
 /*	enum mg_code mg_config_load_stream(fp, name, cfg, err)
 /*
 /*	void	mg_config_free(cfg)
@@ -19,12 +21,31 @@
 /*	at initialisation, before Postfix's smtpd chroots, so the path is a
 /*	path outside the chroot.
 /*
-/*	A missing file means defaults: no audit file, records to the
-/*	application's log only. Any error in an existing file - an unknown
-/*	section or name, a bad value, a syntax error - is reported as
-/*	"file:line: what is wrong" and the whole file is refused; the
-/*	plugin then disables its mechanisms rather than run with a
-/*	configuration the administrator did not write.
+/*	mg_config_load() reads the file at path; a missing file means
+/*	defaults (found is 0): no audit file, records to the application's
+/*	log only. Any error in an existing file - an unknown section or
+/*	name, a bad value, a setting given twice in one section, a syntax
+/*	error - is reported as "file:line: what is wrong" and the whole
+/*	file is refused; the plugin then disables its mechanisms rather
+/*	than run with a configuration the administrator did not write.
+/*
+/*	mg_config_load_option() reads the file that the SASL option
+/*	md5gate_policy names (named), or the default path when named is a
+/*	null pointer. Only the default may be absent: a file that the
+/*	option names must be an absolute path and exist, else the result
+/*	is MG_NOFILE (absent) or MG_BADPARAM (not absolute), with a reason
+/*	that names the file and the option.
+/*
+/*	An indented line continues the value above it (a long list); one
+/*	that holds "=" is an error, since it reads as a setting that would
+/*	otherwise join the list above (an indented "users_deny = bob" under
+/*	users_allow would allow bob).
+/*
+/*	A "#" or ";" at the start of a value or after white space starts
+/*	a comment, on a first line and on a continuation line alike (inih
+/*	knows only ";"). Anywhere else either character is an error: no
+/*	value contains one, so that "users_allow = intercom # later" never
+/*	means a user named "#".
 /*
 /*	mg_config_load_stream() parses an open stream the same way, naming
 /*	it in messages as name; the caller keeps and closes the stream
@@ -54,6 +75,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
@@ -61,6 +83,7 @@
 
 #define MG_CONFIG_LINE_MAX	1024
 #define MG_CONFIG_VALUE_MAX	(64 * 256)	/* a value and its continuations */
+#define MG_CONFIG_SEEN_MAX	256	/* > every known setting in every section */
 
 struct load_state {
     struct mg_config *cfg;
@@ -72,6 +95,12 @@ struct load_state {
     char    last_section[32];		/* the setting a continuation extends */
     char    last_name[64];
     char    last_value[MG_CONFIG_VALUE_MAX + 1];
+    size_t  seen_count;			/* settings taken, for duplicates */
+    struct seen_setting {
+	int     section;
+	char    name[64];
+	int     line;
+    }       seen[MG_CONFIG_SEEN_MAX];
 };
 
 void    mg_config_init(struct mg_config *cfg)
@@ -215,6 +244,50 @@ static int dispatch(struct load_state *st, const char *section, const char *name
 }
 
  /*
+  * The value without its comment: a "#" or ";" that begins it or follows
+  * white space starts one. Returns the length of what is left, without
+  * trailing white space, or -1 when either character stands elsewhere.
+  */
+static long value_length(const char *value)
+{
+    size_t  len;
+
+    for (len = 0; value[len]; len++) {
+	if (value[len] != '#' && value[len] != ';')
+	    continue;
+	if (len > 0 && value[len - 1] != ' ' && value[len - 1] != '\t')
+	    return (-1);
+	break;
+    }
+    while (len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t'))
+	len--;
+    return ((long) len);
+}
+
+ /*
+  * A setting may be given once per section: a second line would silently
+  * replace the first (or, read by someone else, be thought to add to it).
+  * Sections compare by id, so "[CRAM-MD5]" repeats "[cram-md5]".
+  */
+static int first_time(struct load_state *st, const char *section, const char *name)
+{
+    int     id = mg_policy_section_id(section, strlen(section));
+    size_t  i;
+
+    for (i = 0; i < st->seen_count; i++)
+	if (st->seen[i].section == id && strcmp(st->seen[i].name, name) == 0)
+	    return (semantic_error(st, "%.60s is given twice in [%s]: here and at "
+				   "%.100s:%d", name, mg_policy_section_name(id),
+				   st->cfg->path, st->seen[i].line));
+    if (st->seen_count >= MG_CONFIG_SEEN_MAX)
+	return (semantic_error(st, "more than %d settings", MG_CONFIG_SEEN_MAX));
+    st->seen[st->seen_count].section = id;
+    snprintf(st->seen[st->seen_count].name, sizeof(st->seen[0].name), "%s", name);
+    st->seen[st->seen_count++].line = st->lineno;
+    return (1);
+}
+
+ /*
   * inih hands an indented continuation line over as another value of the
   * same name: it extends the value (a long list), it does not replace it.
   */
@@ -222,37 +295,39 @@ static int handler(void *user, const char *section, const char *name,
 		           const char *value)
 {
     struct load_state *st = user;
-    const char *cp;
-    size_t  len, vlen;
+    long    vlen;
+    size_t  len;
 
     if (name == 0)				/* a section header alone */
 	return (known_section(section, strlen(section)) ? 1 :
 		semantic_error(st, "unknown section [%.60s]", section));
     if (section[0] == 0)
 	return (semantic_error(st, "setting \"%.60s\" outside a section", name));
+    /* inih strips ";" comments from first lines only, and "#" never. */
+    if ((vlen = value_length(value)) < 0)
+	return (semantic_error(st, "%.60s: \"#\" and \";\" start a comment at the "
+			       "start of a value or after white space, and may "
+			       "stand nowhere else", name));
     if (st->continuation && strcmp(st->last_section, section) == 0
 	&& strcmp(st->last_name, name) == 0) {
-	/* inih 55 leaves an inline comment on a continuation line. */
-	vlen = strlen(value);
-	for (cp = value; (cp = strchr(cp, ';')) != 0; cp++) {
-	    if (cp == value || cp[-1] == ' ' || cp[-1] == '\t') {
-		vlen = (size_t) (cp - value);
-		break;
-	    }
-	}
-	while (vlen > 0 && (value[vlen - 1] == ' ' || value[vlen - 1] == '\t'))
-	    vlen--;
+	/* "  users_deny = bob" under users_allow would allow bob. */
+	if (memchr(value, '=', (size_t) vlen) != 0)
+	    return (semantic_error(st, "%.60s: an indented line continues its list, "
+				   "and holds \"=\": start a setting at the "
+				   "beginning of its line", name));
 	len = strlen(st->last_value);
-	if (len + 1 + vlen > MG_CONFIG_VALUE_MAX)
+	if (len + 1 + (size_t) vlen > MG_CONFIG_VALUE_MAX)
 	    return (semantic_error(st, "%.60s: value longer than %d bytes", name,
 				   MG_CONFIG_VALUE_MAX));
 	st->last_value[len] = ' ';
-	memcpy(st->last_value + len + 1, value, vlen);
+	memcpy(st->last_value + len + 1, value, (size_t) vlen);
 	st->last_value[len + 1 + vlen] = 0;
     } else {
+	if (known_section(section, strlen(section)) && !first_time(st, section, name))
+	    return (0);
 	snprintf(st->last_section, sizeof(st->last_section), "%s", section);
 	snprintf(st->last_name, sizeof(st->last_name), "%s", name);
-	snprintf(st->last_value, sizeof(st->last_value), "%s", value);
+	snprintf(st->last_value, sizeof(st->last_value), "%.*s", (int) vlen, value);
     }
     return (dispatch(st, section, name, st->last_value));
 }
@@ -285,30 +360,60 @@ static char *read_line(char *buf, int size, void *stream)
     }
     start = line + strspn(line, " \t");
     st->continuation = start > line && *start != 0 && strchr("\r\n;#", *start) == 0;
+    if (*start == '[')				/* inih forgets the last name */
+	st->last_name[0] = 0;
     if (*start == '[' && (end = strchr(start, ']')) != 0
 	&& !known_section(start + 1, (size_t) (end - start - 1)))
 	semantic_error(st, "unknown section [%.*s]", (int) (end - start - 1), start + 1);
     return (line);
 }
 
-enum mg_code mg_config_load(const char *path, struct mg_config *cfg,
-			            struct mg_error *err)
+static enum mg_code load_file(const char *path, int may_be_absent,
+			             struct mg_config *cfg, struct mg_error *err)
 {
     FILE   *fp;
+    struct stat st;
     enum mg_code code;
 
     mg_config_free(cfg);
     if ((fp = fopen(path, "r")) == 0) {
-	if (errno == ENOENT) {
+	if (errno == ENOENT && may_be_absent) {
 	    if ((cfg->path = strdup(path)) == 0)
 		return (mg_fail(err, MG_NOMEM, "out of memory"));
 	    return (MG_OK);			/* defaults */
 	}
+	if (errno == ENOENT || errno == ENOTDIR)
+	    return (mg_fail(err, MG_NOFILE, "%.100s: no such file (named by "
+			    "md5gate_policy)", path));
 	return (mg_fail(err, MG_BADPARAM, "%.100s: cannot open: %s", path, strerror(errno)));
+    }
+    /* A directory opens, and reads as an empty file: the defaults. */
+    if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
+	fclose(fp);
+	return (mg_fail(err, MG_BADPARAM, "%.100s: not a regular file", path));
     }
     code = mg_config_load_stream(fp, path, cfg, err);
     fclose(fp);
     return (code);
+}
+
+enum mg_code mg_config_load(const char *path, struct mg_config *cfg,
+			            struct mg_error *err)
+{
+    return (load_file(path, 1, cfg, err));
+}
+
+enum mg_code mg_config_load_option(const char *named, struct mg_config *cfg,
+				           struct mg_error *err)
+{
+    if (named == 0)
+	return (load_file(MG_CONFIG_DEFAULT_PATH, 1, cfg, err));
+    if (named[0] != '/') {
+	mg_config_free(cfg);
+	return (mg_fail(err, MG_BADPARAM, "md5gate_policy must be an absolute path, "
+			"not \"%.100s\"", named));
+    }
+    return (load_file(named, 0, cfg, err));
 }
 
 enum mg_code mg_config_load_stream(FILE *fp, const char *name,
@@ -326,6 +431,12 @@ enum mg_code mg_config_load_stream(FILE *fp, const char *name,
     st.fp = fp;
     cfg->found = 1;
     syntax_line = ini_parse_stream(read_line, &st, handler, &st);
+    /* A read error ends the file early: what was read is not all. */
+    if (ferror(fp)) {
+	mg_fail(err, MG_BADPARAM, "%.100s: read error after line %d", name, st.lineno);
+	mg_config_free(cfg);
+	return (MG_BADPARAM);
+    }
     /* A section header alone is checked by read_line(), not by inih. */
     if (syntax_line == 0 && st.error_line == 0)
 	return (MG_OK);

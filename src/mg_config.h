@@ -48,6 +48,8 @@ struct mg_config {
 extern void mg_config_init(struct mg_config *);
 extern enum mg_code mg_config_load(const char *path, struct mg_config *,
 				           struct mg_error *);
+extern enum mg_code mg_config_load_option(const char *named, struct mg_config *,
+				                  struct mg_error *);
 extern enum mg_code mg_config_load_stream(FILE *, const char *name,
 				                  struct mg_config *,
 				                  struct mg_error *);

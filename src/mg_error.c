@@ -73,6 +73,8 @@ const char *mg_code_name(enum mg_code code)
 	return ("bad-parameter");
     case MG_BADSECRET:
 	return ("bad-secret");
+    case MG_NOFILE:
+	return ("no-file");
     }
     return ("unknown");
 }

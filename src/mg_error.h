@@ -32,6 +32,7 @@ enum mg_code {
     MG_INTERNAL,		/* library failure (e.g. OpenSSL) */
     MG_BADPARAM,		/* caller misuse */
     MG_BADSECRET,		/* stored secret is malformed or unusable */
+    MG_NOFILE,			/* a file the configuration names is absent */
 };
 
 #define MG_REASON_MAX 160

@@ -353,6 +353,13 @@ static int valid_user(const char *word, char *why, size_t size)
 
     if (!printable(word))
 	return (why_(why, size, "user \"%.60s\" contains a control character", word));
+    /*
+     * The file reader takes "#" and ";" for a comment, and "=" on a
+     * continuation line (where a long list is printed) for a setting:
+     * no user holds one.
+     */
+    if (strpbrk(word, "#;=") != 0)
+	return (why_(why, size, "user \"%.60s\" contains \"#\", \";\" or \"=\"", word));
     if (word[0] == '*' && (at != word + 1 || word[2] == 0))
 	return (why_(why, size, "\"%.60s\" is not a user pattern: a wildcard is "
 		     "allowed only as \"*@realm\"", word));
@@ -707,9 +714,10 @@ static int parse_value(const struct setting *s, struct mg_policy_rules *r,
 	if (value[0] != '/')
 	    return (why_(why, size, "%s must be an absolute path, not \"%.60s\"",
 			 s->name, value));
-	if (strlen(value) > MG_POLICY_PATH_MAX || !no_controls(value))
+	if (strlen(value) > MG_POLICY_PATH_MAX || !no_controls(value)
+	    || strpbrk(value, "#;") != 0)
 	    return (why_(why, size, "%s must be a path of at most %d bytes without "
-			 "control characters", s->name, MG_POLICY_PATH_MAX));
+			 "control characters, \"#\" or \";\"", s->name, MG_POLICY_PATH_MAX));
 	free(*FIELD(r, s - settings, char *));
 	if ((*FIELD(r, s - settings, char *) = strdup(value)) == 0)
 	    return (why_(why, size, "out of memory"));
@@ -1032,8 +1040,8 @@ static int check_require_tls(const struct eval *ev, const struct mg_policy_rules
 static int check_min_ssf(const struct eval *ev, const struct mg_policy_rules *r,
 			         char *why, size_t size)
 {
-    if (r->min_ssf == 0 || ev->facts->external_ssf == 0
-	|| ev->facts->external_ssf >= r->min_ssf)
+    /* No external SSF is SSF 0: below any min_ssf, never "not known". */
+    if (r->min_ssf == 0 || ev->facts->external_ssf >= r->min_ssf)
 	return (1);
     return (why_(why, size, "external SSF %u is below min_ssf %u",
 		 ev->facts->external_ssf, r->min_ssf));
@@ -1316,14 +1324,15 @@ static void format_addr(char *buf, size_t size, const struct mg_policy_addr *a,
  /*
   * Long lists go on indented continuation lines, which the parser joins:
   * inih reads lines of at most 198 bytes. inih takes "[" at the start of
-  * a line, indented or not, for a section header, and ";" after white
-  * space for a comment, so an entry starting with either (an IPv6
-  * listener, say) gets a comma, which the list splitter skips, before it.
+  * a line, indented or not, for a section header, so an entry starting
+  * with it (an IPv6 listener, say) gets a comma, which the list splitter
+  * skips, before it. No entry holds "#" or ";" (the parser refuses them:
+  * they start comments), so none needs guarding against them.
   */
 static void put_word(FILE *fp, const char *word, size_t index, size_t *col)
 {
     size_t  len = strlen(word);
-    int     guard = (word[0] == '[' || word[0] == ';' || word[0] == '#');
+    int     guard = (word[0] == '[');
 
     if (*col + 1 + guard + len > 72 && (index > 0 || *col > 4)) {
 	fputs("\n   ", fp);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mg_config.h"
 #include "policy.h"
@@ -73,7 +74,7 @@ static const struct bad bads[] = {
 	"parts/on/continuation/lines/which/join/with/spaces/to/more/than/a/hundred/"
 	"and/sixty/bytes/in/all/and/then/some/more\n",
     "policy.conf:4: lockout_store must be a path of at most 160 bytes without "
-    "control characters"},
+    "control characters, \"#\" or \";\""},
     {"[global]\nlockout_store_failure = maybe\n",
     "policy.conf:2: lockout_store_failure must be closed or open, not \"maybe\""},
     {"[global]\nlockout_failures = -1\n",
@@ -126,6 +127,35 @@ static const struct bad bads[] = {
 	"10.0.0.14 10.0.0.15 10.0.0.16 10.0.0.17 10.0.0.18 10.0.0.19 10.0.0.20\n"
 	"mode = enforce\n",
     "policy.conf:3: line longer than 198 bytes: continue a long list on indented lines"},
+    /* A setting given twice in one section names both lines. */
+    {"[cram-md5]\nusers_allow = intercom\nmode = enforce\nusers_allow = alice\n",
+    "policy.conf:4: users_allow is given twice in [cram-md5]: here and at policy.conf:2"},
+    {"[global]\naudit_file = /tmp/a\n[cram-md5]\nmode = enforce\n[GLOBAL]\n"
+	"audit_file = /tmp/b\n",
+    "policy.conf:6: audit_file is given twice in [global]: here and at policy.conf:2"},
+    {"[digest-md5]\nqop = auth\n[cram-md5]\nmode = enforce\n[Digest-MD5]\n"
+	"  qop = auth-int\n",
+    "policy.conf:6: qop is given twice in [digest-md5]: here and at policy.conf:2"},
+    /* An indented setting would join the list above it. */
+    {"[cram-md5]\nusers_allow = alice\n  users_deny = bob\n",
+    "policy.conf:3: users_allow: an indented line continues its list, and holds "
+    "\"=\": start a setting at the beginning of its line"},
+    /* "#" and ";" start comments, and stand nowhere else. */
+    {"[cram-md5]\nusers_allow = intercom#camera\n",
+    "policy.conf:2: users_allow: \"#\" and \";\" start a comment at the start of a "
+    "value or after white space, and may stand nowhere else"},
+    {"[cram-md5]\nusers_allow = alice,;semi,bob\n",
+    "policy.conf:2: users_allow: \"#\" and \";\" start a comment at the start of a "
+    "value or after white space, and may stand nowhere else"},
+    {"[cram-md5]\nusers_allow = alice\n  bob,#carol\n",
+    "policy.conf:3: users_allow: \"#\" and \";\" start a comment at the start of a "
+    "value or after white space, and may stand nowhere else"},
+    {"[global]\naudit_file = /var/log/md5gate#1.jsonl\n",
+    "policy.conf:2: audit_file: \"#\" and \";\" start a comment at the start of a "
+    "value or after white space, and may stand nowhere else"},
+    {"[global]\nlockout_failures = 5#\n",
+    "policy.conf:2: lockout_failures: \"#\" and \";\" start a comment at the start of "
+    "a value or after white space, and may stand nowhere else"},
 };
 
 START_TEST(parser_errors)
@@ -179,6 +209,163 @@ START_TEST(parser_accepts)
     /* A repeated section adds to it. */
     ck_assert_int_eq(cram->mode, MG_POLICY_AUDIT_ONLY);
     ck_assert_uint_eq(cfg.policy.section[MG_POLICY_DIGEST_SERVER].qops, 1 | 4);
+    mg_config_free(&cfg);
+}
+END_TEST
+
+/*
+ * "#" after white space is a comment like ";", on first and continuation
+ * lines, for every kind of value: never part of it.
+ */
+START_TEST(hash_comments)
+{
+    struct mg_config cfg;
+    const struct mg_policy_rules *cram, *glob;
+
+    load("[global]\n"
+	 "audit_file = /var/log/md5gate/audit.jsonl # the device log\n"
+	 "audit_failure = refuse\t# or continue\n"
+	 "lockout_failures = 5 # per 15 minutes\n"
+	 "lockout_window = 15m # default\n"
+	 "lockout_store = /var/lib/md5gate/lockout.mdb # outside the chroot\n"
+	 "[cram-md5]\n"
+	 "users_allow = intercom # camera later\n"
+	 "  doorbell # and the bell\n"
+	 "  # a comment line inside the list\n"
+	 "  ; another\n"
+	 "  porch\n"
+	 "users_deny = # nobody yet\n"
+	 "mode = audit-only # while testing\n"
+	 "networks_allow = 192.168.1.0/24 # the LAN\n"
+	 "min_ssf = 1 # any layer\n", &cfg);
+    glob = cfg.policy.section + MG_POLICY_GLOBAL;
+    cram = cfg.policy.section + MG_POLICY_CRAM_SERVER;
+    ck_assert_str_eq(cfg.audit_file, "/var/log/md5gate/audit.jsonl");
+    ck_assert_int_eq(cfg.audit_failure, MG_AUDIT_REFUSE);
+    ck_assert_uint_eq(glob->lockout.failures, 5);
+    ck_assert_uint_eq(glob->lockout.window, 900);
+    ck_assert_str_eq(glob->lockout_store, "/var/lib/md5gate/lockout.mdb");
+    ck_assert_uint_eq(cram->users_allow.count, 3);
+    ck_assert_str_eq(cram->users_allow.words[0], "intercom");
+    ck_assert_str_eq(cram->users_allow.words[1], "doorbell");
+    ck_assert_str_eq(cram->users_allow.words[2], "porch");
+    ck_assert_uint_eq(cram->users_deny.count, 0);
+    ck_assert_int_eq(cram->mode, MG_POLICY_AUDIT_ONLY);
+    ck_assert_uint_eq(cram->networks_allow.count, 1);
+    ck_assert_uint_eq(cram->min_ssf, 1);
+    mg_config_free(&cfg);
+}
+END_TEST
+
+/*
+ * mg_policy_set() is the parser's other caller: a user holding "#" or
+ * ";" is refused there too, so that the printed policy always reads back.
+ */
+START_TEST(comment_characters_refused_in_values)
+{
+    struct mg_policy policy;
+    char    why[MG_REASON_MAX];
+
+    mg_policy_init(&policy);
+    ck_assert_int_eq(mg_policy_set(&policy, MG_POLICY_CRAM_SERVER, "users_allow",
+				   "#", why, sizeof(why)), 0);
+    ck_assert_str_eq(why, "user \"#\" contains \"#\", \";\" or \"=\"");
+    ck_assert_int_eq(mg_policy_set(&policy, MG_POLICY_CRAM_SERVER, "users_allow",
+				   "a=b", why, sizeof(why)), 0);
+    ck_assert_int_eq(mg_policy_set(&policy, MG_POLICY_CRAM_SERVER, "users_deny",
+				   "a;b", why, sizeof(why)), 0);
+    ck_assert_int_eq(mg_policy_set(&policy, MG_POLICY_GLOBAL, "lockout_store",
+				   "/var/lib/x#y", why, sizeof(why)), 0);
+    ck_assert_int_eq(mg_policy_set(&policy, MG_POLICY_CRAM_SERVER, "users_allow",
+				   "intercom", why, sizeof(why)), 1);
+    mg_policy_free(&policy);
+}
+END_TEST
+
+/*
+ * The file md5gate_policy names must exist; only the default may be
+ * absent. The code and the reason say which file and which option.
+ */
+START_TEST(named_file_must_exist)
+{
+    struct mg_config cfg;
+    struct mg_error err;
+    char    dir[] = "/tmp/md5gate-check-policy.XXXXXX";
+    char    path[sizeof(dir) + 32];
+    FILE   *fp;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/policy.conf", dir);
+    mg_config_init(&cfg);
+    ck_assert_int_eq(mg_config_load_option(path, &cfg, &err), MG_NOFILE);
+    ck_assert_int_eq(err.code, MG_NOFILE);
+    ck_assert_str_eq(mg_code_name(err.code), "no-file");
+    ck_assert_ptr_nonnull(strstr(err.reason, path));
+    ck_assert_ptr_nonnull(strstr(err.reason, ": no such file (named by md5gate_policy)"));
+    ck_assert_int_eq(mg_config_load_option("/nonexistent/dir/policy.conf", &cfg, &err),
+		     MG_NOFILE);
+    ck_assert_int_eq(mg_config_load_option("policy.conf", &cfg, &err), MG_BADPARAM);
+    ck_assert_str_eq(err.reason, "md5gate_policy must be an absolute path, not "
+		     "\"policy.conf\"");
+    /* A directory is not an empty file. */
+    ck_assert_int_eq(mg_config_load_option(dir, &cfg, &err), MG_BADPARAM);
+    ck_assert_ptr_nonnull(strstr(err.reason, ": not a regular file"));
+    ck_assert_int_eq(mg_config_load(dir, &cfg, &err), MG_BADPARAM);
+    /* The same path by default (mg_config_load()) means the defaults. */
+    ck_assert_int_eq(mg_config_load(path, &cfg, &err), MG_OK);
+    ck_assert_int_eq(cfg.found, 0);
+    /* Once it exists, it is read. */
+    ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+    fputs("[cram-md5]\nenabled = no\n", fp);
+    fclose(fp);
+    ck_assert_int_eq(mg_config_load_option(path, &cfg, &err), MG_OK);
+    ck_assert_int_eq(cfg.found, 1);
+    ck_assert_int_eq(cfg.policy.section[MG_POLICY_CRAM_SERVER].enabled, 0);
+    mg_config_free(&cfg);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
+/*
+ * min_ssf is monotonic: no external SSF is SSF 0, below any min_ssf.
+ */
+START_TEST(min_ssf_monotonic)
+{
+    static const unsigned ssf[] = {0, 1, 55, 56, 256};
+    static const int allowed[] = {0, 0, 0, 1, 1};
+    struct mg_config cfg;
+    struct mg_policy_decision d;
+    struct mg_policy_facts f = {MG_POLICY_SERVER, "DIGEST-MD5", "imap", "10.0.0.1;4000",
+    "10.0.0.2;143", 0, 0, 0, 0, 0, 0};
+    size_t  i;
+
+    load("[digest-md5]\nmin_ssf = 56\n", &cfg);
+    for (i = 0; i < sizeof(ssf) / sizeof(ssf[0]); i++) {
+	f.external_ssf = ssf[i];
+	mg_policy_decide(&cfg.policy, &f, &d);
+	ck_assert_msg(d.allow == allowed[i], "external SSF %u: allow %d", ssf[i], d.allow);
+	if (!allowed[i]) {
+	    ck_assert_str_eq(d.rule, "digest-md5.min_ssf");
+	    ck_assert_int_eq(d.enforced, 1);
+	}
+    }
+    mg_policy_decide(&cfg.policy, &f, &d);
+    f.external_ssf = 0;
+    f.mech = "CRAM-MD5";
+    mg_policy_decide(&cfg.policy, &f, &d);
+    ck_assert_int_eq(d.allow, 1);
+    mg_config_free(&cfg);
+    /* Below it, however little; min_ssf = 0 asks for nothing. */
+    load("[global]\nmin_ssf = 1\n[digest-md5]\nmin_ssf = 0\n", &cfg);
+    f.mech = "CRAM-MD5";
+    mg_policy_decide(&cfg.policy, &f, &d);
+    ck_assert_int_eq(d.allow, 0);
+    ck_assert_str_eq(d.rule, "global.min_ssf");
+    ck_assert_str_eq(d.reason, "external SSF 0 is below min_ssf 1");
+    f.mech = "DIGEST-MD5";
+    mg_policy_decide(&cfg.policy, &f, &d);
+    ck_assert_int_eq(d.allow, 1);
     mg_config_free(&cfg);
 }
 END_TEST
@@ -261,7 +448,6 @@ static const char decision_conf[] =
 "services = smtp imap\n"
 "require_tls = yes\n"
 "tls_listeners = 127.0.0.1:465\n"
-"min_ssf = 56\n"
 "qop = auth-int auth-conf\n"
 "ciphers = rc4 3des\n"
 "unknown_address = deny\n"
@@ -315,8 +501,6 @@ static const struct decision_case decisions[] = {
     "127.0.0.1;465", 0, 1, 0, 0, 0, 0}, 1, ""},
     {"digest: external SSF", {SRV, "DIGEST-MD5", "imap", "10.0.0.1;4000",
     "10.0.0.2;143", 256, 1, 0, 0, 0, 0}, 1, ""},
-    {"digest: external SSF too low", {SRV, "DIGEST-MD5", "imap", "10.0.0.1;4000",
-    "10.0.0.2;143", 40, 0, 0, 0, 0, 0}, 0, "digest-md5.min_ssf"},
     {"digest: wrong service", {SRV, "DIGEST-MD5", "pop", "10.0.0.1;4000",
     "10.0.0.2;110", 0, 0, 0, 0, 0, 0}, 0, "digest-md5.services"},
     {"digest: no client address", {SRV, "DIGEST-MD5", "smtp", 0,
@@ -486,15 +670,16 @@ START_TEST(print_effective)
 END_TEST
 
  /*
-  * A wrapped list whose next entry starts with "[" (an IPv6 listener) or
-  * ";" must not print as a section header or a comment.
+  * A wrapped list whose next entry starts with "[" (an IPv6 listener, a
+  * user) must not print as a section header. ("#" and ";" cannot start
+  * an entry: the parser refuses them.)
   */
 START_TEST(print_wraps_safely)
 {
     static const char conf[] = "[cram-md5]\n"
     "tls_listeners = [2001:db8::1]:465 [2001:db8::2]:465 [2001:db8::3]:465 "
     "[2001:db8::4]:465 [2001:db8::5]:465\n"
-    "users_allow = alice,;semi,bob\n";
+    "users_allow = alice,[bracket,bob\n";
     struct mg_config cfg;
     char   *text = 0;
     size_t  len = 0;
@@ -509,7 +694,7 @@ START_TEST(print_wraps_safely)
     load(text, &cfg);
     ck_assert_uint_eq(cfg.policy.section[MG_POLICY_CRAM_SERVER].tls_listeners.count, 5);
     ck_assert_uint_eq(cfg.policy.section[MG_POLICY_CRAM_SERVER].users_allow.count, 3);
-    ck_assert_str_eq(cfg.policy.section[MG_POLICY_CRAM_SERVER].users_allow.words[1], ";semi");
+    ck_assert_str_eq(cfg.policy.section[MG_POLICY_CRAM_SERVER].users_allow.words[1], "[bracket");
     free(text);
     mg_config_free(&cfg);
 }
@@ -524,6 +709,10 @@ int     main(void)
 
     tcase_add_loop_test(tc, parser_errors, 0, (int) (sizeof(bads) / sizeof(bads[0])));
     tcase_add_test(tc, parser_accepts);
+    tcase_add_test(tc, hash_comments);
+    tcase_add_test(tc, comment_characters_refused_in_values);
+    tcase_add_test(tc, named_file_must_exist);
+    tcase_add_test(tc, min_ssf_monotonic);
     tcase_add_test(tc, missing_file_allows_everything);
     tcase_add_loop_test(tc, cidr_edges, 0, (int) (sizeof(cidrs) / sizeof(cidrs[0])));
     tcase_add_loop_test(tc, decision_table, 0,

@@ -67,6 +67,7 @@
 #include "cli/postfix_conf.h"
 #include "cli/sasl_env.h"
 #include "mg_config.h"
+#include "mg_options.h"
 
 #define USAGE "md5gate doctor [--json] [--plugin-path PATH] [--config FILE]...\n" \
 	"       [--postfix DIR [--service NAME]]"
@@ -209,32 +210,6 @@ static void check_providers(struct doctor *doc, const struct doctor_scan *scan)
 
 /* SASL configuration files. */
 
-enum opt_kind {
-    OPT_TEXT,
-    OPT_BOOL,
-    OPT_FINAL_REPLY,
-};
-
-struct known_option {
-    const char *name;
-    enum opt_kind kind;
-};
-
- /*
-  * Every option the plugin reads. A new option must be added here, or
-  * doctor reports it as unknown.
-  */
-static const struct known_option known_options[] = {
-    {"md5gate_policy", OPT_TEXT},
-    {"md5gate_digest_realms", OPT_TEXT},
-    {"md5gate_digest_realm_strict", OPT_BOOL},
-    {"md5gate_digest_hosts", OPT_TEXT},
-    {"md5gate_digest_uri_strict", OPT_BOOL},
-    {"md5gate_digest_final_reply", OPT_FINAL_REPLY},
-    {"md5gate_digest_weak_ciphers", OPT_BOOL},
-    {"md5gate_digest_ciphers", OPT_TEXT},
-};
-
  /*
   * libsasl2 also looks an option up as MECH_option for a plugin that asks
   * in the name of MECH.
@@ -251,32 +226,27 @@ static const char *strip_mech_prefix(const char *name)
     return (name);
 }
 
-static int bool_value(const char *value)
-{
-    return (*value && (strchr("yYtT1nNfF0", value[0]) != 0
-		       || strcasecmp(value, "on") == 0 || strcasecmp(value, "off") == 0));
-}
-
+/*
+ * The plugin's own table and checks (mg_options(3)): a value the plugin
+ * would refuse at load, disabling its mechanisms, is a problem here too.
+ */
 static void check_option(struct doctor *doc, const char *file, const struct doctor_kv *kv)
 {
     const char *name = strip_mech_prefix(kv->name);
-    size_t  i;
+    const struct mg_sasl_option *opt;
+    struct mg_error err;
 
     if (strncmp(name, "md5gate_", 8) != 0)
 	return;
-    for (i = 0; i < sizeof(known_options) / sizeof(known_options[0]); i++) {
-	if (strcmp(name, known_options[i].name) != 0)
-	    continue;
-	if (known_options[i].kind == OPT_BOOL && !bool_value(kv->value))
-	    doctor_problem(doc, "%s line %d: %s wants yes or no", file, kv->line, kv->name);
-	if (known_options[i].kind == OPT_FINAL_REPLY && strcmp(kv->value, "any") != 0
-	    && strcmp(kv->value, "empty") != 0)
-	    doctor_problem(doc, "%s line %d: %s wants any or empty", file, kv->line,
-			   kv->name);
+    if ((opt = mg_sasl_option_find(name)) == 0) {
+	doctor_problem(doc, "%s line %d: unknown md5gate option %s (misspelt? it is "
+		       "ignored)", file, kv->line, kv->name);
 	return;
     }
-    doctor_problem(doc, "%s line %d: unknown md5gate option %s (misspelt? it is "
-		   "ignored)", file, kv->line, kv->name);
+    mg_error_clear(&err);
+    if (mg_sasl_option_check(opt, kv->value, &err) != MG_OK)
+	doctor_problem(doc, "%s line %d: %s: md5gate's mechanisms would be disabled",
+		       file, kv->line, err.reason);
 }
 
 static int names_mech(const char *list)
@@ -345,11 +315,8 @@ static void check_policy_file(struct doctor *doc, const char *file,
 		       "md5gate refuses a named policy that is missing", file, path);
     } else if (stat(path, &st) < 0 && errno == ENOENT) {
 	doctor_ok(doc, "%s does not exist: md5gate uses its defaults", path);
-    } else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-	doctor_problem(doc, "md5gate_policy %s (%s) is not a regular file", path,
-		       named ? file : "the default");
-    } else if (mg_config_load(path, &cfg, &err) != MG_OK) {
-	doctor_problem(doc, "%s (named by %s): md5gate's mechanisms would be "
+    } else if (mg_config_load_option(named, &cfg, &err) != MG_OK) {
+	doctor_problem(doc, "%s (md5gate_policy %s): md5gate's mechanisms would be "
 		       "disabled; md5gate policy check says more", err.reason,
 		       named ? file : "default");
     } else {

@@ -123,7 +123,8 @@ static int fake_getopt(void *context, const char *plugin, const char *option,
     } else if (strcmp(option, "md5gate_digest_hosts") == 0) {
 	value = (cur.opts & FAKE_S_URI_STRICT) ? "mail.example.test 192.0.2.1" : 0;
     } else if (strcmp(option, "md5gate_digest_uri_strict") == 0) {
-	value = (cur.opts & FAKE_S_URI_STRICT) ? "yes" : "maybe";
+	/* A value md5gate does not understand would disable it at init. */
+	value = (cur.opts & FAKE_S_URI_STRICT) ? "yes" : "No";
     } else if (strcmp(option, "md5gate_digest_realm_strict") == 0) {
 	value = (cur.opts & FAKE_S_REALM_STRICT) ? "on" : "off";
     } else if (strcmp(option, "md5gate_digest_final_reply") == 0) {
@@ -202,6 +203,25 @@ static void no_secrets(const char *what, const char *text)
     }
 }
 
+ /*
+  * libsasl2's formatter implements %s %c %d %i %u %o %x %X %% %m %z and
+  * nothing else (no flags, widths, precisions or length modifiers): a
+  * format it cannot print is a crash in the real library, so it is one
+  * here too.
+  */
+static void libsasl2_format(const char *what, const char *fmt)
+{
+    const char *cp;
+
+    for (cp = fmt; (cp = strchr(cp, '%')) != 0; cp += 2) {
+	if (cp[1] == 0 || strchr("scdiuoxX%mz", cp[1]) == 0) {
+	    fprintf(stderr, "fake-sasl: %s format \"%s\": libsasl2 cannot print it\n",
+		    what, fmt);
+	    abort();
+	}
+    }
+}
+
 static void fake_log(sasl_conn_t *conn, int level, const char *fmt,...)
 {
     char    buf[2048];
@@ -209,6 +229,7 @@ static void fake_log(sasl_conn_t *conn, int level, const char *fmt,...)
 
     (void) conn;
     (void) level;
+    libsasl2_format("log", fmt);
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
@@ -222,6 +243,7 @@ static void fake_seterror(sasl_conn_t *conn, unsigned flags, const char *fmt,...
 
     (void) conn;
     (void) flags;
+    libsasl2_format("seterror", fmt);
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);

@@ -9,13 +9,16 @@
  * side, noplaintext and an external SSF.
  *
  * Invariants: a refused file names the stream and a line; an accepted
- * one gives decisions that either allow with no rule or refuse with a
- * reason and a rule "section.setting" of a known section; the printed
- * effective policy is itself a file the parser accepts, with the same
- * printed form; the lockout ticket of the facts (the remote address
- * parsed and normalised by the lockout core) holds at most its bound of
- * keys, each of a known kind, and an address key names a network that
- * parses back and holds the remote address.
+ * one holds no "#" or ";" in any list entry or path (both start
+ * comments), nor "=" in a list entry (a printed continuation line must not
+ * hold one), and gives decisions that either allow with no rule or
+ * refuse with a reason and a rule "section.setting" of a known section;
+ * the printed effective policy is itself a file the parser accepts (so
+ * never gives a setting twice in a section), with the same printed form;
+ * the lockout ticket of the facts (the remote address parsed and
+ * normalised by the lockout core) holds at most its bound of keys, each of
+ * a known kind, and an address key names a network that parses back and
+ * holds the remote address.
  */
 #include <string.h>
 
@@ -43,6 +46,26 @@ static void check_decision(const struct mg_policy_decision *d)
 	if (strncmp(d->rule, sections[i], strlen(sections[i])) == 0)
 	    break;
     FUZZ_ASSERT(sections[i] != 0, "rule \"%s\"", d->rule);
+}
+
+static void check_no_comment_chars(const struct mg_policy *policy)
+{
+    const struct mg_policy_rules *r;
+    const struct mg_policy_list *lists[3];
+    size_t  i, j, k;
+
+    for (i = 0; i < MG_POLICY_SECTIONS; i++) {
+	r = policy->section + i;
+	lists[0] = &r->users_allow;
+	lists[1] = &r->users_deny;
+	lists[2] = &r->services;
+	for (j = 0; j < 3; j++)
+	    for (k = 0; k < lists[j]->count; k++)
+		FUZZ_ASSERT(strpbrk(lists[j]->words[k], "#;=") == 0, "entry \"%s\"",
+			    lists[j]->words[k]);
+	FUZZ_ASSERT(r->lockout_store == 0 || strpbrk(r->lockout_store, "#;") == 0,
+		    "lockout_store \"%s\"", r->lockout_store);
+    }
 }
 
 static char *print(const struct mg_policy *policy, size_t *len)
@@ -190,6 +213,9 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mg_config_free(&cfg);
 	return (0);
     }
+    check_no_comment_chars(&cfg.policy);
+    FUZZ_ASSERT(cfg.audit_file == 0 || strpbrk(cfg.audit_file, "#;") == 0,
+		"audit_file \"%s\"", cfg.audit_file);
     reparse(&cfg);
     if (nul)
 	decide(&cfg.policy, (const char *) nul + 1, size - file_len - 1);
