@@ -19,7 +19,8 @@
 /*	in *last (235 on success).
 /*
 /*	DIGEST-MD5's rspauth is handled as account->rspauth says (see
-/*	smtp_device.h). With a trace, the exchange's public parameters are
+/*	smtp_device.h). A challenge that cannot be answered is refused
+/*	with "*", as RFC 4954 has a client cancel an exchange. With a trace, the exchange's public parameters are
 /*	recorded there.
 /*
 /*	Every buffer that held the password, a digest or a response is
@@ -151,21 +152,23 @@ static int auth_plain(struct smtp_conn *c, const struct smtp_account *a,
     return (ret);
 }
 
+ /*
+  * LOGIN's prompts ("Username:", "Password:") are not read: clients
+  * answer the first 334 with the user name and the second with the
+  * password whatever the prompt says.
+  */
 static int auth_login(struct smtp_conn *c, const struct smtp_account *a,
 		              struct smtp_reply *r, struct smtp_error *err)
 {
-    unsigned char *chal;
-    size_t  len;
-
-    if (smtp_command(c, r, "after AUTH LOGIN", err, "AUTH LOGIN") < 0
-	|| challenge(r, "LOGIN", &chal, &len, err) < 0)
+    if (smtp_command(c, r, "after AUTH LOGIN", err, "AUTH LOGIN") < 0)
 	return (-1);
-    free(chal);
+    if (r->code != 334)
+	return (refused(r, "LOGIN", err));
     if (send_b64(c, a->user, strlen(a->user), err) < 0
-	|| smtp_read_reply(c, r, "after the LOGIN user name", err) < 0
-	|| challenge(r, "LOGIN", &chal, &len, err) < 0)
+	|| smtp_read_reply(c, r, "after the LOGIN user name", err) < 0)
 	return (-1);
-    free(chal);
+    if (r->code != 334)
+	return (refused(r, "LOGIN", err));
     if (send_b64(c, a->password, a->password_len, err) < 0
 	|| smtp_read_reply(c, r, "after the LOGIN password", err) < 0)
 	return (-1);
@@ -364,11 +367,8 @@ static int digest_exchange(struct smtp_conn *c, struct digest_state *d,
 {
     if (smtp_command(c, r, "after AUTH DIGEST-MD5", err, "AUTH DIGEST-MD5") < 0)
 	return (-1);
-    if (digest_parse(d, r, err) < 0) {
-	if (err->kind == SMTP_FAIL_CHALLENGE)
-	    (void) cancel(c, r, err, SMTP_FAIL_CHALLENGE, err->detail);
+    if (digest_parse(d, r, err) < 0)
 	return (-1);
-    }
     if (digest_fill(d, a, err) < 0 || digest_send(c, &d->resp, err) < 0)
 	return (-1);
     if (t)
@@ -424,6 +424,9 @@ int     smtp_auth(struct smtp_conn *c, const char *mech, const struct smtp_accou
 	ret = auth_plain(c, a, last, err);
     else
 	ret = fail(err, SMTP_FAIL_LOCAL, "unknown mechanism");
+    /* A challenge we cannot answer: end the exchange as RFC 4954 says. */
+    if (ret < 0 && err->kind == SMTP_FAIL_CHALLENGE)
+	(void) cancel(c, last, err, SMTP_FAIL_CHALLENGE, err->detail);
     c->hide_auth = 0;
     return (ret);
 }
