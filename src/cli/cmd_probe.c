@@ -417,6 +417,10 @@ static int scan_tls(const struct probe_opts *o, struct probe_result *res)
 	} else if (res->smtps && i == 0 && unreachable(&s, &err)) {
 	    end_session(&s);
 	    return (cli_error(CLI_TROUBLE, "%s is unreachable: %s", res->url, err.detail));
+	} else if (*s.conn.tls_version) {
+	    /* The handshake went through; SMTP failed after it. */
+	    res->tls[i].state = PROBE_TLS_ACCEPTED;
+	    snprintf(res->tls[i].text, sizeof(res->tls[i].text), "%s", s.conn.tls_cipher);
 	} else {
 	    tls_refused(&res->tls[i], &err);
 	}

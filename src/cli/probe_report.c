@@ -149,10 +149,14 @@ static void judge_tls(const struct probe_result *res, struct verdict *v)
 	reason(v, "the server accepts TLS up to %s only and the device needs at least "
 	       "TLS %s: %s", smtp_tls_version_name(high->version),
 	       smtp_tls_version_name(dev->tls_min), RELAY_ADVICE);
+    else if (low == 0)
+	reason(v, "the server accepts none of TLS 1.0 to 1.3 (TLS %s: %s): check its "
+	       "TLS settings", smtp_tls_version_name(dev->tls_max),
+	       res->tls[tls_index(dev->tls_max)].text);
     else
-	reason(v, "the TLS handshake fails (%s) although the server accepts some "
-	       "version alone: check the server's TLS settings",
-	       res->session_err.tls_reason);
+	reason(v, "the TLS handshake fails (%s) although the server accepts TLS %s "
+	       "alone: check the server's TLS settings", res->session_err.tls_reason,
+	       smtp_tls_version_name(low->version));
 }
 
 static void judge_session(const struct probe_result *res, struct verdict *v)
