@@ -341,7 +341,7 @@ static void end_session(struct smtp_session *s)
 }
 
  /*
-  * unreachable - the session failed before a byte came back.
+  * unreachable - the session could not even connect.
   */
 static int unreachable(const struct smtp_session *s, const struct smtp_error *err)
 {

@@ -205,6 +205,15 @@ static void tls_reason(char *out, size_t outsize)
     ERR_clear_error();
 }
 
+ /*
+  * ip_literal - RFC 6066 section 3: SNI carries host names, never
+  * addresses.
+  */
+static int ip_literal(const char *host)
+{
+    return (strchr(host, ':') != 0 || host[strspn(host, "0123456789.")] == 0);
+}
+
 static int tls_context(struct smtp_conn *c, const struct smtp_tls *tls,
 		               struct smtp_error *err)
 {
@@ -222,7 +231,7 @@ static int tls_context(struct smtp_conn *c, const struct smtp_tls *tls,
 		     smtp_tls_version_name(tls->max_version)));
     if ((c->ssl = SSL_new(c->ctx)) == 0 || SSL_set_fd(c->ssl, c->fd) != 1)
 	return (fail(err, SMTP_FAIL_LOCAL, "cannot create an SSL connection"));
-    if (tls->sni && *tls->sni && tls->sni[0] != '[')
+    if (tls->sni && *tls->sni && !ip_literal(tls->sni))
 	SSL_set_tlsext_host_name(c->ssl, tls->sni);
     return (0);
 }
