@@ -30,6 +30,7 @@ static const char usage[] =
 "  test-login              log in once as a device would, against smtpd's setup\n"
 "  lockout list|clear      show or clear failure counters and locks\n"
 "  policy check|explain    validate the policy, or show what it decides\n"
+"  probe URL               will a device work against this mail server, and why not\n"
 "\n"
 "Passwords are never taken from the command line: use --password-file FILE\n"
 "(- for standard input) or answer the prompt on a terminal.\n"
@@ -51,6 +52,7 @@ static const struct command commands[] = {
     {"test-login", cli_test_login},
     {"lockout", cli_lockout},
     {"policy", cli_policy},
+    {"probe", cli_probe},
 };
 
 int     main(int argc, char **argv)

@@ -94,5 +94,6 @@ extern int cli_doctor(int argc, char **argv);
 extern int cli_lockout(int argc, char **argv);
 extern int cli_policy(int argc, char **argv);
 extern int cli_test_login(int argc, char **argv);
+extern int cli_probe(int argc, char **argv);
 
 #endif

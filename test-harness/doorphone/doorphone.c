@@ -13,10 +13,12 @@
 /*	does not retry. When anything fails it prints a device-style error
 /*	code with a human explanation and exits non-zero.
 /*
-/*	It does not use libsasl2: CRAM-MD5 (RFC 2195) and DIGEST-MD5 (RFC
-/*	2831) are computed here with OpenSSL's MD5 and HMAC, as firmware
-/*	would. Like many devices it does not check the server's DIGEST-MD5
-/*	rspauth; it only records it (--digest-trace) so that a test can.
+/*	It is a thin use of the device client md5gate probe runs
+/*	(src/cli/smtp_device.h): the connection, TLS, the reply parser and
+/*	AUTH are that client's, and CRAM-MD5 (RFC 2195) and DIGEST-MD5 (RFC
+/*	2831) are computed by md5gate's core, not by libsasl2. Like many
+/*	devices it does not check the server's DIGEST-MD5 rspauth; it only
+/*	records it (--digest-trace) so that a test can.
 /* OPTIONS
 /* .IP "--server HOST, --port N"
 /*	Where to connect (default port 25, 465 with --security smtps).
@@ -29,7 +31,7 @@
 /*	The device's "None", "TLS" (STARTTLS) and "SSL" (implicit TLS).
 /* .IP "--tls-max 1.0|1.2|1.3"
 /*	Newest TLS version offered (default 1.2). 1.0 offers TLS 1.0 only,
-/*	at OpenSSL security level 0 ("DEFAULT@SECLEVEL=0"), like the seed's
+/*	at OpenSSL security level 0 for this connection, like the seed's
 /*	intercom. The server certificate is never verified, as on such
 /*	devices.
 /* .IP "--mech auto|CRAM-MD5|DIGEST-MD5|LOGIN|PLAIN|none"
@@ -55,7 +57,7 @@
 /*	realm, nonce, cnonce, nc, qop, digest-uri, charset) and the rspauth
 /*	the server sent, one key=value a line. Never the password.
 /* .IP "--timeout SECS"
-/*	Per read/write (default 20).
+/*	Per reply, write, connect and TLS handshake (default 20).
 /* .IP "--verbose"
 /*	Print the SMTP dialogue to stderr; authentication payloads are
 /*	shown as "[auth data]".
@@ -81,26 +83,22 @@
 /*	U9xx local errors, exit status 70 (U900), and 64 for usage errors.
 /*--*/
 #include <errno.h>
-#include <netdb.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include <openssl/ssl.h>
 
-#define LINE_MAX_LEN	1000		/* RFC 5321 text line with CRLF */
-#define REPLY_MAX	65536
-#define DIGEST_CHAL_MAX	2048		/* RFC 2831 section 2.1.1 */
+#include "cli/cli.h"
+#include "cli/smtp_device.h"
+#include "mg_util.h"
+
 #define EX_USAGE_	64
 
  /*
@@ -195,22 +193,6 @@ static void usage(const char *why)
     exit(EX_USAGE_);
 }
 
-static void *xmalloc(size_t n)
-{
-    void   *p = malloc(n ? n : 1);
-
-    if (p == 0)
-	die_code("U900", "out of memory");
-    return (p);
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t  n = strlen(s) + 1;
-
-    return (memcpy(xmalloc(n), s, n));
-}
-
 /* ---------------------------------------------------------------- buffers */
 
 struct buf {
@@ -268,713 +250,71 @@ static void buf_free_secret(struct buf *b)
     memset(b, 0, sizeof(*b));
 }
 
-/* ----------------------------------------------------------------- base64 */
-
-static char *b64_encode(const unsigned char *in, size_t len)
-{
-    char   *out = xmalloc(4 * ((len + 2) / 3) + 1);
-
-    EVP_EncodeBlock((unsigned char *) out, in, (int) len);
-    return (out);
-}
+/* ------------------------------------------------------------ the client */
 
  /*
-  * b64_decode - strict: returns -1 on bad input, else the length.
+  * What each failure of the device client shows as.
   */
-static long b64_decode(const char *in, unsigned char **out)
-{
-    size_t  len = strlen(in), pad = 0;
-    unsigned char *o;
-    int     n;
-
-    if (len % 4 != 0 || strspn(in, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			       "0123456789+/=") != len)
-	return (-1);
-    if (len >= 1 && in[len - 1] == '=')
-	pad++;
-    if (len >= 2 && in[len - 2] == '=')
-	pad++;
-    o = xmalloc(len / 4 * 3 + 1);
-    n = len ? EVP_DecodeBlock(o, (const unsigned char *) in, (int) len) : 0;
-    if (n < 0) {
-	free(o);
-	return (-1);
-    }
-    n -= (int) pad;
-    o[n] = 0;
-    *out = o;
-    return (n);
-}
-
-static void hex_lower(const unsigned char *in, size_t len, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-	out[2 * i] = hex[in[i] >> 4];
-	out[2 * i + 1] = hex[in[i] & 15];
-    }
-    out[2 * len] = 0;
-}
-
-/* ------------------------------------------------------------- connection */
-
-struct conn {
-    int     fd;
-    SSL_CTX *ctx;
-    SSL    *ssl;
-    unsigned char in[8192];
-    size_t  in_len;
-    size_t  in_pos;
-    const char *tls_version;
-    const char *tls_cipher;
+static const char *fail_codes[] = {
+    [SMTP_FAIL_NONE] = "U900",
+    [SMTP_FAIL_CONNECT] = "U100",
+    [SMTP_FAIL_TIMEOUT] = "U101",
+    [SMTP_FAIL_CLOSED] = "U102",
+    [SMTP_FAIL_PROTOCOL] = "U102",
+    [SMTP_FAIL_GREETING] = "U110",
+    [SMTP_FAIL_EHLO] = "U120",
+    [SMTP_FAIL_NO_STARTTLS] = "U140",
+    [SMTP_FAIL_STARTTLS] = "U141",
+    [SMTP_FAIL_TLS] = "U149",
+    [SMTP_FAIL_NO_AUTH] = "U200",
+    [SMTP_FAIL_NO_MECH] = "U201",
+    [SMTP_FAIL_CREDENTIALS] = "U210",
+    [SMTP_FAIL_CHALLENGE] = "U211",
+    [SMTP_FAIL_AUTH_OTHER] = "U212",
+    [SMTP_FAIL_AUTH_NEEDS_TLS] = "U213",
+    [SMTP_FAIL_RSPAUTH] = "U212",
+    [SMTP_FAIL_SENDER] = "U300",
+    [SMTP_FAIL_RECIPIENT] = "U301",
+    [SMTP_FAIL_DATA] = "U302",
+    [SMTP_FAIL_MESSAGE] = "U303",
+    [SMTP_FAIL_LOCAL] = "U900",
 };
 
 static const char *tls_max = "1.2";
-static const char *server_name;
 
-static void conn_connect(struct conn *c, const char *host, const char *port,
-			         const char *bind_addr, int timeout)
+static void die_smtp(const struct smtp_error *err)
 {
-    struct addrinfo hints, *res, *ai;
-    struct timeval tv;
-    int     err, last = 0;
+    const char *code = "U900";
 
-    memset(c, 0, sizeof(*c));
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_socktype = SOCK_STREAM;
-    if ((err = getaddrinfo(host, port, &hints, &res)) != 0)
-	die_code("U100", "%s: %s", host, gai_strerror(err));
-    c->fd = -1;
-    for (ai = res; ai && c->fd < 0; ai = ai->ai_next) {
-	int     fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-
-	if (fd < 0) {
-	    last = errno;
-	    continue;
-	}
-	tv.tv_sec = timeout;
-	tv.tv_usec = 0;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (bind_addr) {
-	    struct addrinfo *ba;
-
-	    hints.ai_family = ai->ai_family;
-	    if (getaddrinfo(bind_addr, 0, &hints, &ba) != 0)
-		die_code("U100", "cannot use source address %s", bind_addr);
-	    if (bind(fd, ba->ai_addr, ba->ai_addrlen) < 0)
-		die_code("U100", "bind %s: %s", bind_addr, strerror(errno));
-	    freeaddrinfo(ba);
-	}
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-	    c->fd = fd;
-	    break;
-	}
-	last = errno;
-	close(fd);
-    }
-    freeaddrinfo(res);
-    if (c->fd < 0)
-	die_code(last == EAGAIN || last == ETIMEDOUT ? "U101" : "U100",
-		 "%s port %s: %s", host, port, strerror(last));
-}
-
-static const char *ssl_error_detail(void)
-{
-    static char detail[512];
-    unsigned long e = ERR_get_error();
-
-    if (e == 0)
-	return ("no detail from OpenSSL: the server closed the connection");
-    ERR_error_string_n(e, detail, sizeof(detail));
-    ERR_clear_error();
-    return (detail);
-}
-
-static void conn_tls(struct conn *c)
-{
-    int     maxv, ret;
-
-    if (strcmp(tls_max, "1.0") == 0)
-	maxv = TLS1_VERSION;
-    else if (strcmp(tls_max, "1.2") == 0)
-	maxv = TLS1_2_VERSION;
-    else
-	maxv = TLS1_3_VERSION;
-    if ((c->ctx = SSL_CTX_new(TLS_client_method())) == 0)
-	die_code("U900", "SSL_CTX_new: %s", ssl_error_detail());
-    SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, 0);
-    if (maxv == TLS1_VERSION) {
-	/* An old device: TLS 1.0 only, whatever the cipher strength. */
-	SSL_CTX_set_security_level(c->ctx, 0);
-	if (SSL_CTX_set_cipher_list(c->ctx, "DEFAULT@SECLEVEL=0") != 1)
-	    die_code("U900", "cipher list: %s", ssl_error_detail());
-	SSL_CTX_set_min_proto_version(c->ctx, TLS1_VERSION);
-    }
-    SSL_CTX_set_max_proto_version(c->ctx, maxv);
-    if ((c->ssl = SSL_new(c->ctx)) == 0 || SSL_set_fd(c->ssl, c->fd) != 1)
-	die_code("U900", "SSL_new: %s", ssl_error_detail());
-    SSL_set_tlsext_host_name(c->ssl, server_name);
-    if ((ret = SSL_connect(c->ssl)) != 1) {
-	int     e = SSL_get_error(c->ssl, ret);
-
-	if (e == SSL_ERROR_SYSCALL && errno == EAGAIN)
-	    die_code("U101", "during the TLS handshake");
-	die_code("U149", "offered TLS up to %s: %s", tls_max, ssl_error_detail());
-    }
-    c->tls_version = SSL_get_version(c->ssl);
-    c->tls_cipher = SSL_get_cipher_name(c->ssl);
-    if (verbose)
-	fprintf(stderr, "*** TLS established: %s, %s\n", c->tls_version, c->tls_cipher);
-}
-
-static void conn_write(struct conn *c, const void *data, size_t len)
-{
-    const char *p = data;
-
-    while (len > 0) {
-	ssize_t n;
-
-	if (c->ssl) {
-	    int     r = SSL_write(c->ssl, p, (int) (len > 16384 ? 16384 : len));
-
-	    if (r <= 0)
-		die_code("U102", "while sending: %s", ssl_error_detail());
-	    n = r;
-	} else if ((n = write(c->fd, p, len)) < 0) {
-	    if (errno == EINTR)
-		continue;
-	    die_code(errno == EAGAIN ? "U101" : "U102", "while sending: %s", strerror(errno));
-	}
-	p += n;
-	len -= (size_t) n;
-    }
+    if ((size_t) err->kind < sizeof(fail_codes) / sizeof(fail_codes[0]))
+	code = fail_codes[err->kind];
+    if (err->kind == SMTP_FAIL_TLS)
+	die_code(code, "offered TLS up to %s: %s", tls_max, err->detail);
+    die_code(code, "%s", err->detail);
 }
 
  /*
-  * conn_getc - one byte, or -1 at end of stream.
+  * expect - a reply with one of two codes, else the failure.
   */
-static int conn_getc(struct conn *c)
+static void expect(const struct smtp_reply *r, int code, int other,
+		           enum smtp_fail kind)
 {
-    if (c->in_pos == c->in_len) {
-	ssize_t n;
+    struct smtp_error err;
 
-	if (c->ssl) {
-	    int     r = SSL_read(c->ssl, c->in, sizeof(c->in));
-
-	    if (r <= 0) {
-		int     e = SSL_get_error(c->ssl, r);
-
-		if (e == SSL_ERROR_SYSCALL && errno == EAGAIN)
-		    die_code("U101", "waiting for a reply");
-		return (-1);
-	    }
-	    n = r;
-	} else {
-	    do {
-		n = read(c->fd, c->in, sizeof(c->in));
-	    } while (n < 0 && errno == EINTR);
-	    if (n < 0 && errno == EAGAIN)
-		die_code("U101", "waiting for a reply");
-	    if (n <= 0)
-		return (-1);
-	}
-	c->in_len = (size_t) n;
-	c->in_pos = 0;
-    }
-    return (c->in[c->in_pos++]);
-}
-
- /*
-  * A reply: its code and each line's text (after "ddd-" / "ddd "),
-  * joined with '\n'.
-  */
-struct reply {
-    int     code;
-    char    text[REPLY_MAX];
-    char    last[LINE_MAX_LEN + 1];	/* last line, for messages */
-};
-
-static int quiet_auth_lines;			/* --verbose: hide auth payloads */
-
-static void read_reply(struct conn *c, struct reply *r, const char *during)
-{
-    char    line[LINE_MAX_LEN + 1];
-    size_t  tlen = 0;
-    int     ch;
-
-    r->text[0] = 0;
-    for (;;) {
-	size_t  n = 0;
-
-	while ((ch = conn_getc(c)) >= 0 && ch != '\n') {
-	    if (n < LINE_MAX_LEN)
-		line[n++] = (char) ch;
-	}
-	if (ch < 0)
-	    die_code("U102", "%s", during);
-	if (n > 0 && line[n - 1] == '\r')
-	    n--;
-	line[n] = 0;
-	if (verbose)
-	    fprintf(stderr, "<- %s\n", quiet_auth_lines && strncmp(line, "334 ", 4) == 0
-		    ? "334 [auth data]" : line);
-	if (n < 3 || line[0] < '1' || line[0] > '5' || line[1] < '0' || line[1] > '9'
-	    || line[2] < '0' || line[2] > '9' || (n > 3 && line[3] != ' ' && line[3] != '-'))
-	    die_code("U102", "%s: not an SMTP reply", during);
-	r->code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-	snprintf(r->last, sizeof(r->last), "%s", line);
-	if (n > 4 && tlen + (n - 4) + 2 < sizeof(r->text)) {
-	    if (tlen)
-		r->text[tlen++] = '\n';
-	    memcpy(r->text + tlen, line + 4, n - 4);
-	    tlen += n - 4;
-	    r->text[tlen] = 0;
-	}
-	if (n == 3 || line[3] == ' ')
-	    return;
-    }
-}
-
-static void send_line(struct conn *c, const char *line, int secret)
-{
-    if (verbose)
-	fprintf(stderr, "-> %s\n", secret ? "[auth data]" : line);
-    conn_write(c, line, strlen(line));
-    conn_write(c, "\r\n", 2);
-}
-
-static void command(struct conn *c, struct reply *r, const char *during, const char *fmt, ...)
-{
-    char    line[LINE_MAX_LEN + 1];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    send_line(c, line, 0);
-    read_reply(c, r, during);
-}
-
-/* ------------------------------------------------------------ capabilities */
-
-struct caps {
-    int     starttls;
-    int     auth;
-    char    mechs[1024];			/* space separated, upper case */
-};
-
-static void parse_caps(const char *text, struct caps *caps)
-{
-    const char *p = text;
-
-    memset(caps, 0, sizeof(*caps));
-    while (*p) {
-	size_t  n = strcspn(p, "\n");
-
-	if (n == 8 && strncasecmp(p, "STARTTLS", 8) == 0)
-	    caps->starttls = 1;
-	else if (n > 5 && (strncasecmp(p, "AUTH ", 5) == 0 || strncasecmp(p, "AUTH=", 5) == 0)) {
-	    size_t  l = strlen(caps->mechs), i;
-
-	    caps->auth = 1;
-	    for (i = 4; i < n && l + 2 < sizeof(caps->mechs); i++)
-		caps->mechs[l++] = (p[i] == '=') ? ' ' : (char) (p[i] >= 'a' && p[i] <= 'z'
-								? p[i] - 32 : p[i]);
-	    caps->mechs[l++] = ' ';
-	    caps->mechs[l] = 0;
-	}
-	p += n;
-	if (*p == '\n')
-	    p++;
-    }
-}
-
-static int has_mech(const struct caps *caps, const char *mech)
-{
-    const char *p = caps->mechs;
-    size_t  n = strlen(mech);
-
-    while ((p = strstr(p, mech)) != 0) {
-	if ((p == caps->mechs || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
-	    return (1);
-	p += n;
-    }
-    return (0);
-}
-
-/* ------------------------------------------------------------------- auth */
-
-struct account {
-    const char *user;
-    struct buf password;
-    const char *realm;
-    const char *final_reply;
-    const char *trace_file;
-};
-
-static void auth_fail(const struct reply *r, const char *mech)
-{
-    if (r->code == 535)
-	die_code("U210", "%s: %s", mech, r->last);
-    if (r->code == 538 || r->code == 530)
-	die_code("U213", "%s: %s", mech, r->last);
-    die_code("U212", "%s: %s", mech, r->last);
-}
-
-static void send_b64(struct conn *c, const unsigned char *data, size_t len)
-{
-    char   *b = b64_encode(data, len);
-
-    send_line(c, b, 1);
-    OPENSSL_cleanse(b, strlen(b));
-    free(b);
-}
-
-static long get_challenge(const struct reply *r, const char *mech, unsigned char **out)
-{
-    long    n;
-
-    if (r->code != 334)
-	auth_fail(r, mech);
-    if ((n = b64_decode(r->text, out)) < 0)
-	die_code("U211", "%s: challenge is not base64", mech);
-    return (n);
-}
-
-static void auth_plain(struct conn *c, struct account *a)
-{
-    struct buf msg = {0};
-    struct reply r;
-
-    buf_byte(&msg, 0);
-    buf_str(&msg, a->user);
-    buf_byte(&msg, 0);
-    buf_add(&msg, a->password.data, a->password.len);
-    {
-	char   *b = b64_encode(msg.data, msg.len);
-	struct buf line = {0};
-
-	buf_str(&line, "AUTH PLAIN ");
-	buf_str(&line, b);
-	send_line(c, (char *) line.data, 1);
-	OPENSSL_cleanse(b, strlen(b));
-	free(b);
-	buf_free_secret(&line);
-    }
-    buf_free_secret(&msg);
-    read_reply(c, &r, "after AUTH PLAIN");
-    if (r.code != 235)
-	auth_fail(&r, "PLAIN");
-}
-
-static void auth_login(struct conn *c, struct account *a)
-{
-    struct reply r;
-    unsigned char *chal;
-
-    command(c, &r, "after AUTH LOGIN", "AUTH LOGIN");
-    get_challenge(&r, "LOGIN", &chal);
-    free(chal);
-    send_b64(c, (const unsigned char *) a->user, strlen(a->user));
-    read_reply(c, &r, "after the LOGIN user name");
-    get_challenge(&r, "LOGIN", &chal);
-    free(chal);
-    send_b64(c, a->password.data, a->password.len);
-    read_reply(c, &r, "after the LOGIN password");
-    if (r.code != 235)
-	auth_fail(&r, "LOGIN");
-}
-
-static void auth_cram(struct conn *c, struct account *a)
-{
-    struct reply r;
-    unsigned char *chal, mac[EVP_MAX_MD_SIZE];
-    unsigned int maclen = 0;
-    char    hex[2 * EVP_MAX_MD_SIZE + 1];
-    struct buf resp = {0};
-    long    n;
-
-    command(c, &r, "after AUTH CRAM-MD5", "AUTH CRAM-MD5");
-    n = get_challenge(&r, "CRAM-MD5", &chal);
-    if (n == 0 || memchr(chal, 0, (size_t) n))
-	die_code("U211", "CRAM-MD5: empty challenge or NUL byte in it");
-    if (HMAC(EVP_md5(), a->password.data, (int) a->password.len, chal, (size_t) n,
-	     mac, &maclen) == 0)
-	die_code("U900", "HMAC-MD5 failed");
-    free(chal);
-    hex_lower(mac, maclen, hex);
-    buf_str(&resp, a->user);
-    buf_byte(&resp, ' ');
-    buf_str(&resp, hex);
-    send_b64(c, resp.data, resp.len);
-    OPENSSL_cleanse(mac, sizeof(mac));
-    OPENSSL_cleanse(hex, sizeof(hex));
-    buf_free_secret(&resp);
-    read_reply(c, &r, "after the CRAM-MD5 response");
-    if (r.code != 235)
-	auth_fail(&r, "CRAM-MD5");
-}
-
- /*
-  * A tolerant DIGEST-MD5 challenge parser, as firmware has: name=value
-  * pairs separated by commas, values tokens or quoted strings with
-  * backslash escapes. Only what the client needs is kept.
-  */
-struct dchal {
-    char   *realms[8];
-    int     nrealms;
-    char   *nonce;
-    int     qop_auth;
-    int     utf8;
-    int     md5_sess;
-};
-
-static int dchal_parse(const char *in, size_t len, struct dchal *d)
-{
-    const char *p = in, *end = in + len;
-
-    memset(d, 0, sizeof(*d));
-    while (p < end) {
-	char    name[64], *val;
-	size_t  n = 0, vn = 0;
-
-	while (p < end && (*p == ',' || *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-	    p++;
-	if (p >= end)
-	    break;
-	while (p < end && *p != '=' && *p != ',' && n + 1 < sizeof(name))
-	    name[n++] = *p++;
-	name[n] = 0;
-	while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t'))
-	    name[--n] = 0;
-	if (p >= end || *p != '=')
-	    return (-1);
-	p++;
-	while (p < end && (*p == ' ' || *p == '\t'))
-	    p++;
-	val = xmalloc(len + 1);
-	if (p < end && *p == '"') {
-	    p++;
-	    while (p < end && *p != '"') {
-		if (*p == '\\' && p + 1 < end)
-		    p++;
-		val[vn++] = *p++;
-	    }
-	    if (p >= end) {
-		free(val);
-		return (-1);
-	    }
-	    p++;
-	} else {
-	    while (p < end && *p != ',' && *p != ' ' && *p != '\t')
-		val[vn++] = *p++;
-	}
-	val[vn] = 0;
-	if (strcasecmp(name, "realm") == 0 && d->nrealms < 8) {
-	    d->realms[d->nrealms++] = val;
-	    continue;
-	}
-	if (strcasecmp(name, "nonce") == 0 && d->nonce == 0) {
-	    d->nonce = val;
-	    continue;
-	}
-	if (strcasecmp(name, "qop") == 0) {
-	    char   *t, *save = 0;
-
-	    for (t = strtok_r(val, ", \t", &save); t; t = strtok_r(0, ", \t", &save))
-		if (strcasecmp(t, "auth") == 0)
-		    d->qop_auth = 1;
-	} else if (strcasecmp(name, "charset") == 0) {
-	    d->utf8 = strcasecmp(val, "utf-8") == 0;
-	} else if (strcasecmp(name, "algorithm") == 0) {
-	    d->md5_sess = strcasecmp(val, "md5-sess") == 0;
-	}
-	free(val);
-    }
-    return (d->nonce && d->md5_sess ? 0 : -1);
-}
-
- /*
-  * RFC 2831 2.1.2.1: with charset=utf-8, a string whose characters all
-  * exist in ISO-8859-1 is hashed in that charset, else as UTF-8.
-  */
-static void md5_text(EVP_MD_CTX *md, const unsigned char *s, size_t len, int utf8)
-{
-    unsigned char *l1;
-    size_t  i, n = 0;
-
-    if (!utf8) {
-	EVP_DigestUpdate(md, s, len);
+    if (r->code == code || r->code == other)
 	return;
-    }
-    l1 = xmalloc(len + 1);
-    for (i = 0; i < len; i++) {
-	if (s[i] < 0x80) {
-	    l1[n++] = s[i];
-	} else if ((s[i] == 0xC2 || s[i] == 0xC3) && i + 1 < len
-		   && (s[i + 1] & 0xC0) == 0x80) {
-	    l1[n++] = (unsigned char) (((s[i] & 0x03) << 6) | (s[i + 1] & 0x3F));
-	    i++;
-	} else {
-	    n = (size_t) -1;
-	    break;
-	}
-    }
-    if (n == (size_t) -1)
-	EVP_DigestUpdate(md, s, len);
-    else
-	EVP_DigestUpdate(md, l1, n);
-    OPENSSL_cleanse(l1, len + 1);
-    free(l1);
+    err.kind = kind;
+    snprintf(err.detail, sizeof(err.detail), "%s", r->last);
+    die_smtp(&err);
 }
 
-static void md5_hex(const void *data, size_t len, char out[33])
+static void command(struct smtp_conn *c, struct smtp_reply *r, const char *during,
+		            const char *fmt, const char *arg)
 {
-    unsigned char d[16];
-    unsigned int dl;
+    struct smtp_error err;
 
-    EVP_Digest(data, len, d, &dl, EVP_md5(), 0);
-    hex_lower(d, 16, out);
-}
-
- /*
-  * digest_value - hex response value for A2 = prefix ":" uri.
-  */
-static void digest_value(const struct account *a, const char *realm, int utf8,
-			         const char *nonce, const char *cnonce, const char *nc,
-			         const char *a2_prefix, const char *uri, char out[33])
-{
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    unsigned char inner[16];
-    unsigned int il;
-    struct buf a1 = {0}, a2 = {0}, kd = {0};
-    char    ha1[33], ha2[33];
-
-    if (md == 0)
-	die_code("U900", "out of memory");
-    EVP_DigestInit_ex(md, EVP_md5(), 0);
-    md5_text(md, (const unsigned char *) a->user, strlen(a->user), utf8);
-    EVP_DigestUpdate(md, ":", 1);
-    md5_text(md, (const unsigned char *) realm, strlen(realm), utf8);
-    EVP_DigestUpdate(md, ":", 1);
-    md5_text(md, a->password.data, a->password.len, utf8);
-    EVP_DigestFinal_ex(md, inner, &il);
-    EVP_MD_CTX_free(md);
-    /* A1: the 16 binary bytes, not their hex form. */
-    buf_add(&a1, inner, 16);
-    buf_fmt(&a1, ":%s:%s", nonce, cnonce);
-    md5_hex(a1.data, a1.len, ha1);
-    buf_fmt(&a2, "%s:%s", a2_prefix, uri);
-    md5_hex(a2.data, a2.len, ha2);
-    buf_fmt(&kd, "%s:%s:%s:%s:auth:%s", ha1, nonce, nc, cnonce, ha2);
-    md5_hex(kd.data, kd.len, out);
-    OPENSSL_cleanse(inner, sizeof(inner));
-    OPENSSL_cleanse(ha1, sizeof(ha1));
-    buf_free_secret(&a1);
-    buf_free_secret(&a2);
-    buf_free_secret(&kd);
-}
-
-static void quote_into(struct buf *b, const char *s)
-{
-    buf_byte(b, '"');
-    for (; *s; s++) {
-	if (*s == '"' || *s == '\\')
-	    buf_byte(b, '\\');
-	buf_byte(b, (unsigned char) *s);
-    }
-    buf_byte(b, '"');
-}
-
-static void digest_response(struct buf *b, const struct account *a, const char *realm,
-			            const struct dchal *d, const char *cnonce,
-			            const char *uri, const char *value)
-{
-    buf_str(b, "username=");
-    quote_into(b, a->user);
-    if (*realm) {
-	buf_str(b, ",realm=");
-	quote_into(b, realm);
-    }
-    buf_str(b, ",nonce=");
-    quote_into(b, d->nonce);
-    buf_str(b, ",cnonce=");
-    quote_into(b, cnonce);
-    buf_str(b, ",nc=00000001,qop=auth,digest-uri=");
-    quote_into(b, uri);
-    buf_fmt(b, ",response=%s", value);
-    if (d->utf8)
-	buf_str(b, ",charset=utf-8");
-}
-
-static void auth_digest(struct conn *c, struct account *a)
-{
-    struct reply r;
-    struct dchal d;
-    unsigned char *chal, rnd[16];
-    char    cnonce[33], value[33], uri[600], *rspauth = 0;
-    const char *realm;
-    struct buf resp = {0};
-    long    n;
-    int     i;
-
-    command(c, &r, "after AUTH DIGEST-MD5", "AUTH DIGEST-MD5");
-    n = get_challenge(&r, "DIGEST-MD5", &chal);
-    if (n > DIGEST_CHAL_MAX)
-	die_code("U211", "DIGEST-MD5: challenge of %ld bytes, more than %d", n,
-		 DIGEST_CHAL_MAX);
-    if (memchr(chal, 0, (size_t) n) || dchal_parse((char *) chal, (size_t) n, &d) < 0)
-	die_code("U211", "DIGEST-MD5: cannot parse the challenge");
-    free(chal);
-    if (!d.qop_auth)
-	die_code("U211", "DIGEST-MD5: the server does not offer qop=auth");
-    realm = a->realm ? a->realm : d.nrealms ? d.realms[0] : "";
-    if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-	die_code("U900", "no random bytes");
-    hex_lower(rnd, sizeof(rnd), cnonce);
-    snprintf(uri, sizeof(uri), "smtp/%s", server_name);
-    digest_value(a, realm, d.utf8, d.nonce, cnonce, "00000001", "AUTHENTICATE", uri, value);
-    digest_response(&resp, a, realm, &d, cnonce, uri, value);
-    send_b64(c, resp.data, resp.len);
-    buf_free_secret(&resp);
-    OPENSSL_cleanse(value, sizeof(value));
-    read_reply(c, &r, "after the DIGEST-MD5 response");
-    if (r.code == 334) {
-	/* rspauth: recorded, not checked, as such devices do. */
-	if (b64_decode(r.text, &chal) < 0)
-	    die_code("U211", "DIGEST-MD5: rspauth is not base64");
-	if (strncasecmp((char *) chal, "rspauth=", 8) == 0)
-	    rspauth = xstrdup((char *) chal + 8);
-	free(chal);
-	if (a->final_reply && strcmp(a->final_reply, "echo") == 0) {
-	    digest_response(&resp, a, realm, &d, cnonce, uri, rspauth ? rspauth : "");
-	    send_b64(c, resp.data, resp.len);
-	    buf_free_secret(&resp);
-	} else {
-	    send_line(c, "", 1);
-	}
-	read_reply(c, &r, "after the DIGEST-MD5 final reply");
-    }
-    if (a->trace_file) {
-	FILE   *fp = fopen(a->trace_file, "w");
-
-	if (fp == 0)
-	    die_code("U900", "%s: %s", a->trace_file, strerror(errno));
-	fprintf(fp, "username=%s\nrealm=%s\nnonce=%s\ncnonce=%s\nnc=00000001\nqop=auth\n"
-		"digest-uri=%s\ncharset=%s\nrspauth=%s\nfinal-reply=%s\nresult=%d\n",
-		a->user, realm, d.nonce, cnonce, uri, d.utf8 ? "utf-8" : "",
-		rspauth ? rspauth : "", a->final_reply ? a->final_reply : "empty", r.code);
-	fclose(fp);
-    }
-    for (i = 0; i < d.nrealms; i++)
-	free(d.realms[i]);
-    free(d.nonce);
-    free(rspauth);
-    if (r.code != 235)
-	auth_fail(&r, "DIGEST-MD5");
+    if (smtp_command(c, r, during, &err, fmt, arg) < 0)
+	die_smtp(&err);
 }
 
 /* --------------------------------------------------------------- snapshot */
@@ -1081,7 +421,7 @@ static void build_message(struct buf *m, const char *from, const char *to,
     strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", gmtime(&now));
     if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 	die_code("U900", "no random bytes");
-    hex_lower(rnd, sizeof(rnd), id);
+    mg_hex_encode(rnd, sizeof(rnd), id);
     snprintf(boundary, sizeof(boundary), "=_doorphone_%s", id);
     buf_fmt(m, "From: Door intercom <%s>\r\nTo: <%s>\r\nSubject: %s\r\nDate: %s\r\n"
 	    "Message-ID: <%s.doorphone@%s>\r\nMIME-Version: 1.0\r\n"
@@ -1097,7 +437,8 @@ static void build_message(struct buf *m, const char *from, const char *to,
     buf_fmt(m, "--%s\r\nContent-Type: image/jpeg; name=\"snapshot.jpg\"\r\n"
 	    "Content-Transfer-Encoding: base64\r\n"
 	    "Content-Disposition: attachment; filename=\"snapshot.jpg\"\r\n\r\n", boundary);
-    b64 = b64_encode(jpeg->data, jpeg->len);
+    if ((b64 = cli_b64_encode(jpeg->data, jpeg->len)) == 0)
+	die_code("U900", "out of memory");
     for (i = 0, n = strlen(b64); i < n; i += 76) {
 	buf_add(m, b64 + i, n - i < 76 ? n - i : 76);
 	buf_str(m, "\r\n");
@@ -1109,9 +450,10 @@ static void build_message(struct buf *m, const char *from, const char *to,
  /*
   * send_data - the message with dot-stuffing, then ".".
   */
-static void send_data(struct conn *c, const struct buf *m)
+static void send_data(struct smtp_conn *c, const struct buf *m)
 {
     struct buf s = {0};
+    struct smtp_error err;
     size_t  i;
     int     bol = 1;
 
@@ -1124,11 +466,10 @@ static void send_data(struct conn *c, const struct buf *m)
     buf_str(&s, ".\r\n");
     if (verbose)
 	fprintf(stderr, "-> [message, %zu bytes]\n", s.len);
-    conn_write(c, s.data, s.len);
+    if (smtp_write(c, s.data, s.len, &err) < 0)
+	die_smtp(&err);
     free(s.data);
 }
-
-/* ------------------------------------------------------------------- main */
 
 static void read_password(struct buf *pw, const char *file)
 {
@@ -1173,183 +514,265 @@ static void read_file(const char *path, struct buf *b)
     fclose(fp);
 }
 
-int     main(int argc, char **argv)
-{
-    const char *server = 0, *port = 0, *bind_addr = 0, *security = "none";
-    const char *mech = "auto", *pwfile = 0, *from = "doorphone@home.test";
-    const char *to = "owner@example.test", *subject = "Door bell", *helo = "doorphone.home.test";
-    const char *snapshot_out = 0, *attach = 0;
-    struct account acct = {0};
-    struct conn c;
-    struct reply r;
-    struct caps caps;
-    struct buf jpeg = {0}, msg = {0};
-    int     timeout = 20, i;
-    const char *used = "none";
+/* ------------------------------------------------------------------- main */
 
-    acct.user = "doorphone";
-    acct.final_reply = "empty";
+struct settings {
+    struct smtp_session_opts session;
+    const char *security;
+    const char *mech;
+    const char *pwfile;
+    const char *server_name;
+    const char *final_reply;
+    const char *trace_file;
+    struct smtp_account account;
+    const char *from;
+    const char *to;
+    const char *subject;
+    const char *snapshot_out;
+    const char *attach;
+};
+
+static void print_codes(void)
+{
+    const struct ucode *u;
+
+    for (u = codes; u->code; u++)
+	printf("%s  %s\n", u->code, u->text);
+    exit(0);
+}
+
+static void check_settings(struct settings *s, int timeout)
+{
+    const char *m = s->mech;
+
+    if (s->session.host == 0)
+	usage("--server is required");
+    if (strcmp(s->security, "none") && strcmp(s->security, "starttls")
+	&& strcmp(s->security, "smtps"))
+	usage("--security must be none, starttls or smtps");
+    if (strcmp(tls_max, "1.0") && strcmp(tls_max, "1.2") && strcmp(tls_max, "1.3"))
+	usage("--tls-max must be 1.0, 1.2 or 1.3");
+    if (strcmp(s->final_reply, "empty") && strcmp(s->final_reply, "echo"))
+	usage("--final-reply must be empty or echo");
+    if (strcasecmp(m, "auto") && strcasecmp(m, "none") && smtp_mech_name(m) == 0)
+	usage("--mech must be auto, CRAM-MD5, DIGEST-MD5, LOGIN, PLAIN or none");
+    if (timeout <= 0)
+	usage("--timeout must be positive");
+}
+
+ /*
+  * settings_finish - defaults that depend on other settings.
+  */
+static void settings_finish(struct settings *s, int timeout)
+{
+    struct smtp_session_opts *o = &s->session;
+
+    check_settings(s, timeout);
+    o->security = strcmp(s->security, "smtps") == 0 ? SMTP_SECURITY_SMTPS
+	: strcmp(s->security, "starttls") == 0 ? SMTP_SECURITY_STARTTLS : SMTP_SECURITY_NONE;
+    if (o->port == 0)
+	o->port = o->security == SMTP_SECURITY_SMTPS ? "465" : "25";
+    if (s->server_name == 0)
+	s->server_name = o->host;
+    o->tls.max_version = smtp_tls_version(tls_max);
+    if (o->tls.max_version == TLS1_VERSION)
+	o->tls.min_version = TLS1_VERSION;	/* an old device: TLS 1.0 only */
+    o->tls.sni = s->server_name;
+    o->timeout_ms = timeout * 1000;
+    o->trace = verbose ? stderr : 0;
+    s->account.host = s->server_name;
+    s->account.rspauth = strcmp(s->final_reply, "echo") == 0 ? SMTP_RSPAUTH_ECHO
+	: SMTP_RSPAUTH_EMPTY;
+}
+
+static void parse_options(int argc, char **argv, struct settings *s)
+{
+    int     timeout = 20, i;
+
+    memset(s, 0, sizeof(*s));
+    s->security = "none";
+    s->mech = "auto";
+    s->final_reply = "empty";
+    s->account.user = "doorphone";
+    s->from = "doorphone@home.test";
+    s->to = "owner@example.test";
+    s->subject = "Door bell";
+    s->session.helo = "doorphone.home.test";
     for (i = 1; i < argc; i++) {
 	const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
 
 #define OPT(name) (strcmp(o, name) == 0 && (v || (usage("missing value for " name), 0)) && ++i)
-	if (strcmp(o, "--codes") == 0) {
-	    const struct ucode *u;
-
-	    for (u = codes; u->code; u++)
-		printf("%s  %s\n", u->code, u->text);
-	    return (0);
-	} else if (strcmp(o, "--verbose") == 0) {
+	if (strcmp(o, "--codes") == 0)
+	    print_codes();
+	else if (strcmp(o, "--verbose") == 0)
 	    verbose = 1;
-	} else if (OPT("--server")) {
-	    server = v;
-	} else if (OPT("--port")) {
-	    port = v;
-	} else if (OPT("--server-name")) {
-	    server_name = v;
-	} else if (OPT("--bind")) {
-	    bind_addr = v;
-	} else if (OPT("--security")) {
-	    security = v;
-	} else if (OPT("--tls-max")) {
+	else if (OPT("--server"))
+	    s->session.host = v;
+	else if (OPT("--port"))
+	    s->session.port = v;
+	else if (OPT("--server-name"))
+	    s->server_name = v;
+	else if (OPT("--bind"))
+	    s->session.bind_addr = v;
+	else if (OPT("--security"))
+	    s->security = v;
+	else if (OPT("--tls-max"))
 	    tls_max = v;
-	} else if (OPT("--mech")) {
-	    mech = v;
-	} else if (OPT("--user")) {
-	    acct.user = v;
-	} else if (OPT("--password-file")) {
-	    pwfile = v;
-	} else if (OPT("--realm")) {
-	    acct.realm = v;
-	} else if (OPT("--final-reply")) {
-	    acct.final_reply = v;
-	} else if (OPT("--from")) {
-	    from = v;
-	} else if (OPT("--to")) {
-	    to = v;
-	} else if (OPT("--subject")) {
-	    subject = v;
-	} else if (OPT("--helo")) {
-	    helo = v;
-	} else if (OPT("--snapshot-out")) {
-	    snapshot_out = v;
-	} else if (OPT("--attach")) {
-	    attach = v;
-	} else if (OPT("--digest-trace")) {
-	    acct.trace_file = v;
-	} else if (OPT("--timeout")) {
+	else if (OPT("--mech"))
+	    s->mech = v;
+	else if (OPT("--user"))
+	    s->account.user = v;
+	else if (OPT("--password-file"))
+	    s->pwfile = v;
+	else if (OPT("--realm"))
+	    s->account.realm = v;
+	else if (OPT("--final-reply"))
+	    s->final_reply = v;
+	else if (OPT("--from"))
+	    s->from = v;
+	else if (OPT("--to"))
+	    s->to = v;
+	else if (OPT("--subject"))
+	    s->subject = v;
+	else if (OPT("--helo"))
+	    s->session.helo = v;
+	else if (OPT("--snapshot-out"))
+	    s->snapshot_out = v;
+	else if (OPT("--attach"))
+	    s->attach = v;
+	else if (OPT("--digest-trace"))
+	    s->trace_file = v;
+	else if (OPT("--timeout"))
 	    timeout = atoi(v);
-	} else if (strcmp(o, "--password") == 0) {
+	else if (strcmp(o, "--password") == 0)
 	    usage("--password is not accepted: use --password-file or DOORPHONE_PASSWORD");
-	} else {
+	else
 	    usage("unknown option");
-	}
+#undef OPT
     }
-    if (server == 0)
-	usage("--server is required");
-    if (strcmp(security, "none") && strcmp(security, "starttls") && strcmp(security, "smtps"))
-	usage("--security must be none, starttls or smtps");
-    if (strcmp(tls_max, "1.0") && strcmp(tls_max, "1.2") && strcmp(tls_max, "1.3"))
-	usage("--tls-max must be 1.0, 1.2 or 1.3");
-    if (strcmp(acct.final_reply, "empty") && strcmp(acct.final_reply, "echo"))
-	usage("--final-reply must be empty or echo");
-    if (strcasecmp(mech, "auto") && strcasecmp(mech, "CRAM-MD5") && strcasecmp(mech, "DIGEST-MD5")
-	&& strcasecmp(mech, "LOGIN") && strcasecmp(mech, "PLAIN") && strcasecmp(mech, "none"))
-	usage("--mech must be auto, CRAM-MD5, DIGEST-MD5, LOGIN, PLAIN or none");
-    if (timeout <= 0)
-	usage("--timeout must be positive");
-    if (port == 0)
-	port = strcmp(security, "smtps") == 0 ? "465" : "25";
-    if (server_name == 0)
-	server_name = server;
-    if (strcasecmp(mech, "none") != 0)
-	read_password(&acct.password, pwfile);
+    settings_finish(s, timeout);
+}
 
-    if (attach)
-	read_file(attach, &jpeg);
+ /*
+  * pick_mech - the device's choice among what the server offers.
+  */
+static const char *pick_mech(const struct settings *s, const struct smtp_caps *caps)
+{
+    static const char *pref[] = {"CRAM-MD5", "DIGEST-MD5", "LOGIN", "PLAIN", 0};
+    const char **p;
+    struct smtp_error err;
+
+    if (!caps->auth)
+	die_code("U200", 0);
+    for (p = pref; *p; p++)
+	if ((strcasecmp(s->mech, "auto") == 0 || strcasecmp(s->mech, *p) == 0)
+	    && smtp_caps_has(caps, *p))
+	    return (*p);
+    err.kind = SMTP_FAIL_NO_MECH;
+    snprintf(err.detail, sizeof(err.detail), "server offers: %s; device configured for %s",
+	     *caps->mechs ? caps->mechs : "nothing", s->mech);
+    die_smtp(&err);
+    return (0);
+}
+
+static void write_trace(const struct settings *s, const struct smtp_digest_trace *t,
+			        int result)
+{
+    FILE   *fp;
+
+    if (s->trace_file == 0 || !t->used)
+	return;
+    if ((fp = fopen(s->trace_file, "w")) == 0)
+	die_code("U900", "%s: %s", s->trace_file, strerror(errno));
+    fprintf(fp, "username=%s\nrealm=%s\nnonce=%s\ncnonce=%s\nnc=00000001\nqop=auth\n"
+	    "digest-uri=%s\ncharset=%s\nrspauth=%s\nfinal-reply=%s\nresult=%d\n",
+	    t->username, t->realm, t->nonce, t->cnonce, t->uri, t->utf8 ? "utf-8" : "",
+	    t->rspauth, s->final_reply, result);
+    if (fclose(fp) != 0)
+	die_code("U900", "%s: %s", s->trace_file, strerror(errno));
+}
+
+ /*
+  * authenticate - AUTH with the device's mechanism; returns its name.
+  */
+static const char *authenticate(struct settings *s, struct smtp_conn *c,
+				        const struct smtp_caps *caps)
+{
+    struct buf pw = {0};
+    struct smtp_digest_trace trace;
+    struct smtp_reply r;
+    struct smtp_error err;
+    const char *used = pick_mech(s, caps);
+    int     ret;
+
+    memset(&trace, 0, sizeof(trace));
+    read_password(&pw, s->pwfile);
+    s->account.password = pw.data;
+    s->account.password_len = pw.len;
+    ret = smtp_auth(c, used, &s->account, &r, &trace, &err);
+    s->account.password = 0;
+    buf_free_secret(&pw);
+    write_trace(s, &trace, r.code);
+    if (ret < 0)
+	die_smtp(&err);
+    return (used);
+}
+
+static void send_mail(const struct settings *s, struct smtp_conn *c, const struct buf *msg,
+		              struct smtp_reply *r)
+{
+    struct smtp_error err;
+
+    command(c, r, "after MAIL FROM", "MAIL FROM:<%s>", s->from);
+    expect(r, 250, 250, SMTP_FAIL_SENDER);
+    command(c, r, "after RCPT TO", "RCPT TO:<%s>", s->to);
+    expect(r, 250, 251, SMTP_FAIL_RECIPIENT);
+    command(c, r, "after DATA", "%s", "DATA");
+    expect(r, 354, 354, SMTP_FAIL_DATA);
+    send_data(c, msg);
+    if (smtp_read_reply(c, r, "after the message", &err) < 0)
+	die_smtp(&err);
+    expect(r, 250, 250, SMTP_FAIL_MESSAGE);
+}
+
+ /*
+  * session - one notification, from the connection to QUIT.
+  */
+static void session(struct settings *s, const struct buf *jpeg, const struct buf *msg)
+{
+    struct smtp_session sess;
+    struct smtp_reply r;
+    struct smtp_error err;
+    const char *used = "none";
+
+    if (smtp_session_open(&sess, &s->session, &err) < 0)
+	die_smtp(&err);
+    if (strcasecmp(s->mech, "none") != 0)
+	used = authenticate(s, &sess.conn, &sess.caps);
+    send_mail(s, &sess.conn, msg, &r);
+    printf("%s: sent: %s; security=%s tls=%s mech=%s attachment=%zu bytes\n", prog,
+	   r.last, s->security, *sess.conn.tls_version ? sess.conn.tls_version : "none",
+	   used, jpeg->len);
+    fflush(stdout);
+    smtp_quit(&sess.conn);
+    smtp_close(&sess.conn);
+}
+
+int     main(int argc, char **argv)
+{
+    struct settings s;
+    struct buf jpeg = {0}, msg = {0};
+
+    parse_options(argc, argv, &s);
+    signal(SIGPIPE, SIG_IGN);	/* a dropped connection is U102 */
+    if (s.attach)
+	read_file(s.attach, &jpeg);
     else
 	make_snapshot(&jpeg, (unsigned) time(0) ^ (unsigned) getpid());
-    if (snapshot_out)
-	write_file(snapshot_out, &jpeg);
-    build_message(&msg, from, to, subject, helo, &jpeg);
-
-    conn_connect(&c, server, port, bind_addr, timeout);
-    if (strcmp(security, "smtps") == 0)
-	conn_tls(&c);
-    read_reply(&c, &r, "waiting for the greeting");
-    if (r.code != 220)
-	die_code("U110", "%s", r.last);
-    command(&c, &r, "after EHLO", "EHLO %s", helo);
-    if (r.code != 250)
-	die_code("U120", "%s", r.last);
-    parse_caps(r.text, &caps);
-    if (strcmp(security, "starttls") == 0) {
-	if (!caps.starttls)
-	    die_code("U140", 0);
-	command(&c, &r, "after STARTTLS", "STARTTLS");
-	if (r.code != 220)
-	    die_code("U141", "%s", r.last);
-	conn_tls(&c);
-	command(&c, &r, "after EHLO", "EHLO %s", helo);
-	if (r.code != 250)
-	    die_code("U120", "%s", r.last);
-	parse_caps(r.text, &caps);
-    }
-
-    if (strcasecmp(mech, "none") != 0) {
-	static const char *pref[] = {"CRAM-MD5", "DIGEST-MD5", "LOGIN", "PLAIN", 0};
-	const char **p;
-
-	if (!caps.auth)
-	    die_code("U200", 0);
-	used = 0;
-	if (strcasecmp(mech, "auto") == 0) {
-	    for (p = pref; *p && used == 0; p++)
-		if (has_mech(&caps, *p))
-		    used = *p;
-	} else {
-	    for (p = pref; *p; p++)
-		if (strcasecmp(mech, *p) == 0 && has_mech(&caps, *p))
-		    used = *p;
-	}
-	if (used == 0)
-	    die_code("U201", "server offers:%s%s; device configured for %s",
-		     *caps.mechs ? " " : " nothing", caps.mechs, mech);
-	quiet_auth_lines = 1;
-	if (strcmp(used, "CRAM-MD5") == 0)
-	    auth_cram(&c, &acct);
-	else if (strcmp(used, "DIGEST-MD5") == 0)
-	    auth_digest(&c, &acct);
-	else if (strcmp(used, "LOGIN") == 0)
-	    auth_login(&c, &acct);
-	else
-	    auth_plain(&c, &acct);
-	quiet_auth_lines = 0;
-	buf_free_secret(&acct.password);
-    }
-
-    command(&c, &r, "after MAIL FROM", "MAIL FROM:<%s>", from);
-    if (r.code != 250)
-	die_code("U300", "%s", r.last);
-    command(&c, &r, "after RCPT TO", "RCPT TO:<%s>", to);
-    if (r.code != 250 && r.code != 251)
-	die_code("U301", "%s", r.last);
-    command(&c, &r, "after DATA", "DATA");
-    if (r.code != 354)
-	die_code("U302", "%s", r.last);
-    send_data(&c, &msg);
-    read_reply(&c, &r, "after the message");
-    if (r.code != 250)
-	die_code("U303", "%s", r.last);
-    printf("%s: sent: %s; security=%s tls=%s mech=%s attachment=%zu bytes\n", prog,
-	   r.last, security, c.tls_version ? c.tls_version : "none", used, jpeg.len);
-    send_line(&c, "QUIT", 0);
-    if (c.ssl) {
-	SSL_shutdown(c.ssl);
-	SSL_free(c.ssl);
-	SSL_CTX_free(c.ctx);
-    }
-    close(c.fd);
+    if (s.snapshot_out)
+	write_file(s.snapshot_out, &jpeg);
+    build_message(&msg, s.from, s.to, s.subject, s.session.helo, &jpeg);
+    session(&s, &jpeg, &msg);
     free(jpeg.data);
     free(msg.data);
     return (0);

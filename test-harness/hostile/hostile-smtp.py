@@ -12,6 +12,9 @@ Each listening port has one behaviour (MODE):
              2048 bytes (RFC 2831 section 2.1.1 caps it at 2048)
   drop       a well-formed challenge; after the client's response the
              connection is closed without a reply
+  stall      greets and answers EHLO, then never answers AUTH (a client
+             must give up by its own timeout)
+  garbage    a greeting that is not an SMTP reply
 
 Usage: hostile-smtp.py --addr A --log FILE --ready FILE MODE=PORT...
 
@@ -31,7 +34,7 @@ import sys
 import threading
 import time
 
-MODES = ("rspauth", "malformed", "oversized", "drop")
+MODES = ("rspauth", "malformed", "oversized", "drop", "stall", "garbage")
 log_lock = threading.Lock()
 log_file = None
 
@@ -75,6 +78,11 @@ class Handler(socketserver.StreamRequestHandler):
         authed = False
         log(port, mode, "connect from %s" % self.client_address[0])
         try:
+            if mode == "garbage":
+                log(port, mode, "malformed greeting sent")
+                self.send("hello, this is not SMTP")
+                self.wait_for_close(port, mode)
+                return
             self.send("220 hostile.example.test ESMTP scripted")
             while True:
                 line = self.readline()
@@ -116,9 +124,22 @@ class Handler(socketserver.StreamRequestHandler):
         except (EOFError, ConnectionError, socket.timeout):
             log(port, mode, "client closed the connection")
 
+    def wait_for_close(self, port, mode):
+        """Read and ignore whatever comes until the client gives up."""
+        try:
+            while self.rfile.readline(4096):
+                pass
+        except (ConnectionError, socket.timeout):
+            pass
+        log(port, mode, "client gave up")
+
     def auth(self, port, mode):
         """Returns True when the client passed, False on a refusal, None
         when the connection must end."""
+        if mode == "stall":
+            log(port, mode, "stalling after AUTH")
+            self.wait_for_close(port, mode)
+            return None
         chal = challenge(mode, "hostile.example.test")
         log(port, mode, "challenge sent (%d bytes)" % len(chal))
         self.send("334 " + base64.b64encode(chal).decode())
