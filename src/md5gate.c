@@ -29,6 +29,7 @@ static const char usage[] =
 "  doctor                  check a libsasl2/Postfix installation for md5gate\n"
 "  lockout list|clear      show or clear failure counters and locks\n"
 "  policy check|explain    validate the policy, or show what it decides\n"
+"  audit tail|summary      show the audit records, or who logged in from where\n"
 "\n"
 "Passwords are never taken from the command line: use --password-file FILE\n"
 "(- for standard input) or answer the prompt on a terminal.\n"
@@ -49,6 +50,7 @@ static const struct command commands[] = {
     {"doctor", cli_doctor},
     {"lockout", cli_lockout},
     {"policy", cli_policy},
+    {"audit", cli_audit},
 };
 
 int     main(int argc, char **argv)

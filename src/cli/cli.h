@@ -93,5 +93,6 @@ extern int cli_passwd(int argc, char **argv);
 extern int cli_doctor(int argc, char **argv);
 extern int cli_lockout(int argc, char **argv);
 extern int cli_policy(int argc, char **argv);
+extern int cli_audit(int argc, char **argv);
 
 #endif
