@@ -17,15 +17,13 @@
 /*
 /*	const char *ar_real_outcome(rec, audit_only)
 /*
-/*	size_t	ar_safe_text(s, len, out, size)
-/*
 /*	int	ar_parse_since(arg, now, out, size)
 /* DESCRIPTION
 /*	The audit file holds one JSON object per line (audit(3)); these
 /*	functions read it back for "md5gate audit". Everything in it may
 /*	have come from a peer, so nothing is trusted: lines are bounded,
 /*	every field is checked for its type and length, and text goes to a
-/*	terminal only through ar_safe_text().
+/*	terminal only through cli_safe_text().
 /*
 /*	ar_next_line() splits the source into lines of at most AR_LINE_MAX
 /*	bytes; a longer line is skipped and reported as AR_LINE_TOO_LONG.
@@ -42,14 +40,7 @@
 /*	mode a record says policy-denied or locked-out, enforced false, and
 /*	its reason says what really happened ("authenticated" or an
 /*	outcome); audit_only is then set.
-/*
-/*	ar_safe_text() copies text for a terminal: printable ASCII and
-/*	UTF-8 characters as they are, a backslash doubled, C0 and C1 control
-/*	characters and DEL as \xHH or \u{HHHH}, bidirectional and invisible
-/*	formatting characters (which could reorder or hide what follows) as
-/*	\u{HHHH}, invalid UTF-8 bytes as \xHH. It returns the number of
-/*	characters the text takes on the screen, and never cuts an escape
-/*	or a character in two.
+/*	Text goes to a terminal through cli_safe_text() (cli(3)).
 /*
 /*	ar_parse_since() turns a --since argument into the time string it
 /*	is compared with: records' times are fixed-width UTC, so string
@@ -330,93 +321,6 @@ const char *ar_real_outcome(const struct ar_record *rec, int *audit_only)
 	if (strlen(outcomes[i]) == n && strncmp(outcomes[i], what, n) == 0)
 	    return (outcomes[i]);
     return (rec->outcome);
-}
-
-/* Text for a terminal. */
-
- /*
-  * The length of the valid UTF-8 sequence at s (shortest form, no
-  * surrogates, at most U+10FFFF) and its code point; 0 when invalid.
-  */
-static size_t utf8_char(const unsigned char *s, size_t n, unsigned long *cp)
-{
-    size_t  len, i;
-    unsigned long c;
-
-    if (s[0] < 0x80) {
-	*cp = s[0];
-	return (1);
-    }
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-	len = 2, c = s[0] & 0x1f;
-    else if (s[0] >= 0xe0 && s[0] <= 0xef)
-	len = 3, c = s[0] & 0x0f;
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-	len = 4, c = s[0] & 0x07;
-    else
-	return (0);
-    if (n < len)
-	return (0);
-    for (i = 1; i < len; i++) {
-	if ((s[i] & 0xc0) != 0x80)
-	    return (0);
-	c = (c << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) || c > 0x10ffff
-	|| (c >= 0xd800 && c <= 0xdfff))
-	return (0);
-    *cp = c;
-    return (len);
-}
-
- /*
-  * Characters that are safe bytes yet unsafe text: C1 controls, and the
-  * formatting characters that reorder (bidirectional overrides and
-  * isolates) or hide (zero-width, separators) what is printed around
-  * them.
-  */
-static int unsafe_char(unsigned long c)
-{
-    return ((c >= 0x80 && c <= 0x9f) || c == 0xad || c == 0x061c
-	    || (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e)
-	    || (c >= 0x2060 && c <= 0x206f) || c == 0xfeff
-	    || (c >= 0xfff9 && c <= 0xfffb));
-}
-
-size_t  ar_safe_text(const char *s, size_t len, char *out, size_t size)
-{
-    const unsigned char *p = (const unsigned char *) s;
-    char    esc[16];
-    size_t  o = 0, width = 0, n, elen;
-    unsigned long c;
-
-    if (size == 0)
-	return (0);
-    while (len > 0) {
-	n = utf8_char(p, len, &c);
-	if (n == 0) {
-	    elen = (size_t) snprintf(esc, sizeof(esc), "\\x%02x", *p);
-	    n = 1;
-	} else if (c < 0x20 || c == 0x7f) {
-	    elen = (size_t) snprintf(esc, sizeof(esc), "\\x%02lx", c);
-	} else if (c == '\\') {
-	    elen = (size_t) snprintf(esc, sizeof(esc), "\\\\");
-	} else if (unsafe_char(c)) {
-	    elen = (size_t) snprintf(esc, sizeof(esc), "\\u{%04lx}", c);
-	} else {
-	    memcpy(esc, p, n);
-	    elen = n;
-	}
-	if (o + elen >= size)
-	    break;
-	memcpy(out + o, esc, elen);
-	o += elen;
-	width += (n == 1 || c < 0x80 || elen != n) ? elen : 1;
-	p += n;
-	len -= n;
-    }
-    out[o] = 0;
-    return (width);
 }
 
 /* --since. */

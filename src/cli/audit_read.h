@@ -94,11 +94,6 @@ extern const char *ar_account(const struct ar_record *);
 extern const char *ar_real_outcome(const struct ar_record *, int *audit_only);
 
  /*
-  * Text for a terminal: see ar_safe_text() in audit_read.c.
-  */
-extern size_t ar_safe_text(const char *s, size_t len, char *out, size_t size);
-
- /*
   * "YYYY-MM-DD[Thh:mm[:ss]]" (UTC) or "N[smhd]" ago, as the start of a
   * record's time for comparison; 0 when it is neither.
   */

@@ -11,7 +11,7 @@
 /* DESCRIPTION
 /*	"md5gate audit tail [-n N] [-f] [FILE]" prints the last records of
 /*	the audit file one line each, in aligned columns, every text through
-/*	ar_safe_text() so that no name a peer chose can drive the terminal;
+/*	cli_safe_text() so that no name a peer chose can drive the terminal;
 /*	-f then waits for more, and follows the file when it is rotated.
 /*
 /*	"md5gate audit summary [--since T] [--top N] [--json] [FILE...]"
@@ -165,7 +165,7 @@ static void note_malformed(struct malformed *m, const char *path, unsigned long 
     char    safe[256];
 
     if (m->count++ < MALFORMED_SHOWN) {
-	ar_safe_text(path, strlen(path), safe, sizeof(safe));
+	cli_safe_text(path, strlen(path), safe, sizeof(safe));
 	fprintf(stderr, "%s: %s:%lu: not a record: %s\n", cli_prog, safe, lineno, why);
     }
 }
@@ -224,7 +224,7 @@ static void put_raw(struct out *o, const char *s)
 static void put_text(struct out *o, const char *s, int width)
 {
     char    safe[8 * AR_TEXT_MAX + 1];
-    size_t  w = ar_safe_text(s, strlen(s), safe, sizeof(safe));
+    size_t  w = cli_safe_text(s, strlen(s), safe, sizeof(safe));
 
     put_raw(o, safe);
     for (; (int) w < width; w++)
@@ -843,7 +843,7 @@ static void put_json_safe(const char *text)
 	for (len = 1; i + len < n && len < 4
 	     && ((unsigned char) text[i + len] & 0xc0) == 0x80; len++)
 	     /* void */ ;
-	ar_safe_text(text + i, len, safe, sizeof(safe));
+	cli_safe_text(text + i, len, safe, sizeof(safe));
 	if (strncmp(safe, "\\u{", 3) == 0)
 	    printf("\\u%.4s", safe + 3);
 	else if (strncmp(safe, "\\x", 2) == 0)
@@ -990,7 +990,7 @@ static void print_text(struct summary *sum, size_t top)
     for (i = 0; i < n; i++) {
 	const char *f = json_object_get_string(json_object_array_get_idx(sum->files, i));
 
-	ar_safe_text(f, strlen(f), safe, sizeof(safe));
+	cli_safe_text(f, strlen(f), safe, sizeof(safe));
 	printf("  %s\n", safe);
     }
     print_accounts("server side, by account:", &sum->accounts);

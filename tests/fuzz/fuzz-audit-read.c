@@ -18,6 +18,7 @@
 
 #include "fuzz.h"
 #include "cli/audit_read.h"
+#include "cli/cli.h"
 
 struct mem {
     const uint8_t *data;
@@ -45,7 +46,7 @@ static void check_safe(const char *s)
     static char out[8 * AR_TEXT_MAX + 1];
     const unsigned char *p;
 
-    ar_safe_text(s, strlen(s), out, sizeof(out));
+    cli_safe_text(s, strlen(s), out, sizeof(out));
     FUZZ_ASSERT(strlen(out) < sizeof(out), "safe text overflows");
     for (p = (const unsigned char *) out; *p; p++) {
 	FUZZ_ASSERT(*p >= 0x20 && *p != 0x7f, "byte 0x%02x in safe text", *p);
