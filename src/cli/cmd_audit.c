@@ -474,6 +474,58 @@ static int audit_tail(int argc, char **argv)
 #define MECHS_MAX	4
 #define NAMES_MAX	5
 
+ /*
+  * Of the last success, what the summary shows: names a file could make
+  * long are copied only as long as they are.
+  */
+struct last_seen {
+    char    time[32];
+    char    mech[32];
+    char   *remote_addr;
+    char   *remote_port;
+    char   *local_addr;
+    char   *local_port;
+    char   *secret;
+    int     tls;
+};
+
+static void last_free(struct last_seen *l)
+{
+    if (l == 0)
+	return;
+    free(l->remote_addr);
+    free(l->remote_port);
+    free(l->local_addr);
+    free(l->local_port);
+    free(l->secret);
+    free(l);
+}
+
+ /*
+  * Returns 0 when memory is short (the old value then stays).
+  */
+static int last_set(struct last_seen **lp, const struct ar_record *rec)
+{
+    struct last_seen *l = calloc(1, sizeof(*l));
+
+    if (l == 0)
+	return (0);
+    snprintf(l->time, sizeof(l->time), "%s", rec->time);
+    snprintf(l->mech, sizeof(l->mech), "%s", rec->mech);
+    l->tls = rec->tls;
+    if ((l->remote_addr = strdup(rec->remote_addr)) == 0
+	|| (l->remote_port = strdup(rec->remote_port)) == 0
+	|| (l->local_addr = strdup(rec->local_addr)) == 0
+	|| (l->local_port = strdup(rec->local_port)) == 0
+	|| (l->secret = strdup(rec->secret)) == 0) {
+	last_free(l);
+	return (0);
+    }
+    last_free(*lp);
+    *lp = l;
+    return (1);
+}
+
 struct tally {
     char   *key;
     unsigned long successes;
@@ -483,7 +535,7 @@ struct tally {
     unsigned long audit_only;
     char    mechs[MECHS_MAX][32];
     int     more_mechs;
-    struct ar_record *last_success;	/* accounts */
+    struct last_seen *last_success;	/* accounts */
     char    last_failure[32];
     char   *names[NAMES_MAX];		/* addresses: accounts tried */
     int     more_names;
@@ -567,7 +619,7 @@ static void map_free(struct map *map)
 
     for (i = 0; i < map->count; i++) {
 	free(map->items[i].key);
-	free(map->items[i].last_success);
+	last_free(map->items[i].last_success);
 	for (k = 0; k < NAMES_MAX; k++)
 	    free(map->items[i].names[k]);
     }
@@ -664,12 +716,9 @@ static void add_record(struct summary *sum, const struct ar_record *rec)
 	count(t, k, audit_only);
 	add_mech(t, rec->mech);
 	if (k == O_SUCCESS && (t->last_success == 0
-			       || strcmp(rec->time, t->last_success->time) >= 0)) {
-	    if (t->last_success == 0 && (t->last_success = malloc(sizeof(*rec))) == 0)
-		sum->nomem = 1;
-	    else
-		*t->last_success = *rec;
-	}
+			       || strcmp(rec->time, t->last_success->time) >= 0)
+	    && !last_set(&t->last_success, rec))
+	    sum->nomem = 1;
 	if (k != O_SUCCESS && k != O_ABORTED && strcmp(rec->time, t->last_failure) > 0)
 	    snprintf(t->last_failure, sizeof(t->last_failure), "%s", rec->time);
     }
@@ -788,7 +837,7 @@ static json_object *mechs_json(const struct tally *t)
 static json_object *tally_json(const struct tally *t, const char *key_name)
 {
     json_object *obj = json_object_new_object(), *last = 0, *names;
-    const struct ar_record *r = t->last_success;
+    const struct last_seen *r = t->last_success;
     int     i;
 
     json_object_object_add(obj, key_name, jtext(t->key));
@@ -903,7 +952,7 @@ static void print_accounts(const char *title, struct map *map)
 {
     static char buf[16 * AR_TEXT_MAX];
     struct out o;
-    const struct ar_record *r;
+    const struct last_seen *r;
     char    when[32];
     size_t  i;
 
