@@ -336,7 +336,12 @@ static int ring_put(struct ring *r, const char *line)
     return (1);
 }
 
-static int tail_records(struct audit_file *af, unsigned long n, struct malformed *m)
+ /*
+  * A last line without its newline is a record still being written when
+  * the file is followed, and the file's last record when it is not.
+  */
+static int tail_records(struct audit_file *af, unsigned long n, int final,
+			        struct malformed *m)
 {
     static char buf[32 * AR_TEXT_MAX];
     struct ring r = {0, n, 0, 0};
@@ -347,7 +352,7 @@ static int tail_records(struct audit_file *af, unsigned long n, struct malformed
 
     if (n > 0 && (r.lines = calloc(n, sizeof(char *))) == 0)
 	return (cli_error(CLI_TROUBLE, "out of memory"));
-    while ((got = next_record(af, &rec, 0, m)) > 0) {
+    while ((got = next_record(af, &rec, final, m)) > 0) {
 	o = (struct out) {buf, sizeof(buf), 0};
 	buf[0] = 0;
 	format_record(&rec, &o);
@@ -449,7 +454,7 @@ static int audit_tail(int argc, char **argv)
 	path = argv[optind];
     if ((ret = audit_open(&af, path, 0)) != CLI_OK)
 	return (ret);
-    ret = tail_records(&af, n, &m);
+    ret = tail_records(&af, n, !follow_it, &m);
     if (ret == CLI_OK && follow_it) {
 	if (cli_finish_output() != CLI_OK)
 	    ret = CLI_TROUBLE;
@@ -1028,7 +1033,7 @@ static void print_text(struct summary *sum, size_t top)
     size_t  i, n = json_object_array_length(sum->files);
     char    safe[4 * PATH_MAX];
 
-    printf("%lu records", sum->records);
+    printf("%lu record%s", sum->records, sum->records == 1 ? "" : "s");
     if (sum->records)
 	printf(" from %.10s %.8s to %.10s %.8s UTC", sum->first, sum->first + 11,
 	       sum->last, sum->last + 11);
