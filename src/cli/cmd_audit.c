@@ -728,12 +728,13 @@ static void add_record(struct summary *sum, const struct ar_record *rec)
 	    snprintf(t->last_failure, sizeof(t->last_failure), "%s", rec->time);
     }
     if (accounts == &sum->client_accounts || rec->remote_addr[0] == 0
-	|| strcmp(rec->remote_addr, "unknown") == 0 || (k != O_FAILURE && k != O_LOCKOUT))
+	|| strcmp(rec->remote_addr, "unknown") == 0)
 	return;
+    /* Every attempt counts; the accounts listed are those that failed. */
     if ((t = map_get(&sum->addresses, rec->remote_addr, &sum->nomem)) != 0) {
 	count(t, k, audit_only);
 	add_mech(t, rec->mech);
-	if (!add_name(t, ar_account(rec)))
+	if ((k == O_FAILURE || k == O_LOCKOUT) && !add_name(t, ar_account(rec)))
 	    sum->nomem = 1;
     }
 }
@@ -908,6 +909,19 @@ static void put_json_safe(const char *text)
     }
 }
 
+ /*
+  * Addresses are sorted by failures: those with none, at the end, are
+  * not listed.
+  */
+static size_t failing(const struct map *map)
+{
+    size_t  n = 0;
+
+    while (n < map->count && map->items[n].failures + map->items[n].lockouts > 0)
+	n++;
+    return (n);
+}
+
 static json_object *map_json(struct map *map, const char *key_name, size_t limit)
 {
     json_object *arr = json_object_new_array();
@@ -931,7 +945,9 @@ static void print_json(struct summary *sum, size_t top)
     json_object_object_add(obj, "accounts", map_json(&sum->accounts, "account", SIZE_MAX));
     json_object_object_add(obj, "client_accounts",
 			   map_json(&sum->client_accounts, "account", SIZE_MAX));
-    json_object_object_add(obj, "addresses", map_json(&sum->addresses, "address", top));
+    json_object_object_add(obj, "addresses", map_json(&sum->addresses, "address",
+						     top < failing(&sum->addresses) ?
+						     top : failing(&sum->addresses)));
     json_object_object_add(obj, "untracked", json_object_new_uint64(sum->accounts.dropped
 			   + sum->client_accounts.dropped + sum->addresses.dropped));
     put_json_safe(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY
@@ -1003,11 +1019,13 @@ static void print_addresses(struct map *map, size_t top)
     size_t  i;
     int     k;
 
-    if (map->count == 0)
+    if (failing(map) == 0)
 	return;
     printf("\nclient addresses with the most failures:\n");
     printf("%-40s %8s %8s  %s\n", "ADDRESS", "FAILED", "LOCKED", "ACCOUNTS TRIED");
-    for (i = 0; i < map->count && i < top; i++) {
+    if (top > failing(map))
+	top = failing(map);
+    for (i = 0; i < top; i++) {
 	const struct tally *t = map->items + i;
 
 	o = (struct out) {buf, sizeof(buf), 0};
@@ -1024,8 +1042,8 @@ static void print_addresses(struct map *map, size_t top)
 	    put_raw(&o, ", ...");
 	puts(buf);
     }
-    if (map->count > top)
-	printf("(%zu more addresses; --top N lists more)\n", map->count - top);
+    if (failing(map) > top)
+	printf("(%zu more addresses; --top N lists more)\n", failing(map) - top);
 }
 
 static void print_text(struct summary *sum, size_t top)
