@@ -825,6 +825,12 @@ static int by_failures(const void *a, const void *b)
     return (strcmp(x->key, y->key));
 }
 
+static void sort_map(struct map *map, int (*cmp) (const void *, const void *))
+{
+    if (map->count > 1)				/* an empty map has no array */
+	qsort(map->items, map->count, sizeof(*map->items), cmp);
+}
+
 static json_object *jtext(const char *s)
 {
     return (s && *s ? json_object_new_string(s) : 0);
@@ -1129,10 +1135,9 @@ static int audit_summary(int argc, char **argv)
     if (sum.nomem)
 	ret = cli_error(CLI_TROUBLE, "out of memory");
     if (ret == CLI_OK) {
-	qsort(sum.accounts.items, sum.accounts.count, sizeof(struct tally), by_key);
-	qsort(sum.client_accounts.items, sum.client_accounts.count, sizeof(struct tally),
-	      by_key);
-	qsort(sum.addresses.items, sum.addresses.count, sizeof(struct tally), by_failures);
+	sort_map(&sum.accounts, by_key);
+	sort_map(&sum.client_accounts, by_key);
+	sort_map(&sum.addresses, by_failures);
 	if (json)
 	    print_json(&sum, top);
 	else
