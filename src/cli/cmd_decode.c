@@ -90,8 +90,6 @@ static const char *const kind_titles[] = {
 static const char *indent = "";
 static int in_transcript;
 
-static void title(enum kind kind);
-
 static int refuse(const char *mech, const struct mg_error *err)
 {
     if (in_transcript) {
@@ -114,7 +112,7 @@ static void print_value(const char *value, size_t len, int quoted)
 	ch = (unsigned char) value[i];
 	run = 1;
 	if (ch >= 0x80) {
-	    /* Non-ASCII: a UTF-8 character at most, escaped when a terminal would obey it. */
+	    /* One UTF-8 character, escaped if a terminal would obey it. */
 	    while (run < 4 && i + run < len && ((unsigned char) value[i + run] & 0xc0) == 0x80)
 		run++;
 	    cli_safe_text(value + i, run, safe, sizeof(safe));
