@@ -31,6 +31,7 @@ static const char usage[] =
 "  lockout list|clear      show or clear failure counters and locks\n"
 "  policy check|explain    validate the policy, or show what it decides\n"
 "  probe URL               will a device work against this mail server, and why not\n"
+"  audit tail|summary      show the audit records, or who logged in from where\n"
 "\n"
 "Passwords are never taken from the command line: use --password-file FILE\n"
 "(- for standard input) or answer the prompt on a terminal.\n"
@@ -53,6 +54,7 @@ static const struct command commands[] = {
     {"lockout", cli_lockout},
     {"policy", cli_policy},
     {"probe", cli_probe},
+    {"audit", cli_audit},
 };
 
 int     main(int argc, char **argv)

@@ -15,6 +15,8 @@
 /*	enum mg_code mg_config_load_stream(fp, name, cfg, err)
 /*
 /*	void	mg_config_free(cfg)
+/*
+/*	void	mg_config_print(cfg, flags, fp)
 /* DESCRIPTION
 /*	The file is INI-style (sections in brackets, name = value, comments
 /*	with # or ;), read with inih. The plugin reads it once per process
@@ -68,6 +70,11 @@
 /*	[digest-md5:client]) and the policy and lockout settings of
 /*	[global] are described in policy(3), which parses their values.
 /*	Section names are case-insensitive.
+/*
+/*	mg_config_print() writes the configuration as a file that reads
+/*	back to the same configuration: each section with the settings it
+/*	gives, and with MG_POLICY_PRINT_ALL every other setting as a
+/*	comment line with its effective value (see policy(3)).
 /*--*/
 #include <errno.h>
 #include <stdarg.h>
@@ -449,4 +456,105 @@ enum mg_code mg_config_load_stream(FILE *fp, const char *name,
 	mg_fail(err, MG_INTERNAL, "%.100s: cannot parse (error %d)", name, syntax_line);
     mg_config_free(cfg);
     return (MG_MALFORMED);
+}
+
+/* Printing, for "md5gate policy check". */
+
+ /*
+  * The [global] settings that are not policy, each with the text of its
+  * value (null: not set). A new setting is one more line in the table.
+  */
+static const char *audit_file_text(const struct mg_config *cfg)
+{
+    return (cfg->audit_file);
+}
+
+static const char *audit_failure_text(const struct mg_config *cfg)
+{
+    return (cfg->audit_failure == MG_AUDIT_REFUSE ? "refuse" : "continue");
+}
+
+static const char *audit_success_level_text(const struct mg_config *cfg)
+{
+    return (mg_log_level_name(cfg->audit_success_level));
+}
+
+static const char *audit_failure_level_text(const struct mg_config *cfg)
+{
+    return (mg_log_level_name(cfg->audit_failure_level));
+}
+
+static const char *plaintext_secrets_text(const struct mg_config *cfg)
+{
+    return (cfg->plaintext_secrets ? "allow" : "deny");
+}
+
+static const struct global_setting {
+    const char *name;
+    const char *(*text) (const struct mg_config *);
+}       global_settings[] = {
+    {"audit_file", audit_file_text},
+    {"audit_failure", audit_failure_text},
+    {"audit_success_level", audit_success_level_text},
+    {"audit_failure_level", audit_failure_level_text},
+    {"plaintext_secrets", plaintext_secrets_text},
+};
+
+#define GLOBAL_SETTINGS	(sizeof(global_settings) / sizeof(global_settings[0]))
+
+static int differs(const char *value, const char *dflt)
+{
+    return (value != 0 && (dflt == 0 || strcmp(value, dflt) != 0));
+}
+
+static int global_given(const struct mg_config *cfg, const struct mg_config *dflt)
+{
+    size_t  i;
+
+    for (i = 0; i < GLOBAL_SETTINGS; i++)
+	if (differs(global_settings[i].text(cfg), global_settings[i].text(dflt)))
+	    return (1);
+    return (mg_policy_section_given(&cfg->policy, MG_POLICY_GLOBAL));
+}
+
+static void print_globals(const struct mg_config *cfg, const struct mg_config *dflt,
+			          unsigned flags, FILE *fp)
+{
+    const char *value, *dvalue;
+    size_t  i;
+
+    for (i = 0; i < GLOBAL_SETTINGS; i++) {
+	value = global_settings[i].text(cfg);
+	dvalue = global_settings[i].text(dflt);
+	if (differs(value, dvalue))
+	    fprintf(fp, "%s = %s\n", global_settings[i].name, value);
+	else if ((flags & MG_POLICY_PRINT_ALL) && dvalue)
+	    fprintf(fp, "# %s = %s (default)\n", global_settings[i].name, dvalue);
+	else if (flags & MG_POLICY_PRINT_ALL)
+	    fprintf(fp, "# %s = (default: none)\n", global_settings[i].name);
+    }
+}
+
+void    mg_config_print(const struct mg_config *cfg, unsigned flags, FILE *fp)
+{
+    struct mg_config dflt;
+    int     section, printed = 0;
+
+    mg_config_init(&dflt);
+    if ((flags & MG_POLICY_PRINT_ALL) || global_given(cfg, &dflt)) {
+	fputs("[global]\n", fp);
+	print_globals(cfg, &dflt, flags, fp);
+	mg_policy_print_section(&cfg->policy, MG_POLICY_GLOBAL, flags, fp);
+	printed = 1;
+    }
+    for (section = MG_POLICY_GLOBAL + 1; section < MG_POLICY_SECTIONS; section++) {
+	if (!(flags & MG_POLICY_PRINT_ALL)
+	    && !mg_policy_section_given(&cfg->policy, section))
+	    continue;
+	fprintf(fp, "%s[%s]\n", printed ? "\n" : "",
+		mg_policy_section_name((enum mg_policy_section) section));
+	mg_policy_print_section(&cfg->policy, section, flags, fp);
+	printed = 1;
+    }
+    mg_config_free(&dflt);
 }

@@ -17,6 +17,10 @@
 /*	void	mg_policy_decide(policy, facts, decision)
 /*
 /*	void	mg_policy_print(policy, fp)
+/*
+/*	int	mg_policy_section_given(policy, section)
+/*
+/*	void	mg_policy_print_section(policy, section, flags, fp)
 /* DESCRIPTION
 /*	The rules live in md5gate's configuration file (see mg_config(3)),
 /*	which hands every setting of a policy section to mg_policy_set().
@@ -55,9 +59,14 @@
 /*	counter of the client's network (lockout_ipv4_prefix,
 /*	lockout_ipv6_prefix); it returns 0 when nothing is counted.
 /*
-/*	mg_policy_print() writes the effective policy of every mechanism
-/*	and side, each value with where it came from (in an inline comment:
-/*	the output is itself a valid configuration file).
+/*	mg_policy_print_section() writes the settings a section gives, one
+/*	line each; with MG_POLICY_PRINT_ALL it adds every other setting that
+/*	may stand there as a comment line holding its effective value and
+/*	where that comes from ("(default)", "(from [global])"). Either way
+/*	the output is a valid configuration file that reads back to the
+/*	same policy and prints the same again. mg_policy_section_given()
+/*	says whether a section gives any setting. mg_policy_print() writes
+/*	every section that way, with MG_POLICY_PRINT_ALL.
 /*--*/
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -1327,16 +1336,19 @@ static void format_addr(char *buf, size_t size, const struct mg_policy_addr *a,
   * a line, indented or not, for a section header, so an entry starting
   * with it (an IPv6 listener, say) gets a comma, which the list splitter
   * skips, before it. No entry holds "#" or ";" (the parser refuses them:
-  * they start comments), so none needs guarding against them.
+  * they start comments), so none needs guarding against them. A value
+  * printed as a comment continues on comment lines: an indented line
+  * after a comment would extend the setting before it.
   */
-static void put_word(FILE *fp, const char *word, size_t index, size_t *col)
+static void put_word(FILE *fp, const char *word, size_t index, size_t *col,
+		             const char *lead)
 {
     size_t  len = strlen(word);
     int     guard = (word[0] == '[');
 
     if (*col + 1 + guard + len > 72 && (index > 0 || *col > 4)) {
-	fputs("\n   ", fp);
-	*col = 3;
+	fprintf(fp, "\n%s   ", lead);
+	*col = 3 + strlen(lead);
     }
     if (index > 0)
 	fputc(' ', fp);
@@ -1358,14 +1370,15 @@ static void print_flags(FILE *fp, const struct flag_name *names, unsigned bits)
     }
 }
 
-static void print_value(FILE *fp, int setting, const struct mg_policy_rules *r)
+static void print_value(FILE *fp, int setting, const struct mg_policy_rules *r,
+			        const char *lead)
 {
     const struct setting *s = settings + setting;
     const struct mg_policy_list *list;
     const struct mg_policy_addrs *addrs;
     const char *const *names = s->names;
     char    text[INET6_ADDRSTRLEN + 16];
-    size_t  i, col = strlen(s->name) + 3;
+    size_t  i, col = strlen(lead) + strlen(s->name) + 3;
 
     switch (s->kind) {
     case K_CHOICE:
@@ -1378,14 +1391,14 @@ static void print_value(FILE *fp, int setting, const struct mg_policy_rules *r)
     case K_SERVICES:
 	list = CFIELD(r, setting, struct mg_policy_list);
 	for (i = 0; i < list->count; i++)
-	    put_word(fp, list->words[i], i, &col);
+	    put_word(fp, list->words[i], i, &col, lead);
 	break;
     case K_NETWORKS:
     case K_LISTENERS:
 	addrs = CFIELD(r, setting, struct mg_policy_addrs);
 	for (i = 0; i < addrs->count; i++) {
 	    format_addr(text, sizeof(text), addrs->addrs + i, s->kind == K_LISTENERS);
-	    put_word(fp, text, i, &col);
+	    put_word(fp, text, i, &col, lead);
 	}
 	break;
     case K_FLAGS:
@@ -1407,10 +1420,34 @@ static void print_value(FILE *fp, int setting, const struct mg_policy_rules *r)
     }
 }
 
-static int applies(int setting, int section)
+ /*
+  * An empty list (no restriction) would print as nothing at all.
+  */
+static int is_empty_list(int setting, const struct mg_policy_rules *r)
+{
+    switch (settings[setting].kind) {
+    case K_USERS:
+    case K_SERVICES:
+	return (CFIELD(r, setting, struct mg_policy_list)->count == 0);
+    case K_NETWORKS:
+    case K_LISTENERS:
+	return (CFIELD(r, setting, struct mg_policy_addrs)->count == 0);
+    default:
+	return (0);
+    }
+}
+
+ /*
+  * Whether a setting may stand in a section at all: then --all shows it
+  * there. [global] shows what it may hold, a mechanism section what
+  * applies to it.
+  */
+static int shown_in(int setting, int section)
 {
     const struct setting *s = settings + setting;
 
+    if (section == MG_POLICY_GLOBAL)
+	return ((s->where & IN_GLOBAL) != 0);
     if (s->where & GLOBAL_ONLY)
 	return (0);
     if (is_client_section(section) && !(s->where & IN_CLIENT))
@@ -1420,32 +1457,60 @@ static int applies(int setting, int section)
     return (1);
 }
 
+int     mg_policy_section_given(const struct mg_policy *policy, int section)
+{
+    return (section >= 0 && section < MG_POLICY_SECTIONS
+	    && policy->section[section].set != 0);
+}
+
+ /*
+  * A setting the section gives is a line of its own. With
+  * MG_POLICY_PRINT_ALL the others follow as comments with their
+  * effective value and where it comes from, so that the output, read
+  * back, is the same policy and prints the same again.
+  */
+void    mg_policy_print_section(const struct mg_policy *policy, int section,
+				        unsigned flags, FILE *fp)
+{
+    int     setting, src;
+    const struct mg_policy_rules *r;
+
+    if (section < 0 || section >= MG_POLICY_SECTIONS)
+	return;
+    for (setting = 0; setting < MG_POLICY_SETTINGS; setting++) {
+	if (!shown_in(setting, section))
+	    continue;
+	if (policy->section[section].set & BIT(setting)) {
+	    fprintf(fp, "%s = ", settings[setting].name);
+	    print_value(fp, setting, policy->section + section, "");
+	    fputc('\n', fp);
+	    continue;
+	}
+	if (!(flags & MG_POLICY_PRINT_ALL))
+	    continue;
+	if (section == MG_POLICY_GLOBAL) {
+	    r = defaults();
+	    src = -1;
+	} else {
+	    r = rules_of(policy, section, setting, &src);
+	}
+	fprintf(fp, "# %s = ", settings[setting].name);
+	if (!is_empty_list(setting, r)) {
+	    print_value(fp, setting, r, "#");
+	    fputc(' ', fp);
+	}
+	fprintf(fp, "(%s%s%s%s)\n", is_empty_list(setting, r) ? "empty, " : "",
+		src < 0 ? "default" : "from [", src < 0 ? "" : section_names[src],
+		src < 0 ? "" : "]");
+    }
+}
+
 void    mg_policy_print(const struct mg_policy *policy, FILE *fp)
 {
-    int     section, setting, src;
+    int     section;
 
-    fputs("[global]\n", fp);
-    for (setting = 0; setting < MG_POLICY_SETTINGS; setting++) {
-	if (!(settings[setting].where & GLOBAL_ONLY))
-	    continue;
-	fprintf(fp, "%s = ", settings[setting].name);
-	print_value(fp, setting, policy->section + MG_POLICY_GLOBAL);
-	fputs((policy->section[MG_POLICY_GLOBAL].set & BIT(setting)) ?
-	      "\n" : " ; default\n", fp);
-    }
-    for (section = MG_POLICY_CRAM_SERVER; section < MG_POLICY_SECTIONS; section++) {
-	fprintf(fp, "\n[%s]\n", section_names[section]);
-	for (setting = 0; setting < MG_POLICY_SETTINGS; setting++) {
-	    if (!applies(setting, section))
-		continue;
-	    fprintf(fp, "%s = ", settings[setting].name);
-	    print_value(fp, setting, rules_of(policy, section, setting, &src));
-	    if (src < 0)
-		fputs(" ; default\n", fp);
-	    else if (src != section)
-		fprintf(fp, " ; from [%s]\n", section_names[src]);
-	    else
-		fputc('\n', fp);
-	}
+    for (section = 0; section < MG_POLICY_SECTIONS; section++) {
+	fprintf(fp, "%s[%s]\n", section ? "\n" : "", section_names[section]);
+	mg_policy_print_section(policy, section, MG_POLICY_PRINT_ALL, fp);
     }
 }

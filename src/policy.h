@@ -203,4 +203,15 @@ extern int mg_policy_addr_match(const struct mg_policy_addr *net,
 				        const struct mg_policy_addr *host);
 extern void mg_policy_print(const struct mg_policy *, FILE *);
 
+ /*
+  * Printing one section: the settings it gives; with MG_POLICY_PRINT_ALL
+  * also every other setting that applies there, as a comment line with
+  * its effective value and where that comes from.
+  */
+#define MG_POLICY_PRINT_ALL	(1<<0)
+
+extern int mg_policy_section_given(const struct mg_policy *, int section);
+extern void mg_policy_print_section(const struct mg_policy *, int section,
+				            unsigned flags, FILE *);
+
 #endif

@@ -16,6 +16,8 @@ packages=(
     # the lockout store shared by every smtpd process (LMDB); mdb_stat and
     # mdb_dump to look inside it by hand
     liblmdb-dev lmdb-utils
+    # md5gate audit reads logrotate's gzip-compressed audit files (zlib)
+    zlib1g-dev
     # GNU SASL, an independent DIGEST-MD5 peer for the security layer tests
     libgsasl-dev
     # stock plugins (interop peers) and the sasldb store

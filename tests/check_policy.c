@@ -637,35 +637,91 @@ START_TEST(digest_layers_allowed)
 }
 END_TEST
 
-START_TEST(print_effective)
+static char *print_config(const struct mg_config *cfg, unsigned flags)
 {
-    struct mg_config cfg;
     char   *text = 0;
     size_t  len = 0;
     FILE   *fp = open_memstream(&text, &len);
 
-    load(decision_conf, &cfg);
-    mg_policy_print(&cfg.policy, fp);
+    ck_assert_ptr_nonnull(fp);
+    mg_config_print(cfg, flags, fp);
     fclose(fp);
-    ck_assert_ptr_nonnull(strstr(text, "\n[cram-md5]\nmode = enforce ; default\n"
-				 "advertise = filtered ; default\n"
-				 "enabled = yes ; default\n"));
+    return (text);
+}
+
+START_TEST(print_effective)
+{
+    struct mg_config cfg;
+    char   *text;
+
+    load(decision_conf, &cfg);
+    text = print_config(&cfg, MG_POLICY_PRINT_ALL);
+    ck_assert_ptr_nonnull(strstr(text, "\n[cram-md5]\n# mode = enforce (default)\n"
+				 "# advertise = filtered (default)\n"
+				 "# enabled = yes (default)\n"));
     ck_assert_ptr_nonnull(strstr(text, "networks_allow = 192.168.1.0/24 127.0.0.1 "
 				 "2001:db8:1::/48\n"));
     ck_assert_ptr_nonnull(strstr(text, "listeners = *:587 127.0.0.1:25\n"));
-    ck_assert_ptr_nonnull(strstr(text, "users_deny = mallory *@evil.test ; from [global]\n"));
+    ck_assert_ptr_nonnull(strstr(text, "# users_deny = mallory *@evil.test (from [global])\n"));
+    ck_assert_ptr_nonnull(strstr(text, "[global]\n# audit_file = (default: none)\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\n# plaintext_secrets = allow (default)\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\nusers_deny = mallory *@evil.test\n"));
     ck_assert_ptr_nonnull(strstr(text, "qop = auth-int auth-conf\n"));
-    ck_assert_ptr_nonnull(strstr(text, "lockout_window = 900s ; default\n"));
-    ck_assert_ptr_nonnull(strstr(text, "lockout_store = " MG_LOCKOUT_DEFAULT_STORE
-				 " ; default\n"));
+    ck_assert_ptr_nonnull(strstr(text, "# lockout_window = 900s (default)\n"));
+    ck_assert_ptr_nonnull(strstr(text, "# lockout_store = " MG_LOCKOUT_DEFAULT_STORE
+				 " (default)\n"));
+    ck_assert_ptr_nonnull(strstr(text, "# services = (empty, default)\n"));
     mg_config_free(&cfg);
     /* The output is a configuration file that says the same. */
     load(text, &cfg);
     ck_assert_uint_eq(cfg.policy.section[MG_POLICY_CRAM_SERVER].networks_allow.count, 3);
-    ck_assert_uint_eq(cfg.policy.section[MG_POLICY_DIGEST_SERVER].users_deny.count, 2);
+    ck_assert_uint_eq(cfg.policy.section[MG_POLICY_DIGEST_SERVER].users_deny.count, 0);
+    ck_assert_uint_eq(cfg.policy.section[MG_POLICY_GLOBAL].users_deny.count, 2);
     ck_assert_uint_eq(cfg.policy.section[MG_POLICY_DIGEST_SERVER].lockout.failures, 3);
     free(text);
     mg_config_free(&cfg);
+}
+END_TEST
+
+ /*
+  * Without MG_POLICY_PRINT_ALL only what the file gives; either way the
+  * output reads back to a configuration that prints exactly the same,
+  * [global]'s audit settings and plaintext_secrets included.
+  */
+START_TEST(print_round_trip)
+{
+    static const char conf[] = "[global]\naudit_file = /var/log/md5gate/audit.jsonl\n"
+    "audit_failure = refuse\naudit_success_level = note\nplaintext_secrets = deny\n";
+    static const unsigned flags[] = {0, MG_POLICY_PRINT_ALL};
+    struct mg_config cfg;
+    char   *full, *text, *again;
+    size_t  i;
+
+    full = malloc(strlen(decision_conf) + sizeof(conf));
+    ck_assert_ptr_nonnull(full);
+    strcpy(full, conf);
+    strcat(full, decision_conf + strlen("[global]\n"));
+    for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+	load(full, &cfg);
+	text = print_config(&cfg, flags[i]);
+	mg_config_free(&cfg);
+	load(text, &cfg);
+	again = print_config(&cfg, flags[i]);
+	ck_assert_str_eq(text, again);
+	ck_assert_str_eq(cfg.audit_file, "/var/log/md5gate/audit.jsonl");
+	ck_assert_int_eq(cfg.audit_failure, MG_AUDIT_REFUSE);
+	ck_assert_int_eq(cfg.audit_success_level, MG_LOG_NOTE);
+	ck_assert_int_eq(cfg.plaintext_secrets, 0);
+	if (flags[i] == 0) {
+	    ck_assert_ptr_null(strstr(text, "default"));
+	    ck_assert_ptr_null(strstr(text, "audit_failure_level"));
+	    ck_assert_ptr_null(strstr(text, "[cram-md5:client]\n#"));
+	}
+	mg_config_free(&cfg);
+	free(text);
+	free(again);
+    }
+    free(full);
 }
 END_TEST
 
@@ -688,7 +744,7 @@ START_TEST(print_wraps_safely)
     load(conf, &cfg);
     ck_assert_uint_eq(cfg.policy.section[MG_POLICY_CRAM_SERVER].tls_listeners.count, 5);
     ck_assert_uint_eq(cfg.policy.section[MG_POLICY_CRAM_SERVER].users_allow.count, 3);
-    mg_policy_print(&cfg.policy, fp);
+    mg_config_print(&cfg, MG_POLICY_PRINT_ALL, fp);
     fclose(fp);
     mg_config_free(&cfg);
     load(text, &cfg);
@@ -713,6 +769,7 @@ int     main(void)
     tcase_add_test(tc, comment_characters_refused_in_values);
     tcase_add_test(tc, named_file_must_exist);
     tcase_add_test(tc, min_ssf_monotonic);
+    tcase_add_test(tc, print_round_trip);
     tcase_add_test(tc, missing_file_allows_everything);
     tcase_add_loop_test(tc, cidr_edges, 0, (int) (sizeof(cidrs) / sizeof(cidrs[0])));
     tcase_add_loop_test(tc, decision_table, 0,

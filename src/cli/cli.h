@@ -43,6 +43,8 @@ extern int cli_report(int status, const char *mech, const struct mg_error *);
 extern int cli_put_line(const char *data, size_t len);
 extern int cli_finish_output(void);
 extern void cli_print_escaped(FILE *, const char *data, size_t len);
+extern size_t cli_safe_text(const char *s, size_t len, char *out, size_t size);
+extern FILE *cli_open_regular(const char *path);
 
  /*
   * Passwords: never from the command line. A file (or "-" for standard
@@ -95,5 +97,6 @@ extern int cli_lockout(int argc, char **argv);
 extern int cli_policy(int argc, char **argv);
 extern int cli_test_login(int argc, char **argv);
 extern int cli_probe(int argc, char **argv);
+extern int cli_audit(int argc, char **argv);
 
 #endif

@@ -34,21 +34,23 @@
 
 #define MECH	"DIGEST-MD5"
 
-#define COMMON_USAGE \
-    "--user USER [--password-file FILE] [--realm REALM] [--authzid ID]\n" \
-    "       [--cnonce CNONCE] [--service SERVICE --host HOST | --digest-uri URI]\n" \
+#define USAGE_HEAD \
+    "--user USER [--password-file FILE] [--realm REALM] [--authzid ID]\n       "
+#define USAGE_TAIL \
+    " [--service SERVICE --host HOST | --digest-uri URI]\n" \
     "       [--raw]"
-#define RESPOND_USAGE	"md5gate digest-md5 respond " COMMON_USAGE " CHALLENGE"
-#define CHECK_USAGE	"md5gate digest-md5 check-rspauth " COMMON_USAGE \
-			" CHALLENGE RSPAUTH"
+#define RESPOND_USAGE	"md5gate digest-md5 respond " USAGE_HEAD "[--cnonce CNONCE]" \
+			USAGE_TAIL " CHALLENGE"
+#define CHECK_USAGE	"md5gate digest-md5 check-rspauth " USAGE_HEAD "--cnonce CNONCE" \
+			USAGE_TAIL " CHALLENGE RSPAUTH"
 
-#define COMMON_HELP \
+#define HELP_HEAD \
 "  --user USER            the authentication identity (username)\n" \
 "  --password-file FILE   read the password from FILE (- = standard input,\n" \
 "                         one line); without it, ask on the terminal\n" \
 "  --realm REALM          the realm; default: the challenge's only realm\n" \
-"  --authzid ID           the authorization identity, when it differs\n" \
-"  --cnonce CNONCE        the client nonce; default: 16 random bytes in hex\n" \
+"  --authzid ID           the authorization identity, when it differs\n"
+#define HELP_TAIL \
 "  --service SERVICE      the digest-uri service (default: smtp)\n" \
 "  --host HOST            the server's host name, for the digest-uri\n" \
 "  --digest-uri URI       the whole digest-uri, instead of service and host\n" \
@@ -68,7 +70,9 @@ static const char respond_help[] =
 "Print the base64 DIGEST-MD5 response (RFC 2831, qop=auth) to CHALLENGE, the\n"
 "base64 text after the server's \"334 \", and on a second line the rspauth the\n"
 "server must send back.\n"
-"\n" COMMON_HELP;
+"\n" HELP_HEAD
+"  --cnonce CNONCE        the client nonce; default: 16 random bytes in hex\n"
+HELP_TAIL;
 
 static const char check_help[] =
 "usage: " CHECK_USAGE "\n"
@@ -77,7 +81,9 @@ static const char check_help[] =
 "response that these inputs give (--cnonce is required: the one the response\n"
 "was made with). Exit 0 when the server proved it knows the password, 1 when\n"
 "not.\n"
-"\n" COMMON_HELP;
+"\n" HELP_HEAD
+"  --cnonce CNONCE        the client nonce the response was made with (required)\n"
+HELP_TAIL;
 
 struct inputs {
     const char *user;

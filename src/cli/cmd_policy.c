@@ -8,29 +8,34 @@
 /*
 /*	int	cli_policy(argc, argv)
 /* DESCRIPTION
-/*	"md5gate policy check [FILE]" reads the configuration file the way
-/*	the plugin does and prints the effective policy of each mechanism
-/*	and side, each value with where it came from. An invalid file is
-/*	reported as "file:line: what is wrong" (exit 1): the plugin would
-/*	disable its mechanisms.
+/*	"md5gate policy check [--all] [FILE]" reads the configuration file
+/*	the way the plugin does and prints what it sets, as a configuration
+/*	file that reads back to the same policy; with --all every other
+/*	setting follows as a comment with its effective value and where
+/*	that comes from. An invalid file is reported as "file:line: what is
+/*	wrong" (exit 1): the plugin would disable its mechanisms. A file
+/*	that cannot be read, or is not a regular file, is exit 2 (a device
+/*	such as /dev/zero is refused before anything is read from it).
 /*
 /*	"md5gate policy explain" runs the plugin's decision for one
 /*	attempt described on the command line and prints the decision, the
 /*	rule that made it and the mode (exit 0 allow, 1 deny).
 /*--*/
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "mg_config.h"
 #include "policy.h"
 
-#define CHECK_USAGE	"md5gate policy check [FILE]"
+#define CHECK_USAGE	"md5gate policy check [--all] [FILE]"
 #define EXPLAIN_USAGE	"md5gate policy explain --mech M --user U [--realm R] " \
 	"[--client ADDR]\n       [--server ADDR:PORT] [--service S] [--ssf N] " \
 	"[--tls yes|no] [--side server|client]\n       [--config FILE]"
@@ -46,9 +51,13 @@ static const char check_help[] =
 "usage: " CHECK_USAGE "\n"
 "\n"
 "Read FILE (default: " MG_CONFIG_DEFAULT_PATH ") as the plugin does and print\n"
-"the effective policy of each mechanism and side; values that are not set\n"
-"in their own section say where they come from. An invalid file is reported\n"
-"as FILE:LINE: what is wrong, with exit status 1.\n";
+"the settings it gives, as a configuration file that reads back the same.\n"
+"An invalid file is reported as FILE:LINE: what is wrong, with exit status 1;\n"
+"a file that cannot be read or is not a regular file is exit status 2.\n"
+"\n"
+"  --all    also every other setting, as a comment with its effective value\n"
+"           and where it comes from (default, or from [global])\n"
+"  --help   show this text\n";
 
 static const char explain_help[] =
 "usage: " EXPLAIN_USAGE "\n"
@@ -71,42 +80,104 @@ static const char explain_help[] =
 "  --config FILE          the configuration (default: " MG_CONFIG_DEFAULT_PATH ")\n"
 "  --help                 show this text\n";
 
-static int load(const char *path, struct mg_config *cfg, int *found)
+ /*
+  * The file as the plugin would read it, refused at once when it is not
+  * a regular file: a device or a FIFO could be read for ever. The open
+  * does not wait for a FIFO's writer. Returns CLI_OK (found says whether
+  * the file exists), CLI_NEGATIVE for an invalid file, CLI_TROUBLE when
+  * it cannot be read.
+  */
+static int load_regular(const char *path, struct mg_config *cfg, int *found)
 {
     struct mg_error err;
+    struct stat st;
+    FILE   *fp;
+    int     fd, ret;
 
     mg_config_init(cfg);
-    if (mg_config_load(path, cfg, &err) != MG_OK) {
-	fprintf(stderr, "%s\n", err.reason);
-	return (0);
+    *found = 0;
+    if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
+	if (errno == ENOENT)
+	    return (CLI_OK);
+	return (cli_error(CLI_TROUBLE, "%s: cannot open: %s", path, strerror(errno)));
     }
-    *found = cfg->found;
-    return (1);
+    if (fstat(fd, &st) < 0) {
+	ret = cli_error(CLI_TROUBLE, "%s: cannot stat: %s", path, strerror(errno));
+	close(fd);
+	return (ret);
+    }
+    if (!S_ISREG(st.st_mode)) {
+	ret = cli_error(CLI_TROUBLE, "%s: not a regular file (%s)", path,
+			S_ISDIR(st.st_mode) ? "a directory" : S_ISCHR(st.st_mode) ?
+			"a character device" : S_ISFIFO(st.st_mode) ? "a FIFO" :
+			S_ISSOCK(st.st_mode) ? "a socket" : S_ISBLK(st.st_mode) ?
+			"a block device" : "unknown type");
+	close(fd);
+	return (ret);
+    }
+    if ((fp = fdopen(fd, "r")) == 0) {
+	close(fd);
+	return (cli_error(CLI_TROUBLE, "%s: cannot read: %s", path, strerror(errno)));
+    }
+    if (mg_config_load_stream(fp, path, cfg, &err) != MG_OK) {
+	fclose(fp);
+	fprintf(stderr, "%s\n", err.reason);
+	return (err.code == MG_MALFORMED ? CLI_NEGATIVE : CLI_TROUBLE);
+    }
+    if (ferror(fp))
+	ret = cli_error(CLI_TROUBLE, "%s: cannot read: %s", path, strerror(errno));
+    else
+	ret = CLI_OK;
+    fclose(fp);
+    if (ret != CLI_OK)
+	mg_config_free(cfg);
+    *found = (ret == CLI_OK);
+    return (ret);
 }
 
 static int policy_check(int argc, char **argv)
 {
+    static const struct option longopts[] = {
+	{"all", no_argument, 0, 'a'},
+	{"help", no_argument, 0, 'h'},
+	{0, 0, 0, 0},
+    };
     struct mg_config cfg;
     const char *path = MG_CONFIG_DEFAULT_PATH;
-    int     found = 0;
+    unsigned flags = 0;
+    int     found = 0, ch, ret;
 
     cli_prog = "md5gate policy check";
-    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-	return (cli_help(check_help));
-    if (argc > 2)
-	return (cli_usage_error(CHECK_USAGE, "unexpected argument \"%s\"", argv[2]));
-    if (argc == 2) {
-	if (argv[1][0] == '-' && argv[1][1] != 0)
-	    return (cli_usage_error(CHECK_USAGE, "unknown option %s", argv[1]));
-	path = argv[1];
+    opterr = 0;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, ":h", longopts, 0)) != -1) {
+	switch (ch) {
+	case 'a':
+	    flags |= MG_POLICY_PRINT_ALL;
+	    break;
+	case 'h':
+	    return (cli_help(check_help));
+	default:
+	    return (cli_usage_error(CHECK_USAGE, "unknown option %s", argv[optind - 1]));
+	}
     }
-    if (!load(path, &cfg, &found))
-	return (CLI_NEGATIVE);
-    if (found)
-	printf("# %s: valid; the effective policy:\n", path);
+    if (argc - optind > 1)
+	return (cli_usage_error(CHECK_USAGE, "unexpected argument \"%s\"",
+				argv[optind + 1]));
+    if (argc - optind == 1)
+	path = argv[optind];
+    if ((ret = load_regular(path, &cfg, &found)) != CLI_OK)
+	return (ret);
+    /* The header is a comment line: a path with a newline must not end it. */
+    fputs("# ", stdout);
+    cli_print_escaped(stdout, path, strlen(path));
+    if (!found)
+	puts(flags ? " does not exist: md5gate uses the defaults:"
+	     : " does not exist: md5gate uses the defaults (--all shows them)");
     else
-	printf("# %s does not exist: md5gate uses the defaults:\n", path);
-    mg_policy_print(&cfg.policy, stdout);
+	puts(flags ? ": valid; every setting, those it does not give as comments:"
+	     : ": valid; the settings it gives (--all shows every setting):");
+    mg_config_print(&cfg, flags, stdout);
     mg_config_free(&cfg);
     return (cli_finish_output());
 }
@@ -229,7 +300,7 @@ static int policy_explain(int argc, char **argv)
 	return (cli_usage_error(EXPLAIN_USAGE, "unexpected argument \"%s\"", argv[optind]));
     if (facts.mech == 0 || facts.authid == 0)
 	return (cli_usage_error(EXPLAIN_USAGE, "--mech and --user are required"));
-    if (!load(path, &cfg, &found))
+    if (load_regular(path, &cfg, &found) != CLI_OK)
 	return (CLI_TROUBLE);
     mg_policy_decide(&cfg.policy, &facts, &d);
     printf("decision: %s\n", d.allow ? "allow" : "deny");
