@@ -81,8 +81,8 @@ static enum mg_digest_cipher cipher_by_name(const char *name, size_t len)
 
 static unsigned enabled_ciphers(const sasl_utils_t *utils)
 {
-    int     weak = mg_option_bool(utils, MECH, "md5gate_digest_weak_ciphers", 0);
-    const char *list = mg_option(utils, MECH, "md5gate_digest_ciphers");
+    int     weak = mgp_option_bool(utils, MECH, "md5gate_digest_weak_ciphers", 0);
+    const char *list = mgp_option(utils, MECH, "md5gate_digest_ciphers");
     unsigned allowed = MG_DIGEST_CIPHER_3DES | (weak ? MG_LAYER_WEAK_CIPHERS : 0);
     unsigned listed = 0;
     enum mg_digest_cipher c;
@@ -224,7 +224,7 @@ static int layer_encode(void *context, const struct iovec *invec, unsigned numio
     if (mg_layer_encodev(slot->layer, invec, numiov, &out, &len, &err) != MG_OK) {
 	slot->utils->seterror(slot->utils->conn, 0, MECH ": security layer: %s",
 			      err.reason);
-	return (mg_sasl_code(err.code));
+	return (mgp_sasl_code(err.code));
     }
     if (len > 0xffffffffu) {
 	slot->utils->seterror(slot->utils->conn, 0, MECH ": frame too large");
@@ -250,7 +250,7 @@ static int layer_decode(void *context, const char *input, unsigned inputlen,
     if (mg_layer_decode(slot->layer, input, inputlen, &out, &len, &err) != MG_OK) {
 	slot->utils->seterror(slot->utils->conn, 0, MECH ": security layer: %s",
 			      err.reason);
-	return (mg_sasl_code(err.code));
+	return (mgp_sasl_code(err.code));
     }
     *output = (const char *) out;
     *outputlen = (unsigned) len;
@@ -285,7 +285,7 @@ int     mg_digest_layer_start(struct mg_digest_layer_slot *slot,
 void    mg_digest_layer_oparams(struct mg_digest_layer_slot *slot,
 				        sasl_out_params_t *oparams)
 {
-    mg_oparams_no_layer(oparams);
+    mgp_oparams_no_layer(oparams);
     if (slot->layer == 0)
 	return;
     oparams->encode = layer_encode;
