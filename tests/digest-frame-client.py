@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""A DIGEST-MD5 client that sends the realm it is told, for tests/sasl-exchange.
+"""A client that sends names and realms as it is told, for tests/sasl-exchange.
 
 Run by sasl-exchange --client-exec with --fd N --user U --password P
 --service S --host H --realm R (its --client-realm): it speaks the
@@ -14,12 +14,17 @@ offered. RFC 2831 qop=auth is computed here with hashlib:
                      HEX(MD5("AUTHENTICATE:" digest-uri))))
 
 (ISO-8859-1 for the hash when all characters fit and the server offered
-charset=utf-8, as RFC 2831 2.1.2.1 says.) Prints "client: result=ok" or
+charset=utf-8, as RFC 2831 2.1.2.1 says.) With MG_FRAME_MECH=CRAM-MD5 in
+the environment it speaks CRAM-MD5 instead (RFC 2195, HMAC-MD5 over the
+UTF-8 password). Either way the user name goes out exactly as given,
+white space included, which libsasl2's clients (their own canon_user
+trims it) never send. Prints "client: result=ok" or
 "client: result=refused-by-server"; never the password or a digest.
 """
 
 import argparse
 import hashlib
+import hmac
 import os
 import re
 import struct
@@ -68,6 +73,29 @@ def quote(text):
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def finish(fd):
+    while True:
+        kind, _ = recv_frame(fd)
+        if kind == "K":
+            print("client: result=ok (script)")
+            return 0
+        if kind != "D":
+            print("client: result=refused-by-server")
+            return 0
+        send_frame(fd, "D")        # the final reply to rspauth: empty
+
+
+def cram(fd, args):
+    send_frame(fd, "A", b"CRAM-MD5")
+    kind, data = recv_frame(fd)
+    if kind != "D":
+        print("client: result=refused-by-server")
+        return 0
+    digest = hmac.new(args.password.encode("utf-8"), data, hashlib.md5).hexdigest()
+    send_frame(fd, "D", ("%s %s" % (args.user, digest)).encode("utf-8"))
+    return finish(fd)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     for name in ("fd", "user", "password", "service", "host", "realm"):
@@ -75,6 +103,8 @@ def main():
     ap.add_argument("--messages")
     args = ap.parse_args()
     fd = int(args.fd)
+    if os.environ.get("MG_FRAME_MECH") == "CRAM-MD5":
+        return cram(fd, args)
     send_frame(fd, "A", b"DIGEST-MD5")
     kind, data = recv_frame(fd)
     if kind != "D":
@@ -98,15 +128,7 @@ def main():
     if utf8:
         parts.append("charset=utf-8")
     send_frame(fd, "D", ",".join(parts).encode("utf-8"))
-    while True:
-        kind, data = recv_frame(fd)
-        if kind == "K":
-            print("client: result=ok (script)")
-            return 0
-        if kind != "D":
-            print("client: result=refused-by-server")
-            return 0
-        send_frame(fd, "D")        # the final reply to rspauth: empty
+    return finish(fd)
 
 
 if __name__ == "__main__":
