@@ -290,7 +290,11 @@ int     mgp_attempt_identify(struct mgp_attempt *a, sasl_server_params_t *sparam
 				   "request the secret properties", a->mech));
     if ((buf = utils->malloc(size)) == 0)
 	return (SASL_NOMEM);
-    input = mgp_canon_input(claim, buf, size);
+    if ((input = mgp_canon_input(claim, buf, size)) == 0) {
+	utils->free(buf);
+	return (mgp_attempt_refuse(a, utils, MG_OUTCOME_INTERNAL_ERROR, SASL_FAIL, "%s: "
+				   "user name does not fit", a->mech));
+    }
     if (!has_authzid)
 	flags |= SASL_CU_AUTHZID;
     oparams->authid = 0;
@@ -301,8 +305,11 @@ int     mgp_attempt_identify(struct mgp_attempt *a, sasl_server_params_t *sparam
     utils->free(buf);
     if (ret == SASL_NOUSER && oparams->authid != 0)
 	a->no_user = 1;
-    else if (ret != SASL_OK)
-	return (mgp_attempt_refuse(a, utils, mgp_outcome_of(ret), ret, "%s: user name "
+    else if (ret != SASL_OK || oparams->authid == 0)
+	return (ret == SASL_OK ?
+		mgp_attempt_refuse(a, utils, MG_OUTCOME_INTERNAL_ERROR, SASL_FAIL, "%s: "
+				   "canon_user gave no user name", a->mech) :
+		mgp_attempt_refuse(a, utils, mgp_outcome_of(ret), ret, "%s: user name "
 				   "canonicalisation failed", a->mech));
     mgp_account_of(oparams->authid, oparams->alen, sparams->user_realm,
 		   sparams->serverFQDN, a->account, sizeof(a->account));
