@@ -2,23 +2,31 @@
 /* NAME
 /*	attempt 3
 /* SUMMARY
-/*	process-wide plugin state and the audit record of each attempt
+/*	process-wide plugin state, policy and lockout glue, audit records
 /* SYNOPSIS
 /*	#include "attempt.h"
 /*
-/*	int	mg_state_acquire(utils)
+/*	int	mgp_state_acquire(utils)
 /*
-/*	void	mg_state_release()
+/*	void	mgp_state_release()
 /*
-/*	void	mg_attempt_server_begin(ev, sparams, mech)
+/*	void	mgp_record_server_begin(ev, sparams, mech)
 /*
-/*	int	mg_attempt_end(ev, utils, result)
+/*	void	mgp_record_client_begin(ev, cparams, mech)
 /*
-/*	void	mg_attempt_dispose(ev, utils)
+/*	int	mgp_record_write(ev, utils, outcome, result)
 /*
-/*	int	mg_refuse(utils, ev, result, fmt, ...)
+/*	int	mgp_record_end(ev, utils, result)
+/*
+/*	void	mgp_record_dispose(ev, utils)
+/*
+/*	int	mgp_refuse(utils, ev, result, fmt, ...)
+/*
+/*	int	mgp_lockout_gate(utils, mech, account, address, verdict)
+/*
+/*	void	mgp_lockout_outcome(utils, mech, account, address, outcome)
 /* DESCRIPTION
-/*	mg_state_acquire() runs at plugin initialisation, once per side and
+/*	mgp_state_acquire() runs at plugin initialisation, once per side and
 /*	process (the first call does the work): it reads md5gate's
 /*	configuration file, named by the SASL option md5gate_policy (default
 /*	/etc/md5gate/policy.conf, the only one that may be absent), and
@@ -27,47 +35,54 @@
 /*	later.
 /*
 /*	An invalid configuration file, or an md5gate_* option whose value
-/*	is not understood (mg_options_check()), disables md5gate's
-/*	mechanisms (fail closed): mg_state_usable() then returns 0, and
+/*	is not understood (mgp_options_check()), disables md5gate's
+/*	mechanisms (fail closed): mgp_state_usable() then returns 0, and
 /*	says once in the application's log which file and line, or which
 /*	option, is wrong.
 /*
-/*	mg_attempt_*_begin() starts a record when a mechanism instance is
-/*	created. mg_attempt_end() finishes it once, from the SASL result of
-/*	the final step, and writes it to both sinks: the application's log
-/*	(utils->log; in Postfix, the mail log) and the JSON Lines file. When
-/*	the file cannot be written, the first failure is said once in the
-/*	log, and audit_failure = refuse turns a success into SASL_FAIL.
-/*	mg_attempt_dispose() ends a record that never got an outcome as
-/*	"aborted" (the client went away mid-exchange).
+/*	mgp_record_*_begin() starts a record when a mechanism instance is
+/*	created. mgp_record_write() finishes it once, with its outcome, and
+/*	writes it to both sinks: the application's log (utils->log; in
+/*	Postfix, the mail log) and the JSON Lines file. When the file cannot
+/*	be written, the first failure is said once in the log, and
+/*	audit_failure = refuse turns a success into SASL_FAIL. The server
+/*	side's records are written by its attempt (server_attempt.c);
+/*	the client side ends them with mgp_record_end(), from the SASL
+/*	result of the final step. mgp_record_dispose() ends a client record
+/*	that never got an outcome as "aborted".
 /*
-/*	mg_refuse() is sasl_seterror() that also keeps the reason for the
+/*	mgp_refuse() is sasl_seterror() that also keeps the reason for the
 /*	record. Reasons never contain secrets.
 /*
-/*	mg_state_open_lockout() opens the lockout store when a mechanism's
+/*	mgp_state_open_lockout() opens the lockout store when a mechanism's
 /*	policy locks out; the server side calls it at initialisation, so
 /*	the store is open before a chroot or a privilege drop.
 /*
-/*	mg_policy_hides() decides, from what is known of the connection,
+/*	mgp_policy_hides() decides, from what is known of the connection,
 /*	whether mech_avail hides a mechanism (an enforced refusal only).
-/*	mg_policy_server_start() and mg_policy_client_start() decide again
-/*	at the first step (a client may ask for a hidden mechanism anyway);
-/*	mg_policy_server_user() once the user, qop and cipher are known. An
-/*	enforced refusal fails the attempt with SASL_NOAUTHZ and records
-/*	outcome policy-denied, the rule and enforced=true. In audit-only
-/*	mode the attempt goes on; its record then says policy-denied,
-/*	enforced=false, the rule, and in the reason the real result.
+/*	mgp_policy_server_decide() decides for a server attempt with what
+/*	is known of it (the canonical account once it is identified);
+/*	mgp_policy_client_start() and mgp_policy_client_layer() decide on
+/*	the client side. An enforced refusal fails the attempt with
+/*	SASL_NOAUTHZ and records outcome policy-denied, the rule and
+/*	enforced=true. In audit-only mode the attempt goes on; its record
+/*	then says policy-denied, enforced=false, the rule, and in the
+/*	reason the real result.
 /*
-/*	mg_lockout_gate() runs before any secret is looked up: a locked
-/*	account or client address is refused (outcome locked-out) without
-/*	the password being checked, except in audit-only mode; otherwise
-/*	the attempt is counted as a failure against the account and the
-/*	client address in the same store transaction (mg_lockout_admit()),
-/*	so that attempts at once are verified at most lockout_failures
-/*	times. mg_lockout_count() settles the count once the outcome is
-/*	known: a bad-credentials or unknown-user outcome stays counted, a
-/*	success clears the account's counter and gives the address its
-/*	attempt back, anything else is given back.
+/*	mgp_lockout_gate() is the lockout's gate: it runs after the
+/*	account is identified and before the response is verified, with
+/*	the canonical account and the client address. A locked account or
+/*	address is refused (outcome locked-out) without the response being
+/*	verified, except in audit-only mode; otherwise the attempt is
+/*	counted as a failure against the account and the client address in
+/*	the same store transaction that checks their locks
+/*	(mg_lockout_admit()), so that attempts at once are verified at most
+/*	lockout_failures times. The verdict carries that count to
+/*	mgp_lockout_outcome(), which settles it once the outcome is known: a
+/*	bad-credentials or unknown-user outcome stays counted, a success
+/*	clears the account's counter and gives the address its attempt
+/*	back, anything else (an attempt that never reached verification
+/*	included) is given back.
 /*--*/
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,7 +113,7 @@ static struct {
     char    lockout_reason[MG_REASON_MAX];
 } state = {.file = {-1}};
 
-int     mg_state_acquire(const sasl_utils_t *utils)
+int     mgp_state_acquire(const sasl_utils_t *utils)
 {
     const char *path;
     struct mg_error err;
@@ -107,8 +122,8 @@ int     mg_state_acquire(const sasl_utils_t *utils)
 	return (SASL_OK);
     mg_config_init(&state.cfg);
     /* Only the default may be absent: a file the option names must exist. */
-    path = mg_option(utils, MG_PLUGIN_NAME, "md5gate_policy");
-    if (mg_options_check(utils, &err) != MG_OK
+    path = mgp_option(utils, MG_PLUGIN_NAME, "md5gate_policy");
+    if (mgp_options_check(utils, &err) != MG_OK
 	|| mg_config_load_option(path, &state.cfg, &err) != MG_OK) {
 	state.broken = 1;
 	snprintf(state.broken_reason, sizeof(state.broken_reason), "%s", err.reason);
@@ -131,7 +146,7 @@ int     mg_state_acquire(const sasl_utils_t *utils)
   * configuration keeps the mechanisms registered but unusable, and the
   * first connection that meets them says why, in the application's log.
   */
-int     mg_state_usable(const sasl_utils_t *utils)
+int     mgp_state_usable(const sasl_utils_t *utils)
 {
     if (!state.broken)
 	return (1);
@@ -146,7 +161,7 @@ int     mg_state_usable(const sasl_utils_t *utils)
     return (0);
 }
 
-void    mg_state_open_lockout(const sasl_utils_t *utils)
+void    mgp_state_open_lockout(const sasl_utils_t *utils)
 {
     const struct mg_policy *policy = &state.cfg.policy;
     struct mg_error err;
@@ -167,7 +182,7 @@ void    mg_state_open_lockout(const sasl_utils_t *utils)
 	       "every attempt");
 }
 
-void    mg_state_release(void)
+void    mgp_state_release(void)
 {
     if (state.refs == 0 || --state.refs > 0)
 	return;
@@ -183,7 +198,7 @@ void    mg_state_release(void)
     state.broken = state.broken_said = 0;
 }
 
-const struct mg_config *mg_state_config(void)
+const struct mg_config *mgp_state_config(void)
 {
     return (&state.cfg);
 }
@@ -197,7 +212,7 @@ static void set_common(struct mg_audit_event *ev, const char *service,
     mg_audit_set_endpoint(ev->local_addr, ev->local_port, local);
 }
 
-void    mg_attempt_server_begin(struct mg_audit_event *ev, sasl_server_params_t *sparams,
+void    mgp_record_server_begin(struct mg_audit_event *ev, sasl_server_params_t *sparams,
 				        const char *mech)
 {
     mg_audit_begin(ev, "server", mech);
@@ -205,7 +220,7 @@ void    mg_attempt_server_begin(struct mg_audit_event *ev, sasl_server_params_t 
 	       sparams->iplocalport);
 }
 
-void    mg_attempt_client_begin(struct mg_audit_event *ev, sasl_client_params_t *cparams,
+void    mgp_record_client_begin(struct mg_audit_event *ev, sasl_client_params_t *cparams,
 				        const char *mech)
 {
     mg_audit_begin(ev, "client", mech);
@@ -213,7 +228,7 @@ void    mg_attempt_client_begin(struct mg_audit_event *ev, sasl_client_params_t 
 	       cparams->iplocalport);
 }
 
-static enum mg_outcome outcome_of(int result)
+enum mg_outcome mgp_outcome_of(int result)
 {
     switch (result) {
     case SASL_OK:
@@ -236,25 +251,28 @@ static enum mg_outcome outcome_of(int result)
 
  /*
   * In audit-only mode a rule that would have refused the attempt did
-  * not: the record says so, and what really happened.
+  * not: the record says so, and what really happened. (Client side:
+  * only policy rules apply there.)
   */
 static enum mg_outcome audit_only(struct mg_audit_event *ev, enum mg_outcome real)
 {
     char    reason[2 * MG_REASON_MAX];	/* cut to fit by mg_audit_reason() */
-    const char *dot;
 
     if (ev->rule[0] == 0 || ev->enforced != 0)
 	return (real);
-    if (real == MG_OUTCOME_SUCCESS)
-	snprintf(reason, sizeof(reason), "audit-only: %s would refuse; authenticated",
-		 ev->rule);
-    else
-	snprintf(reason, sizeof(reason), "audit-only: %s would refuse; %s%s%s", ev->rule,
-		 mg_outcome_name(real), ev->reason[0] ? ": " : "", ev->reason);
+    mgp_audit_only_reason(ev->rule, real, ev->reason, reason, sizeof(reason));
     mg_audit_reason(ev, reason);
-    dot = strrchr(ev->rule, '.');
-    return (dot && strcmp(dot, ".lockout_failures") == 0 ?
-	    MG_OUTCOME_LOCKED_OUT : MG_OUTCOME_POLICY_DENIED);
+    return (MG_OUTCOME_POLICY_DENIED);
+}
+
+void    mgp_audit_only_reason(const char *rule, enum mg_outcome real,
+			              const char *real_reason, char *buf, size_t size)
+{
+    if (real == MG_OUTCOME_SUCCESS)
+	snprintf(buf, size, "audit-only: %s would refuse; authenticated", rule);
+    else
+	snprintf(buf, size, "audit-only: %s would refuse; %s%s%s", rule,
+		 mg_outcome_name(real), real_reason[0] ? ": " : "", real_reason);
 }
 
 static int log_level_of(enum mg_outcome outcome)
@@ -292,7 +310,7 @@ static int emit(struct mg_audit_event *ev, const sasl_utils_t *utils)
     return (0);
 }
 
-void    mg_attempt_end_as(struct mg_audit_event *ev, const sasl_utils_t *utils,
+static void record_end_as(struct mg_audit_event *ev, const sasl_utils_t *utils,
 			          enum mg_outcome outcome)
 {
     if (!ev->begun || ev->ended)
@@ -301,16 +319,15 @@ void    mg_attempt_end_as(struct mg_audit_event *ev, const sasl_utils_t *utils,
     (void) emit(ev, utils);
 }
 
-int     mg_attempt_end(struct mg_audit_event *ev, const sasl_utils_t *utils, int result)
+ /*
+  * Finish a record whose outcome is decided and write it; a success
+  * whose record could not be written becomes SASL_FAIL when
+  * audit_failure = refuse.
+  */
+int     mgp_record_write(struct mg_audit_event *ev, const sasl_utils_t *utils,
+			         enum mg_outcome outcome, int result)
 {
-    enum mg_outcome outcome;
-
-    if (result == SASL_CONTINUE || result == SASL_INTERACT || !ev->begun || ev->ended)
-	return (result);
-    /* A failure may have been classified where it happened (replay, lockout). */
-    outcome = result != SASL_OK && ev->outcome != MG_OUTCOME_SUCCESS ?
-	ev->outcome : outcome_of(result);
-    mg_audit_finish(ev, audit_only(ev, outcome));
+    mg_audit_finish(ev, outcome);
     if (!emit(ev, utils) && result == SASL_OK
 	&& state.cfg.audit_failure == MG_AUDIT_REFUSE) {
 	utils->seterror(utils->conn, 0, "%s: audit record could not be written "
@@ -320,16 +337,23 @@ int     mg_attempt_end(struct mg_audit_event *ev, const sasl_utils_t *utils, int
     return (result);
 }
 
-void    mg_attempt_dispose(struct mg_audit_event *ev, const sasl_utils_t *utils)
+int     mgp_record_end(struct mg_audit_event *ev, const sasl_utils_t *utils, int result)
+{
+    if (result == SASL_CONTINUE || result == SASL_INTERACT || !ev->begun || ev->ended)
+	return (result);
+    return (mgp_record_write(ev, utils, audit_only(ev, mgp_outcome_of(result)), result));
+}
+
+void    mgp_record_dispose(struct mg_audit_event *ev, const sasl_utils_t *utils)
 {
     if (ev->begun && !ev->ended) {
 	if (ev->reason[0] == 0)
 	    mg_audit_reason(ev, "exchange ended before completion");
-	mg_attempt_end_as(ev, utils, MG_OUTCOME_ABORTED);
+	record_end_as(ev, utils, MG_OUTCOME_ABORTED);
     }
 }
 
-int     mg_refuse(const sasl_utils_t *utils, struct mg_audit_event *ev, int result,
+int     mgp_refuse(const sasl_utils_t *utils, struct mg_audit_event *ev, int result,
 		          const char *fmt,...)
 {
     char    reason[MG_REASON_MAX];
@@ -345,9 +369,40 @@ int     mg_refuse(const sasl_utils_t *utils, struct mg_audit_event *ev, int resu
     return (result);
 }
 
+int     mgp_report(const sasl_utils_t *utils, struct mg_audit_event *ev,
+		           const char *mech, const struct mg_error *err)
+{
+    size_t  n = strlen(mech);
+
+    /* Core reasons often name the mechanism already: say it once. */
+    if (strncmp(err->reason, mech, n) == 0 && err->reason[n] == ' ')
+	return (mgp_refuse(utils, ev, mgp_sasl_code(err->code), "%s", err->reason));
+    return (mgp_refuse(utils, ev, mgp_sasl_code(err->code), "%s: %s", mech, err->reason));
+}
+
+ /*
+  * libsasl2 asks before it lists a mechanism and before it starts one: a
+  * mechanism the policy refuses for this connection is neither offered
+  * nor started. (Nothing is kept in a connection context: libsasl2
+  * would hand it to mech_new in place of a fresh one.)
+  */
+int     mgp_mech_avail(const char *mech, sasl_server_params_t *sparams)
+{
+    if (!mgp_state_usable(sparams->utils) || mgp_policy_hides(sparams, mech))
+	return (SASL_NOMECH);
+    return (SASL_OK);
+}
+
+void    mgp_mech_free(void *glob, const sasl_utils_t *utils)
+{
+    (void) glob;
+    (void) utils;
+    mgp_state_release();
+}
+
 /* Policy. */
 
-void    mg_policy_server_facts(sasl_server_params_t *sparams, const char *mech,
+void    mgp_policy_server_facts(sasl_server_params_t *sparams, const char *mech,
 			               struct mg_policy_facts *facts)
 {
     memset(facts, 0, sizeof(*facts));
@@ -360,7 +415,7 @@ void    mg_policy_server_facts(sasl_server_params_t *sparams, const char *mech,
     facts->noplaintext = (sparams->props.security_flags & SASL_SEC_NOPLAINTEXT) != 0;
 }
 
-void    mg_policy_client_facts(sasl_client_params_t *cparams, const char *mech,
+void    mgp_policy_client_facts(sasl_client_params_t *cparams, const char *mech,
 			               struct mg_policy_facts *facts)
 {
     memset(facts, 0, sizeof(*facts));
@@ -373,14 +428,14 @@ void    mg_policy_client_facts(sasl_client_params_t *cparams, const char *mech,
     facts->noplaintext = (cparams->props.security_flags & SASL_SEC_NOPLAINTEXT) != 0;
 }
 
-int     mg_policy_hides(sasl_server_params_t *sparams, const char *mech)
+int     mgp_policy_hides(sasl_server_params_t *sparams, const char *mech)
 {
     struct mg_policy_facts facts;
     struct mg_policy_decision d;
 
     if (mg_policy_advertise_all(&state.cfg.policy, mech))
 	return (0);
-    mg_policy_server_facts(sparams, mech, &facts);
+    mgp_policy_server_facts(sparams, mech, &facts);
     mg_policy_decide(&state.cfg.policy, &facts, &d);
     if (d.allow || !d.enforced)
 	return (0);
@@ -393,7 +448,7 @@ int     mg_policy_hides(sasl_server_params_t *sparams, const char *mech)
   * An enforced refusal ends the attempt; an audit-only one is noted
   * (the first rule that would have refused) and the attempt goes on.
   */
-int     mg_policy_refuse(const sasl_utils_t *utils, struct mg_audit_event *ev,
+int     mgp_policy_refuse(const sasl_utils_t *utils, struct mg_audit_event *ev,
 			         const char *mech, const struct mg_policy_decision *d)
 {
     if (d->allow)
@@ -404,61 +459,48 @@ int     mg_policy_refuse(const sasl_utils_t *utils, struct mg_audit_event *ev,
 	return (SASL_OK);
     }
     mg_audit_rule(ev, d->rule, 1);
-    return (mg_refuse(utils, ev, SASL_NOAUTHZ, "%s: refused by policy (%s): %s",
+    return (mgp_refuse(utils, ev, SASL_NOAUTHZ, "%s: refused by policy (%s): %s",
 		      mech, d->rule, d->reason));
 }
 
-int     mg_policy_server_start(sasl_server_params_t *sparams, struct mg_audit_event *ev,
-			               const char *mech)
+void    mgp_policy_server_decide(sasl_server_params_t *sparams, const char *mech,
+				         const char *account, const char *realm,
+				         const char *qop, const char *cipher,
+				         struct mg_policy_decision *d)
 {
     struct mg_policy_facts facts;
-    struct mg_policy_decision d;
 
-    mg_policy_server_facts(sparams, mech, &facts);
-    mg_policy_decide(&state.cfg.policy, &facts, &d);
-    return (mg_policy_refuse(sparams->utils, ev, mech, &d));
-}
-
-int     mg_policy_server_user(sasl_server_params_t *sparams, struct mg_audit_event *ev,
-			              const char *mech, const char *authid,
-			              const char *realm, const char *qop,
-			              const char *cipher)
-{
-    struct mg_policy_facts facts;
-    struct mg_policy_decision d;
-
-    mg_policy_server_facts(sparams, mech, &facts);
-    facts.authid = authid;
+    mgp_policy_server_facts(sparams, mech, &facts);
+    facts.authid = account;
     facts.realm = realm;
     facts.qop = qop;
     facts.cipher = cipher;
-    mg_policy_decide(&state.cfg.policy, &facts, &d);
-    return (mg_policy_refuse(sparams->utils, ev, mech, &d));
+    mg_policy_decide(&state.cfg.policy, &facts, d);
 }
 
-int     mg_policy_client_start(sasl_client_params_t *cparams, struct mg_audit_event *ev,
+int     mgp_policy_client_start(sasl_client_params_t *cparams, struct mg_audit_event *ev,
 			               const char *mech)
 {
     struct mg_policy_facts facts;
     struct mg_policy_decision d;
 
-    mg_policy_client_facts(cparams, mech, &facts);
+    mgp_policy_client_facts(cparams, mech, &facts);
     mg_policy_decide(&state.cfg.policy, &facts, &d);
-    return (mg_policy_refuse(cparams->utils, ev, mech, &d));
+    return (mgp_policy_refuse(cparams->utils, ev, mech, &d));
 }
 
-int     mg_policy_client_layer(sasl_client_params_t *cparams, struct mg_audit_event *ev,
+int     mgp_policy_client_layer(sasl_client_params_t *cparams, struct mg_audit_event *ev,
 			               const char *mech, const char *qop,
 			               const char *cipher)
 {
     struct mg_policy_facts facts;
     struct mg_policy_decision d;
 
-    mg_policy_client_facts(cparams, mech, &facts);
+    mgp_policy_client_facts(cparams, mech, &facts);
     facts.qop = qop;
     facts.cipher = cipher;
     mg_policy_decide(&state.cfg.policy, &facts, &d);
-    return (mg_policy_refuse(cparams->utils, ev, mech, &d));
+    return (mgp_policy_refuse(cparams->utils, ev, mech, &d));
 }
 
  /*
@@ -469,7 +511,7 @@ int     mg_policy_client_layer(sasl_client_params_t *cparams, struct mg_audit_ev
 static const char *const qop_wire[] = {"auth", "auth-int", "auth-conf"};
 static const char *const cipher_wire[] = {"3des", "des", "rc4", "rc4-40", "rc4-56"};
 
-unsigned mg_policy_qop_mask(const struct mg_policy_facts *facts, unsigned offered,
+unsigned mgp_policy_qop_mask(const struct mg_policy_facts *facts, unsigned offered,
 			            struct mg_policy_decision *d)
 {
     struct mg_policy_facts f = *facts;
@@ -492,7 +534,7 @@ unsigned mg_policy_qop_mask(const struct mg_policy_facts *facts, unsigned offere
     return (allowed);
 }
 
-unsigned mg_policy_cipher_mask(const struct mg_policy_facts *facts, unsigned offered,
+unsigned mgp_policy_cipher_mask(const struct mg_policy_facts *facts, unsigned offered,
 			               struct mg_policy_decision *d)
 {
     struct mg_policy_facts f = *facts;
@@ -522,8 +564,8 @@ unsigned mg_policy_cipher_mask(const struct mg_policy_facts *facts, unsigned off
   * The store is wanted but cannot be used: lockout_store_failure says
   * whether to authenticate without it (said once) or to refuse.
   */
-static int store_trouble(const sasl_utils_t *utils, struct mg_audit_event *ev,
-			         const char *mech, const char *why)
+static int store_trouble(const sasl_utils_t *utils, const char *mech, const char *why,
+			         struct mgp_lockout_verdict *v)
 {
     if (mg_policy_lockout_store_open(&state.cfg.policy)) {
 	if (!state.lockout_said) {
@@ -534,8 +576,10 @@ static int store_trouble(const sasl_utils_t *utils, struct mg_audit_event *ev,
 	}
 	return (SASL_OK);
     }
-    return (mg_refuse(utils, ev, SASL_FAIL, "%s: lockout store unavailable "
-		      "(lockout_store_failure = closed): %s", mech, why));
+    v->kind = MG_OUTCOME_INTERNAL_ERROR;
+    snprintf(v->reason, sizeof(v->reason), "%s: lockout store unavailable "
+	     "(lockout_store_failure = closed): %s", mech, why);
+    return (SASL_FAIL);
 }
 
 static void format_until(time_t until, char *buf, size_t size)
@@ -553,19 +597,6 @@ static const char *what_is_locked(const struct mg_lockout_ticket *t)
 }
 
  /*
-  * The ticket of an attempt, from the gate to the count. Both run in
-  * one step of one mechanism instance, so on one thread: a thread-local
-  * slot carries it, tagged with the attempt's record (its address and
-  * its start) so that it never settles another attempt.
-  */
-static __thread struct {
-    const struct mg_audit_event *ev;
-    struct timespec started;
-    struct mg_lockout_ticket ticket;
-    char    rule[MG_POLICY_RULE_MAX];
-} pending;
-
- /*
   * Said once per process: a store full of active locks.
   */
 static int lockout_full_said;
@@ -575,8 +606,8 @@ static int lockout_full_said;
   * not counted. lockout_store_failure decides, as for a store that
   * cannot be used at all.
   */
-static int store_full(const sasl_utils_t *utils, struct mg_audit_event *ev,
-		              const char *mech)
+static int store_full(const sasl_utils_t *utils, const char *mech,
+		              struct mgp_lockout_verdict *v)
 {
     int     go_on = mg_policy_lockout_store_open(&state.cfg.policy);
     char    max[32];
@@ -593,79 +624,77 @@ static int store_full(const sasl_utils_t *utils, struct mg_audit_event *ev,
     }
     if (go_on)
 	return (SASL_OK);
-    return (mg_refuse(utils, ev, SASL_FAIL, "%s: lockout store full of active locks "
-		      "(lockout_store_failure = closed)", mech));
+    v->kind = MG_OUTCOME_INTERNAL_ERROR;
+    snprintf(v->reason, sizeof(v->reason), "%s: lockout store full of active locks "
+	     "(lockout_store_failure = closed)", mech);
+    return (SASL_FAIL);
 }
 
  /*
-  * The gate: the attempt is counted as a failure under the account and
-  * the client address, in the transaction that checks their locks,
-  * before any secret is looked up (mg_lockout_admit()). authid is the
-  * account the policy and the lockout match: the canonical identity.
+  * The lockout gate, before the response is verified: the attempt is
+  * counted as a failure under the canonical account and the client's
+  * address (null: unknown) in the transaction that checks their locks
+  * (mg_lockout_admit()). SASL_OK to go on (v->kind is
+  * MG_OUTCOME_LOCKED_OUT, enforced 0, when audit-only mode lets a locked
+  * attempt through), SASL_BADAUTH when locked out, SASL_FAIL when the
+  * store is unusable, or full, and lockout_store_failure = closed. This
+  * is the one place that asks the store before verification; v->counted
+  * says mgp_lockout_outcome() has a count to settle.
   */
-int     mg_lockout_gate(sasl_server_params_t *sparams, struct mg_audit_event *ev,
-			        const char *mech, const char *authid)
+int     mgp_lockout_gate(const sasl_utils_t *utils, const char *mech,
+			         const char *account, const char *address,
+			         struct mgp_lockout_verdict *v)
 {
-    const sasl_utils_t *utils = sparams->utils;
-    struct mg_lockout_ticket ticket;
     struct mg_error err;
-    char    rule[MG_POLICY_RULE_MAX], when[32];
+    char    when[32];
 
-    pending.ev = 0;
-    if (!mg_policy_lockout_ticket(&state.cfg.policy, mech, authid, sparams->ipremoteport,
-				  &ticket, rule, sizeof(rule)))
+    memset(v, 0, sizeof(*v));
+    v->kind = MG_OUTCOME_SUCCESS;
+    if (!mg_policy_lockout_ticket(&state.cfg.policy, mech, account, address,
+				  &v->ticket, v->rule, sizeof(v->rule)))
 	return (SASL_OK);
     if (state.lockout == 0)
-	return (store_trouble(utils, ev, mech, state.lockout_reason[0] ?
-			      state.lockout_reason : "not open"));
-    if (mg_lockout_admit(state.lockout, &ticket, time((time_t *) 0), &err) != MG_OK)
-	return (store_trouble(utils, ev, mech, err.reason));
-    if (ticket.decision == MG_LOCKOUT_STORE_FULL)
-	return (store_full(utils, ev, mech));
-    if (ticket.decision == MG_LOCKOUT_ADMITTED) {
-	pending.ev = ev;
-	pending.started = ev->started;
-	pending.ticket = ticket;
-	snprintf(pending.rule, sizeof(pending.rule), "%s", rule);
-	/* Audit-only: a lock that would have refused is only recorded. */
-	if (ticket.locked >= 0 && ev->rule[0] == 0)
-	    mg_audit_rule(ev, rule, 0);
+	return (store_trouble(utils, mech, state.lockout_reason[0] ?
+			      state.lockout_reason : "not open", v));
+    if (mg_lockout_admit(state.lockout, &v->ticket, time((time_t *) 0), &err) != MG_OK)
+	return (store_trouble(utils, mech, err.reason, v));
+    if (v->ticket.decision == MG_LOCKOUT_STORE_FULL)
+	return (store_full(utils, mech, v));
+    if (v->ticket.decision == MG_LOCKOUT_ADMITTED)
+	v->counted = 1;
+    if (v->ticket.locked < 0)
 	return (SASL_OK);
-    }
-    mg_audit_rule(ev, rule, 1);
-    ev->outcome = MG_OUTCOME_LOCKED_OUT;
-    format_until(ticket.locked_until, when, sizeof(when));
-    return (mg_refuse(utils, ev, SASL_BADAUTH, "%s: %s is locked out until %s (%s)",
-		      mech, what_is_locked(&ticket), when, rule));
+    v->kind = MG_OUTCOME_LOCKED_OUT;
+    v->enforced = v->ticket.decision != MG_LOCKOUT_ADMITTED;
+    format_until(v->ticket.locked_until, when, sizeof(when));
+    snprintf(v->reason, sizeof(v->reason), "%s: %s is locked out until %s (%s)",
+	     mech, what_is_locked(&v->ticket), when, v->rule);
+    return (v->enforced ? SASL_BADAUTH : SASL_OK);
 }
 
  /*
-  * The count, once the outcome is known: a failed guess stays counted
-  * (and a lock it set is said), a success clears the account's counter
-  * and gives the address its attempt back, anything else is given back.
+  * After verification, or when the attempt ends without reaching it:
+  * settle the gate's count. A wrong password or an unknown user stays
+  * counted (and a lock it set is said), a success clears the account's
+  * counter and gives the address its attempt back; anything else (the
+  * gate's own refusals, replays, malformed responses, an abandoned
+  * exchange) is no guess and is given back. Settles once.
   */
-void    mg_lockout_count(sasl_server_params_t *sparams, struct mg_audit_event *ev,
-			         const char *mech, const char *authid, int result)
+void    mgp_lockout_outcome(const sasl_utils_t *utils, const char *mech,
+			            struct mgp_lockout_verdict *v, enum mg_outcome outcome)
 {
-    const sasl_utils_t *utils = sparams->utils;
-    struct mg_lockout_ticket *t = &pending.ticket;
+    const struct mg_lockout_ticket *t = &v->ticket;
     enum mg_lockout_result kind;
     struct mg_error err;
     char    when[32];
     size_t  i;
 
-    (void) authid;			/* the ticket holds the keys */
-    if (pending.ev != ev || pending.started.tv_sec != ev->started.tv_sec
-	|| pending.started.tv_nsec != ev->started.tv_nsec || state.lockout == 0) {
-	pending.ev = 0;
+    if (!v->counted || state.lockout == 0)
 	return;
-    }
-    pending.ev = 0;
-    /* A refusal classified on the spot (a replay, say) is no guess. */
-    if (result == SASL_OK)
+    v->counted = 0;
+    if (outcome == MG_OUTCOME_SUCCESS)
 	kind = MG_LOCKOUT_GUESS_SUCCEEDED;
-    else if ((result == SASL_BADAUTH || result == SASL_NOUSER || result == SASL_TRANS)
-	     && ev->outcome == MG_OUTCOME_SUCCESS)
+    else if (outcome == MG_OUTCOME_BAD_CREDENTIALS || outcome == MG_OUTCOME_UNKNOWN_USER)
 	kind = MG_LOCKOUT_GUESS_FAILED;
     else
 	kind = MG_LOCKOUT_NO_GUESS;
@@ -680,6 +709,6 @@ void    mg_lockout_count(sasl_server_params_t *sparams, struct mg_audit_event *e
 	utils->log(utils->conn, SASL_LOG_NOTE, "md5gate: %s: %u failures: %s locked "
 		   "until %s (%s)", mech, t->keys[i].entry.failures,
 		   t->keys[i].role == MG_LOCKOUT_ADDRESS ? "the client address" :
-		   "the account", when, pending.rule);
+		   "the account", when, v->rule);
     }
 }

@@ -2,7 +2,7 @@
 /* NAME
 /*	attempt 3h
 /* SUMMARY
-/*	process-wide plugin state and the audit record of each attempt
+/*	process-wide plugin state, policy and lockout glue, audit records
 /* SYNOPSIS
 /*	#include "attempt.h"
 /*--*/
@@ -13,60 +13,80 @@
 #include <sasl/saslplug.h>
 
 #include "audit.h"
+#include "lockout.h"
 #include "mg_config.h"
 #include "policy.h"
 
-extern int mg_state_acquire(const sasl_utils_t *);
-extern void mg_state_release(void);
-extern int mg_state_usable(const sasl_utils_t *);
-extern const struct mg_config *mg_state_config(void);
-extern void mg_state_open_lockout(const sasl_utils_t *);
+extern int mgp_state_acquire(const sasl_utils_t *);
+extern void mgp_state_release(void);
+extern int mgp_state_usable(const sasl_utils_t *);
+extern const struct mg_config *mgp_state_config(void);
+extern void mgp_state_open_lockout(const sasl_utils_t *);
+extern int mgp_mech_avail(const char *mech, sasl_server_params_t *);
+extern void mgp_mech_free(void *glob, const sasl_utils_t *);
 
  /*
   * Policy decisions at each point of an attempt; SASL_OK to go on.
   */
-extern int mg_policy_hides(sasl_server_params_t *, const char *mech);
-extern int mg_policy_server_start(sasl_server_params_t *, struct mg_audit_event *,
-				          const char *mech);
-extern int mg_policy_server_user(sasl_server_params_t *, struct mg_audit_event *,
-				         const char *mech, const char *authid,
-				         const char *realm, const char *qop,
-				         const char *cipher);
-extern int mg_policy_client_start(sasl_client_params_t *, struct mg_audit_event *,
-				          const char *mech);
-extern int mg_policy_client_layer(sasl_client_params_t *, struct mg_audit_event *,
-				          const char *mech, const char *qop,
-				          const char *cipher);
-extern unsigned mg_policy_qop_mask(const struct mg_policy_facts *, unsigned offered,
-				           struct mg_policy_decision *);
-extern unsigned mg_policy_cipher_mask(const struct mg_policy_facts *, unsigned offered,
-				              struct mg_policy_decision *);
-extern void mg_policy_server_facts(sasl_server_params_t *, const char *mech,
-				           struct mg_policy_facts *);
-extern void mg_policy_client_facts(sasl_client_params_t *, const char *mech,
-				           struct mg_policy_facts *);
-extern int mg_policy_refuse(const sasl_utils_t *, struct mg_audit_event *,
-			            const char *mech, const struct mg_policy_decision *);
+extern int mgp_policy_hides(sasl_server_params_t *, const char *mech);
+extern void mgp_policy_server_decide(sasl_server_params_t *, const char *mech,
+				             const char *account, const char *realm,
+				             const char *qop, const char *cipher,
+				             struct mg_policy_decision *);
+extern int mgp_policy_client_start(sasl_client_params_t *, struct mg_audit_event *,
+				           const char *mech);
+extern int mgp_policy_client_layer(sasl_client_params_t *, struct mg_audit_event *,
+				           const char *mech, const char *qop,
+				           const char *cipher);
+extern unsigned mgp_policy_qop_mask(const struct mg_policy_facts *, unsigned offered,
+				            struct mg_policy_decision *);
+extern unsigned mgp_policy_cipher_mask(const struct mg_policy_facts *, unsigned offered,
+				               struct mg_policy_decision *);
+extern void mgp_policy_server_facts(sasl_server_params_t *, const char *mech,
+				            struct mg_policy_facts *);
+extern void mgp_policy_client_facts(sasl_client_params_t *, const char *mech,
+				            struct mg_policy_facts *);
+extern int mgp_policy_refuse(const sasl_utils_t *, struct mg_audit_event *,
+			             const char *mech, const struct mg_policy_decision *);
 
  /*
-  * Lockout (server side): before the secret is looked up, and after the
-  * outcome is known.
+  * The lockout (server side): the gate, with the canonical account and
+  * the client address (null: unknown), before the response is verified;
+  * the outcome after it.
   */
-extern int mg_lockout_gate(sasl_server_params_t *, struct mg_audit_event *,
-			           const char *mech, const char *authid);
-extern void mg_lockout_count(sasl_server_params_t *, struct mg_audit_event *,
-			             const char *mech, const char *authid, int result);
+struct mgp_lockout_verdict {
+    enum mg_outcome kind;		/* MG_OUTCOME_SUCCESS: not locked */
+    int     enforced;
+    char    rule[MG_POLICY_RULE_MAX];
+    char    reason[MG_REASON_MAX];
+    int     counted;			/* admitted: the ticket awaits settling */
+    struct mg_lockout_ticket ticket;
+};
 
-extern void mg_attempt_server_begin(struct mg_audit_event *, sasl_server_params_t *,
+extern int mgp_lockout_gate(const sasl_utils_t *, const char *mech,
+			            const char *account, const char *address,
+			            struct mgp_lockout_verdict *);
+extern void mgp_lockout_outcome(const sasl_utils_t *, const char *mech,
+				        struct mgp_lockout_verdict *, enum mg_outcome);
+
+ /*
+  * Audit records.
+  */
+extern void mgp_record_server_begin(struct mg_audit_event *, sasl_server_params_t *,
 				            const char *mech);
-extern void mg_attempt_client_begin(struct mg_audit_event *, sasl_client_params_t *,
+extern void mgp_record_client_begin(struct mg_audit_event *, sasl_client_params_t *,
 				            const char *mech);
-extern int mg_attempt_end(struct mg_audit_event *, const sasl_utils_t *, int result);
-extern void mg_attempt_end_as(struct mg_audit_event *, const sasl_utils_t *,
-			              enum mg_outcome);
-extern void mg_attempt_dispose(struct mg_audit_event *, const sasl_utils_t *);
-extern int mg_refuse(const sasl_utils_t *, struct mg_audit_event *, int result,
-		             const char *fmt,...)
+extern int mgp_record_write(struct mg_audit_event *, const sasl_utils_t *,
+			            enum mg_outcome, int result);
+extern int mgp_record_end(struct mg_audit_event *, const sasl_utils_t *, int result);
+extern void mgp_record_dispose(struct mg_audit_event *, const sasl_utils_t *);
+extern enum mg_outcome mgp_outcome_of(int sasl_result);
+extern void mgp_audit_only_reason(const char *rule, enum mg_outcome real,
+				          const char *real_reason, char *buf, size_t size);
+extern int mgp_refuse(const sasl_utils_t *, struct mg_audit_event *, int result,
+		              const char *fmt,...)
 	__attribute__((format(printf, 4, 5)));
+extern int mgp_report(const sasl_utils_t *, struct mg_audit_event *, const char *mech,
+		              const struct mg_error *);
 
 #endif

@@ -28,7 +28,7 @@
 struct cram_client {
     int     done;
     struct mg_audit_event ev;
-    struct mg_client_creds creds;
+    struct mgp_client_creds creds;
     char    response[MG_CRAM_RESPONSE_MAX + 1];
 };
 
@@ -38,12 +38,12 @@ static int cram_client_new(void *glob, sasl_client_params_t *cparams,
     struct cram_client *ctx;
 
     (void) glob;
-    if (!mg_state_usable(cparams->utils))
+    if (!mgp_state_usable(cparams->utils))
 	return (SASL_FAIL);
     if ((ctx = cparams->utils->malloc(sizeof(*ctx))) == 0)
 	return (SASL_NOMEM);
     memset(ctx, 0, sizeof(*ctx));
-    mg_attempt_client_begin(&ctx->ev, cparams, MECH);
+    mgp_record_client_begin(&ctx->ev, cparams, MECH);
     *conn_context = ctx;
     return (SASL_OK);
 }
@@ -70,7 +70,7 @@ static int answer(struct cram_client *ctx, sasl_client_params_t *cparams,
     mg_cleanse(digest, sizeof(digest));
     mg_cleanse(&key, sizeof(key));
     if (code != MG_OK)
-	return (mg_report(cparams->utils, &ctx->ev, MECH, &err));
+	return (mgp_report(cparams->utils, &ctx->ev, MECH, &err));
     *clientout = ctx->response;
     *clientout_len = (unsigned) len;
     return (SASL_OK);
@@ -89,15 +89,15 @@ static int cram_client_step(void *conn_context, sasl_client_params_t *cparams,
     *clientout = 0;
     *clientout_len = 0;
     if (ctx->done)
-	return (mg_refuse(cparams->utils, 0, SASL_FAIL, MECH ": exchange already finished"));
-    if ((ret = mg_policy_client_start(cparams, &ctx->ev, MECH)) != SASL_OK) {
+	return (mgp_refuse(cparams->utils, 0, SASL_FAIL, MECH ": exchange already finished"));
+    if ((ret = mgp_policy_client_start(cparams, &ctx->ev, MECH)) != SASL_OK) {
 	ctx->done = 1;
-	return (mg_attempt_end(&ctx->ev, cparams->utils, ret));
+	return (mgp_record_end(&ctx->ev, cparams->utils, ret));
     }
     if (mg_cram_check_challenge(serverin, serverin_len, &err) != MG_OK)
-	return (mg_attempt_end(&ctx->ev, cparams->utils,
-			       mg_report(cparams->utils, &ctx->ev, MECH, &err)));
-    ret = mg_client_get_creds(cparams, MG_WANT_AUTHID | MG_WANT_PASS,
+	return (mgp_record_end(&ctx->ev, cparams->utils,
+			       mgp_report(cparams->utils, &ctx->ev, MECH, &err)));
+    ret = mgp_client_get_creds(cparams, MG_WANT_AUTHID | MG_WANT_PASS,
 			      prompt_need, &ctx->creds);
     if (ret == SASL_OK) {
 	mg_audit_set(ctx->ev.authid, sizeof(ctx->ev.authid), ctx->creds.authid,
@@ -109,11 +109,11 @@ static int cram_client_step(void *conn_context, sasl_client_params_t *cparams,
 	ret = answer(ctx, cparams, serverin, serverin_len, clientout, clientout_len);
     if (ret == SASL_OK) {
 	ctx->done = 1;
-	mg_oparams_no_layer(oparams);
+	mgp_oparams_no_layer(oparams);
 	mg_audit_reason(&ctx->ev, "response sent; CRAM-MD5 gives the client no "
 			"confirmation from the server");
     }
-    return (mg_attempt_end(&ctx->ev, cparams->utils, ret));
+    return (mgp_record_end(&ctx->ev, cparams->utils, ret));
 }
 
 static void cram_client_dispose(void *conn_context, const sasl_utils_t *utils)
@@ -122,8 +122,8 @@ static void cram_client_dispose(void *conn_context, const sasl_utils_t *utils)
 
     if (ctx == 0)
 	return;
-    mg_attempt_dispose(&ctx->ev, utils);
-    mg_client_creds_free(utils, &ctx->creds);
+    mgp_record_dispose(&ctx->ev, utils);
+    mgp_client_creds_free(utils, &ctx->creds);
     mg_cleanse(ctx, sizeof(*ctx));
     utils->free(ctx);
 }
@@ -141,5 +141,5 @@ const sasl_client_plug_t mg_cram_client_plug = {
     .mech_new = cram_client_new,
     .mech_step = cram_client_step,
     .mech_dispose = cram_client_dispose,
-    .mech_free = mg_mech_free,
+    .mech_free = mgp_mech_free,
 };

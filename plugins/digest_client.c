@@ -50,7 +50,7 @@ struct digest_client {
     struct mg_digest_layer_slot slot;	/* first: encode/decode context */
     enum digest_client_state state;
     struct mg_audit_event ev;
-    struct mg_client_creds creds;
+    struct mgp_client_creds creds;
     unsigned char expect_rspauth[MG_DIGEST_HASH_LEN];
     char    out[MG_DIGEST_RESPONSE_MAX + 1];
 };
@@ -61,12 +61,12 @@ static int digest_client_new(void *glob, sasl_client_params_t *cparams,
     struct digest_client *ctx;
 
     (void) glob;
-    if (!mg_state_usable(cparams->utils))
+    if (!mgp_state_usable(cparams->utils))
 	return (SASL_FAIL);
     if ((ctx = cparams->utils->malloc(sizeof(*ctx))) == 0)
 	return (SASL_NOMEM);
     memset(ctx, 0, sizeof(*ctx));
-    mg_attempt_client_begin(&ctx->ev, cparams, MECH);
+    mgp_record_client_begin(&ctx->ev, cparams, MECH);
     *conn_context = ctx;
     return (SASL_OK);
 }
@@ -104,7 +104,7 @@ static int pick_realm(sasl_client_params_t *cparams,
     return (SASL_OK);
 }
 
-static int canon_identities(sasl_client_params_t *cparams, struct mg_client_creds *creds,
+static int canon_identities(sasl_client_params_t *cparams, struct mgp_client_creds *creds,
 			            sasl_out_params_t *oparams)
 {
     int     ret;
@@ -180,7 +180,7 @@ static enum mg_code build_response(struct digest_client *ctx,
     return (code);
 }
 
-static void note_identity(struct mg_audit_event *ev, const struct mg_client_creds *creds,
+static void note_identity(struct mg_audit_event *ev, const struct mgp_client_creds *creds,
 			          const char *realm, const char *host)
 {
     mg_audit_set(ev->authid, sizeof(ev->authid), creds->authid, strlen(creds->authid));
@@ -205,16 +205,16 @@ static int policy_offer(struct digest_client *ctx, sasl_client_params_t *cparams
     struct mg_policy_decision d;
     unsigned offered = chal->qops;
 
-    mg_policy_client_facts(cparams, MECH, &facts);
+    mgp_policy_client_facts(cparams, MECH, &facts);
     if (offered & MG_DIGEST_QOP_AUTH_CONF) {
-	chal->ciphers = mg_policy_cipher_mask(&facts, chal->ciphers, &d);
+	chal->ciphers = mgp_policy_cipher_mask(&facts, chal->ciphers, &d);
 	if (chal->ciphers == 0)
 	    chal->qops &= ~MG_DIGEST_QOP_AUTH_CONF;
     }
     if (chal->qops != 0)
-	chal->qops = mg_policy_qop_mask(&facts, chal->qops, &d);
+	chal->qops = mgp_policy_qop_mask(&facts, chal->qops, &d);
     if (offered != 0 && chal->qops == 0)
-	return (mg_policy_refuse(cparams->utils, &ctx->ev, MECH, &d));
+	return (mgp_policy_refuse(cparams->utils, &ctx->ev, MECH, &d));
     return (SASL_OK);
 }
 
@@ -240,10 +240,10 @@ static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
 	|| mg_digest_validate_challenge(&chal, MG_DIGEST_QOP_AUTH
 					| MG_DIGEST_QOP_AUTH_INT
 				   | MG_DIGEST_QOP_AUTH_CONF, &err) != MG_OK) {
-	ret = mg_report(utils, &ctx->ev, MECH, &err);
+	ret = mgp_report(utils, &ctx->ev, MECH, &err);
 	goto done;
     }
-    if ((ret = mg_policy_client_start(cparams, &ctx->ev, MECH)) != SASL_OK)
+    if ((ret = mgp_policy_client_start(cparams, &ctx->ev, MECH)) != SASL_OK)
 	goto done;
     mg_digest_layers_policy(utils, &cparams->props, cparams->external_ssf, &layers);
     if ((ret = policy_offer(ctx, cparams, &chal)) != SASL_OK)
@@ -251,11 +251,11 @@ static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
     if ((ret = mg_digest_layers_choose(utils, &layers, chal.qops, chal.ciphers,
 				       &qop, &cipher)) != SASL_OK)
 	goto done;
-    if ((ret = mg_policy_client_layer(cparams, &ctx->ev, MECH, mg_digest_qop_name(qop),
+    if ((ret = mgp_policy_client_layer(cparams, &ctx->ev, MECH, mg_digest_qop_name(qop),
 				      qop == MG_DIGEST_QOP_AUTH_CONF ?
 				      mg_digest_cipher_name(cipher) : 0)) != SASL_OK)
 	goto done;
-    ret = mg_client_get_creds(cparams, MG_WANT_AUTHID | MG_WANT_AUTHZID | MG_WANT_PASS,
+    ret = mgp_client_get_creds(cparams, MG_WANT_AUTHID | MG_WANT_AUTHZID | MG_WANT_PASS,
 			      prompt_need, &ctx->creds);
     if (ret != SASL_OK)
 	goto done;
@@ -269,13 +269,13 @@ static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
 	ctx->ev.cipher = mg_digest_cipher_name(cipher);
     if (build_response(ctx, cparams, &chal, realm, &layers, qop, cipher, ha1,
 		       &len, &err) != MG_OK) {
-	ret = mg_report(utils, &ctx->ev, MECH, &err);
+	ret = mgp_report(utils, &ctx->ev, MECH, &err);
 	goto done;
     }
     if ((ret = mg_digest_layer_start(&ctx->slot, utils, MG_LAYER_CLIENT, qop, cipher,
 				     ha1, layers.maxbuf, chal.maxbuf)) != SASL_OK)
 	goto done;
-    mg_client_creds_free(utils, &ctx->creds);
+    mgp_client_creds_free(utils, &ctx->creds);
     *clientout = ctx->out;
     *clientout_len = (unsigned) len;
     ctx->state = DIGEST_C_RSPAUTH;
@@ -299,13 +299,13 @@ static int check_rspauth(struct digest_client *ctx, sasl_client_params_t *cparam
 
     ctx->state = DIGEST_C_DONE;
     if (mg_digest_parse_rspauth(serverin, serverin_len, &rsp, &err) != MG_OK)
-	return (mg_refuse(utils, &ctx->ev, SASL_BADSERV, MECH ": server failed mutual "
+	return (mgp_refuse(utils, &ctx->ev, SASL_BADSERV, MECH ": server failed mutual "
 			  "authentication: %s", err.reason));
     ok = mg_equal_ct(rsp.rspauth, ctx->expect_rspauth, sizeof(rsp.rspauth));
     mg_cleanse(&rsp, sizeof(rsp));
     mg_cleanse(ctx->expect_rspauth, sizeof(ctx->expect_rspauth));
     if (!ok)
-	return (mg_refuse(utils, &ctx->ev, SASL_BADSERV, MECH ": server failed mutual "
+	return (mgp_refuse(utils, &ctx->ev, SASL_BADSERV, MECH ": server failed mutual "
 			  "authentication: rspauth does not match"));
     *clientout = "";
     *clientout_len = 0;
@@ -339,9 +339,9 @@ static int digest_client_step(void *conn_context, sasl_client_params_t *cparams,
 			    clientout_len, oparams);
 	break;
     default:
-	return (mg_refuse(cparams->utils, 0, SASL_FAIL, MECH ": exchange already finished"));
+	return (mgp_refuse(cparams->utils, 0, SASL_FAIL, MECH ": exchange already finished"));
     }
-    return (mg_attempt_end(&ctx->ev, cparams->utils, ret));
+    return (mgp_record_end(&ctx->ev, cparams->utils, ret));
 }
 
 static void digest_client_dispose(void *conn_context, const sasl_utils_t *utils)
@@ -350,8 +350,8 @@ static void digest_client_dispose(void *conn_context, const sasl_utils_t *utils)
 
     if (ctx == 0)
 	return;
-    mg_attempt_dispose(&ctx->ev, utils);
-    mg_client_creds_free(utils, &ctx->creds);
+    mgp_record_dispose(&ctx->ev, utils);
+    mgp_client_creds_free(utils, &ctx->creds);
     mg_digest_layer_dispose(&ctx->slot);
     mg_cleanse(ctx, sizeof(*ctx));
     utils->free(ctx);
@@ -371,5 +371,5 @@ const sasl_client_plug_t mg_digest_client_plug = {
     .mech_new = digest_client_new,
     .mech_step = digest_client_step,
     .mech_dispose = digest_client_dispose,
-    .mech_free = mg_mech_free,
+    .mech_free = mgp_mech_free,
 };

@@ -68,13 +68,13 @@ static const enum mg_digest_cipher preference[] = {
 #define PREFERENCE_COUNT (sizeof(preference) / sizeof(preference[0]))
 
  /*
-  * A list that is not understood leaves no cipher: mg_options_check()
+  * A list that is not understood leaves no cipher: mgp_options_check()
   * refuses it when the plugin loads, and the mechanisms are disabled.
   */
 static unsigned enabled_ciphers(const sasl_utils_t *utils)
 {
-    int     weak = mg_option_bool(utils, MECH, "md5gate_digest_weak_ciphers", 0);
-    const char *list = mg_option(utils, MECH, "md5gate_digest_ciphers");
+    int     weak = mgp_option_bool(utils, MECH, "md5gate_digest_weak_ciphers", 0);
+    const char *list = mgp_option(utils, MECH, "md5gate_digest_ciphers");
     unsigned allowed = MG_DIGEST_CIPHER_3DES | (weak ? MG_LAYER_WEAK_CIPHERS : 0);
     unsigned listed = 0;
 
@@ -204,7 +204,7 @@ static int layer_encode(void *context, const struct iovec *invec, unsigned numio
     if (mg_layer_encodev(slot->layer, invec, numiov, &out, &len, &err) != MG_OK) {
 	slot->utils->seterror(slot->utils->conn, 0, MECH ": security layer: %s",
 			      err.reason);
-	return (mg_sasl_code(err.code));
+	return (mgp_sasl_code(err.code));
     }
     if (len > 0xffffffffu) {
 	slot->utils->seterror(slot->utils->conn, 0, MECH ": frame too large");
@@ -230,7 +230,7 @@ static int layer_decode(void *context, const char *input, unsigned inputlen,
     if (mg_layer_decode(slot->layer, input, inputlen, &out, &len, &err) != MG_OK) {
 	slot->utils->seterror(slot->utils->conn, 0, MECH ": security layer: %s",
 			      err.reason);
-	return (mg_sasl_code(err.code));
+	return (mgp_sasl_code(err.code));
     }
     *output = (const char *) out;
     *outputlen = (unsigned) len;
@@ -265,7 +265,7 @@ int     mg_digest_layer_start(struct mg_digest_layer_slot *slot,
 void    mg_digest_layer_oparams(struct mg_digest_layer_slot *slot,
 				        sasl_out_params_t *oparams)
 {
-    mg_oparams_no_layer(oparams);
+    mgp_oparams_no_layer(oparams);
     if (slot->layer == 0)
 	return;
     oparams->encode = layer_encode;

@@ -13,9 +13,13 @@
 /*	authentication, which md5gate does not offer; it gets a fresh
 /*	challenge, as section 2.2 allows, rather than an error.
 /*
-/*	Step 2 parses and validates the digest-response, canonicalises the
-/*	identities, fetches the secret through auxprop and verifies the
-/*	response in constant time. On success it computes rspauth.
+/*	Step 2 parses and validates the digest-response (a stale nonce or
+/*	count is a replay, a wrong digest-uri service a protocol error),
+/*	then hands the attempt (server_attempt.c) the user, realm and
+/*	authorisation id, which it identifies as the stock plugin does,
+/*	gates and verifies; this file only says whether one stored secret
+/*	verifies the response, in constant time. On success it computes
+/*	rspauth.
 /*
 /*	When the application accepts additional data with success
 /*	(SASL_SUCCESS_DATA), rspauth goes out with SASL_OK. Otherwise (SMTP,
@@ -30,11 +34,9 @@
 /*	the client picked starts when its response verifies, and a layer
 /*	that cannot start fails the authentication.
 /*
-/*	The policy (see attempt.c) is asked at the first step, and limits
-/*	the qop values and ciphers the challenge offers; then with the
-/*	user, qop and cipher once the response is parsed; the lockout is
-/*	asked before any secret is looked up, and the outcome of the
-/*	verification counts towards it.
+/*	The policy is asked at the first step, and limits the qop values
+/*	and ciphers the challenge offers; then, with the lockout, on the
+/*	canonical account, qop and cipher once the response is parsed.
 /* CONFIGURATION
 /*	Read from the application's SASL configuration (e.g. smtpd.conf):
 /* .IP md5gate_digest_realms
@@ -58,13 +60,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "attempt.h"
 #include "digest/digest.h"
 #include "digest_layer.h"
-#include "glue.h"
 #include "mechs.h"
 #include "mg_util.h"
 #include "secret.h"
+#include "server_attempt.h"
 
 #define MECH	"DIGEST-MD5"
 #define MAX_HOSTS 16
@@ -87,7 +88,7 @@ struct digest_server {
     struct mg_digest_layer_slot slot;	/* first: encode/decode context */
     struct mg_digest_layers layers;	/* what this server offers */
     enum digest_server_state state;
-    struct mg_audit_event ev;
+    struct mgp_attempt attempt;
     struct mg_digest_challenge chal;
     char    out[MG_DIGEST_CHALLENGE_MAX + 1];
     int     host_matched;
@@ -104,13 +105,13 @@ static int digest_server_new(void *glob, sasl_server_params_t *sparams,
     (void) glob;
     (void) chal;
     (void) chal_len;
-    if (!mg_state_usable(sparams->utils))
+    if (!mgp_state_usable(sparams->utils))
 	return (SASL_FAIL);
     if ((ctx = sparams->utils->malloc(sizeof(*ctx))) == 0)
 	return (SASL_NOMEM);
     memset(ctx, 0, sizeof(*ctx));
     mg_digest_challenge_init(&ctx->chal);
-    mg_attempt_server_begin(&ctx->ev, sparams, MECH);
+    mgp_attempt_start(&ctx->attempt, sparams, MECH);
     *conn_context = ctx;
     return (SASL_OK);
 }
@@ -163,7 +164,7 @@ static int build_challenge(struct digest_server *ctx, sasl_server_params_t *spar
     realm = sparams->user_realm && *sparams->user_realm ?
 	sparams->user_realm : sparams->serverFQDN;
     if (add_realm(&ctx->chal, realm) != SASL_OK
-	|| each_word(mg_option(utils, MECH, "md5gate_digest_realms"),
+	|| each_word(mgp_option(utils, MECH, "md5gate_digest_realms"),
 		     add_realm, &ctx->chal) != SASL_OK)
 	return (mg_fail(err, MG_NOMEM, "cannot build the realm list"));
     if ((code = mg_digest_make_nonce(nonce, sizeof(nonce), err)) != MG_OK)
@@ -189,16 +190,16 @@ static int policy_layers(struct digest_server *ctx, sasl_server_params_t *sparam
     struct mg_policy_decision d;
     unsigned offered = ctx->layers.qops;
 
-    mg_policy_server_facts(sparams, MECH, &facts);
+    mgp_policy_server_facts(sparams, MECH, &facts);
     if (offered & MG_DIGEST_QOP_AUTH_CONF) {
-	ctx->layers.ciphers = mg_policy_cipher_mask(&facts, ctx->layers.ciphers, &d);
+	ctx->layers.ciphers = mgp_policy_cipher_mask(&facts, ctx->layers.ciphers, &d);
 	if (ctx->layers.ciphers == 0)
 	    ctx->layers.qops &= ~MG_DIGEST_QOP_AUTH_CONF;
     }
     if (ctx->layers.qops != 0)
-	ctx->layers.qops = mg_policy_qop_mask(&facts, ctx->layers.qops, &d);
+	ctx->layers.qops = mgp_policy_qop_mask(&facts, ctx->layers.qops, &d);
     if (offered != 0 && ctx->layers.qops == 0)
-	return (mg_policy_refuse(sparams->utils, &ctx->ev, MECH, &d));
+	return (mgp_attempt_decision(&ctx->attempt, sparams->utils, &d));
     return (SASL_OK);
 }
 
@@ -214,7 +215,7 @@ static int send_challenge(struct digest_server *ctx, sasl_server_params_t *spara
 	sparams->utils->log(sparams->utils->conn, SASL_LOG_NOTE, "md5gate: "
 			    MECH ": client attempted subsequent authentication; "
 			    "sending a fresh challenge");
-    if ((ret = mg_policy_server_start(sparams, &ctx->ev, MECH)) != SASL_OK)
+    if ((ret = mgp_attempt_open(&ctx->attempt, sparams)) != SASL_OK)
 	return (ret);
     mg_digest_layers_policy(sparams->utils, &sparams->props, sparams->external_ssf,
 			    &ctx->layers);
@@ -228,7 +229,7 @@ static int send_challenge(struct digest_server *ctx, sasl_server_params_t *spara
     if (build_challenge(ctx, sparams, &err) != MG_OK
 	|| mg_digest_print_challenge(&ctx->chal, ctx->out, sizeof(ctx->out),
 				     &len, &err) != MG_OK)
-	return (mg_report(sparams->utils, &ctx->ev, MECH, &err));
+	return (mgp_attempt_report(&ctx->attempt, sparams->utils, &err));
     *serverout = ctx->out;
     *serverout_len = (unsigned) len;
     ctx->state = DIGEST_VERIFY;
@@ -273,58 +274,28 @@ static void build_host_list(sasl_server_params_t *sparams, struct host_list *hl)
 	addr[n] = 0;
 	add_host(hl, addr);
     }
-    each_word(mg_option(sparams->utils, MECH, "md5gate_digest_hosts"), add_host, hl);
+    each_word(mgp_option(sparams->utils, MECH, "md5gate_digest_hosts"), add_host, hl);
 }
 
- /*
-  * Canonicalise the identities. The authentication id is looked up as
-  * user@realm when the client named a realm, else in the application's
-  * default realm, as the stock plugin does.
-  */
-static const struct mg_secret_props digest_props = {
+static const struct mgp_secret_props digest_props = {
     "*" MG_SECRET_PROP_DIGEST, "*" MG_SECRET_PROP_CYRUS_DIGEST,
 };
 
-static int lookup_user(sasl_server_params_t *sparams, struct mg_audit_event *ev,
-		               const struct mg_digest_response *resp,
-		               sasl_out_params_t *oparams, struct mg_lookup *lookup)
+ /*
+  * The realm the stock plugin offers, and md5gate first: the
+  * application's user realm, else the server name.
+  */
+static const char *offered_realm(sasl_server_params_t *sparams)
 {
-    const sasl_utils_t *utils = sparams->utils;
-    size_t  ulen = strlen(resp->username), rlen = strlen(resp->realm);
-    char   *fulluser;
-    unsigned flags = SASL_CU_AUTHID | SASL_CU_AUTHZID;
-    int     ret;
-
-    if (resp->authzid && *resp->authzid) {
-	ret = sparams->canon_user(utils->conn, resp->authzid, 0, SASL_CU_AUTHZID, oparams);
-	if (ret != SASL_OK)
-	    return (mg_refuse(utils, ev, ret, MECH ": authorization id "
-			      "canonicalisation failed"));
-	flags = SASL_CU_AUTHID;
-    }
-    if ((fulluser = utils->malloc(ulen + rlen + 2)) == 0)
-	return (SASL_NOMEM);
-    memcpy(fulluser, resp->username, ulen + 1);
-    if (rlen > 0) {
-	fulluser[ulen] = '@';
-	memcpy(fulluser + ulen + 1, resp->realm, rlen + 1);
-    }
-    ret = mg_server_lookup(sparams, ev, MECH, &digest_props, fulluser, strlen(fulluser), flags,
-			   oparams, lookup);
-    utils->free(fulluser);
-    return (ret);
+    return (sparams->user_realm && *sparams->user_realm ?
+	    sparams->user_realm : sparams->serverFQDN);
 }
 
-static void note_response(struct mg_audit_event *ev, const struct mg_digest_response *resp)
+static void note_response(struct mgp_attempt *a, const struct mg_digest_response *resp)
 {
+    struct mg_audit_event *ev = mgp_attempt_record(a);
     struct mg_digest_uri uri;
 
-    mg_audit_set(ev->authid, sizeof(ev->authid), resp->username, strlen(resp->username));
-    if (resp->authzid)
-	mg_audit_set(ev->authzid, sizeof(ev->authzid), resp->authzid,
-		     strlen(resp->authzid));
-    mg_audit_set(ev->realm, sizeof(ev->realm), resp->realm, strlen(resp->realm));
-    ev->has_realm = 1;
     ev->qop = mg_digest_qop_name(resp->qop);
     if (resp->qop == MG_DIGEST_QOP_AUTH_CONF)
 	ev->cipher = mg_digest_cipher_name(resp->cipher);
@@ -336,6 +307,7 @@ static int check_response(struct digest_server *ctx, sasl_server_params_t *spara
 			          const struct mg_digest_response *resp)
 {
     const sasl_utils_t *utils = sparams->utils;
+    struct mg_audit_event *ev = mgp_attempt_record(&ctx->attempt);
     struct host_list hosts;
     struct mg_digest_expect expect;
     struct mg_digest_report report;
@@ -349,18 +321,21 @@ static int check_response(struct digest_server *ctx, sasl_server_params_t *spara
     memset(&report, 0, sizeof(report));
     if (mg_digest_validate_response(&ctx->chal, resp, &expect, &report, &err) != MG_OK) {
 	/* A stale nonce or count is a replay, not a wrong password. */
-	if (err.code == MG_BADAUTH && (strstr(err.reason, "nonce") != 0))
-	    ctx->ev.outcome = MG_OUTCOME_REPLAY;
-	return (mg_report(utils, &ctx->ev, MECH, &err));
+	if (report.stale)
+	    return (mgp_attempt_refuse(&ctx->attempt, utils, MG_OUTCOME_REPLAY,
+				       mgp_sasl_code(err.code), MECH ": %s", err.reason));
+	return (mgp_attempt_report(&ctx->attempt, utils, &err));
     }
-    ctx->ev.uri_host_matched = ctx->host_matched = report.host_matched;
-    ctx->ev.realm_offered = ctx->realm_offered = report.realm_offered;
-    if (!ctx->host_matched && mg_option_bool(utils, MECH, "md5gate_digest_uri_strict", 0))
-	return (mg_refuse(utils, &ctx->ev, SASL_BADPROT, MECH ": digest-uri host "
-			  "is not a name of this server (md5gate_digest_uri_strict)"));
-    if (!ctx->realm_offered && mg_option_bool(utils, MECH, "md5gate_digest_realm_strict", 0))
-	return (mg_refuse(utils, &ctx->ev, SASL_BADPROT, MECH ": client realm was "
-			  "not offered (md5gate_digest_realm_strict)"));
+    ev->uri_host_matched = ctx->host_matched = report.host_matched;
+    ev->realm_offered = ctx->realm_offered = report.realm_offered;
+    if (!ctx->host_matched && mgp_option_bool(utils, MECH, "md5gate_digest_uri_strict", 0))
+	return (mgp_attempt_refuse(&ctx->attempt, utils, MG_OUTCOME_MALFORMED, SASL_BADPROT,
+				   MECH ": digest-uri host is not a name of this server "
+				   "(md5gate_digest_uri_strict)"));
+    if (!ctx->realm_offered && mgp_option_bool(utils, MECH, "md5gate_digest_realm_strict", 0))
+	return (mgp_attempt_refuse(&ctx->attempt, utils, MG_OUTCOME_MALFORMED, SASL_BADPROT,
+				   MECH ": client realm was not offered "
+				   "(md5gate_digest_realm_strict)"));
     return (SASL_OK);
 }
 
@@ -393,122 +368,84 @@ static const char *entry_realm(sasl_server_params_t *sparams,
     return (sparams->serverFQDN ? sparams->serverFQDN : "");
 }
 
-struct digest_check {
-    int     tried;
-    int     corrupt;
-    int     other_realm;
-    int     plaintext_refused;
+ /*
+  * One stored secret against the response: the attempt climbs the
+  * ladder (hashed forms, then plaintext), this only verifies. A hashed
+  * secret holds one hash per charset reading, for one realm; the
+  * plaintext password is tried in both charset readings (Cyrus clients
+  * hash ISO-8859-1 without sending charset=utf-8).
+  */
+struct digest_verify {
+    sasl_server_params_t *sparams;
+    const struct mg_digest_response *resp;
+    unsigned char *ha1;			/* MG_DIGEST_HASH_LEN: the match's */
 };
 
- /*
-  * Each hash a stored secret holds (one per charset reading), for the
-  * response's realm only.
-  */
-static int try_userhashes(struct digest_server *ctx, const struct mg_digest_response *resp,
-			          const struct mg_secret_digest *sec,
-			          unsigned char ha1[MG_DIGEST_HASH_LEN],
-			          struct digest_check *chk)
+static enum mgp_try try_userhashes(const struct digest_verify *dv,
+				           const struct mg_secret_digest *sec)
 {
     struct mg_digest_secret key;
     enum mg_digest_charset reading;
+    enum mgp_try result = MGP_TRY_OTHER_REALM;
     size_t  i;
 
     for (i = 0; i < sec->count; i++) {
-	if (mg_secret_digest_key(sec, resp->realm, i, &key, 0) != MG_OK) {
-	    chk->other_realm++;
+	if (mg_secret_digest_key(sec, dv->resp->realm, i, &key, 0) != MG_OK)
 	    continue;
-	}
-	chk->tried++;
-	if (mg_digest_verify_server(resp, &key, ha1, &reading, 0) == MG_OK) {
-	    ctx->ev.secret = "hashed";
-	    return (1);
-	}
+	result = MGP_TRY_MISMATCH;
+	if (mg_digest_verify_server(dv->resp, &key, dv->ha1, &reading, 0) == MG_OK)
+	    return (MGP_TRY_MATCH);
     }
-    return (0);
+    return (result);
 }
 
-static int try_hashed(struct digest_server *ctx, sasl_server_params_t *sparams,
-		              const struct mg_lookup *lookup,
-		              const struct mg_digest_response *resp,
-		              unsigned char ha1[MG_DIGEST_HASH_LEN],
-		              struct digest_check *chk)
+static enum mgp_try try_secret(void *context, enum mgp_secret_form form,
+			               const unsigned char *value, size_t len)
 {
+    const struct digest_verify *dv = context;
+    const char *realm = entry_realm(dv->sparams, dv->resp);
     struct mg_secret_digest sec;
-    const char *realm = entry_realm(sparams, resp);
-    int     i, ok = 0;
+    struct mg_digest_secret key;
+    enum mg_digest_charset reading;
+    enum mg_code code;
+    enum mgp_try result;
 
-    for (i = 0; i < lookup->hashed_count && !ok; i++) {
-	if (mg_secret_digest_parse((const char *) lookup->hashed[i].data,
-				   lookup->hashed[i].len, realm, &sec, 0) != MG_OK) {
-	    chk->corrupt++;
-	    continue;
-	}
-	ok = try_userhashes(ctx, resp, &sec, ha1, chk);
-	mg_secret_digest_clear(&sec);
+    if (form == MGP_SECRET_PLAINTEXT) {
+	memset(&key, 0, sizeof(key));
+	key.kind = MG_DIGEST_SECRET_PASSWORD;
+	key.password = value;
+	key.password_len = len;
+	result = mg_digest_verify_server(dv->resp, &key, dv->ha1, &reading, 0) == MG_OK ?
+	    MGP_TRY_MATCH : MGP_TRY_MISMATCH;
+	mg_cleanse(&key, sizeof(key));
+	return (result);
     }
-    if (!ok && lookup->cyrus.data) {
-	if (mg_secret_digest_parse_cyrus(lookup->cyrus.data, lookup->cyrus.len,
-					 realm, &sec, 0) != MG_OK) {
-	    chk->corrupt++;
-	} else {
-	    ok = try_userhashes(ctx, resp, &sec, ha1, chk);
-	    mg_secret_digest_clear(&sec);
-	}
-    }
-    return (ok);
+    code = form == MGP_SECRET_CYRUS ?
+	mg_secret_digest_parse_cyrus(value, len, realm, &sec, 0)
+	: mg_secret_digest_parse((const char *) value, len, realm, &sec, 0);
+    if (code != MG_OK)
+	return (MGP_TRY_CORRUPT);
+    result = try_userhashes(dv, &sec);
+    mg_secret_digest_clear(&sec);
+    return (result);
 }
 
  /*
-  * The plaintext password, in both charset readings (Cyrus clients hash
-  * ISO-8859-1 without sending charset=utf-8).
+  * Who the client says it is, as the attempt needs it.
   */
-static int try_plaintext(struct digest_server *ctx, const struct mg_lookup *lookup,
-			         const struct mg_digest_response *resp,
-			         unsigned char ha1[MG_DIGEST_HASH_LEN],
-			         struct digest_check *chk)
+static int identify(struct digest_server *ctx, sasl_server_params_t *sparams,
+		            const struct mg_digest_response *resp,
+		            sasl_out_params_t *oparams)
 {
-    struct mg_digest_secret key;
-    enum mg_digest_charset reading;
+    struct mgp_claim claim;
 
-    if (lookup->password.data == 0)
-	return (0);
-    if (!mg_state_config()->plaintext_secrets) {
-	chk->plaintext_refused = 1;
-	return (0);
-    }
-    memset(&key, 0, sizeof(key));
-    key.kind = MG_DIGEST_SECRET_PASSWORD;
-    key.password = lookup->password.data;
-    key.password_len = lookup->password.len;
-    chk->tried++;
-    if (mg_digest_verify_server(resp, &key, ha1, &reading, 0) != MG_OK)
-	return (0);
-    ctx->ev.secret = "plaintext";
-    return (1);
-}
-
-static int check_secrets(struct digest_server *ctx, sasl_server_params_t *sparams,
-			         const struct mg_lookup *lookup,
-			         const struct mg_digest_response *resp,
-			         unsigned char ha1[MG_DIGEST_HASH_LEN])
-{
-    const sasl_utils_t *utils = sparams->utils;
-    struct digest_check chk = {0, 0, 0, 0};
-
-    if (try_hashed(ctx, sparams, lookup, resp, ha1, &chk)
-	|| try_plaintext(ctx, lookup, resp, ha1, &chk))
-	return (SASL_OK);
-    if (chk.tried > 0)
-	return (mg_refuse(utils, &ctx->ev, SASL_BADAUTH,
-			  "DIGEST-MD5 response does not verify"));
-    if (chk.other_realm > 0)
-	return (mg_refuse(utils, &ctx->ev, SASL_BADAUTH, MECH ": the stored hash "
-			  "is for another realm than the client's"));
-    if (chk.corrupt > 0)
-	return (mg_refuse(utils, &ctx->ev, SASL_FAIL, MECH ": the stored secret "
-			  "for this user is malformed"));
-    return (mg_refuse(utils, &ctx->ev, SASL_NOUSER, MECH ": no usable secret for "
-		      "this user (plaintext_secrets = deny)"));
+    memset(&claim, 0, sizeof(claim));
+    claim.authid = resp->username;
+    claim.authid_len = strlen(resp->username);
+    claim.authzid = resp->authzid;
+    claim.realm = resp->realm;
+    claim.offered_realm = offered_realm(sparams);
+    return (mgp_attempt_identify(&ctx->attempt, sparams, &claim, &digest_props, oparams));
 }
 
 static int verify_response(struct digest_server *ctx, sasl_server_params_t *sparams,
@@ -518,38 +455,31 @@ static int verify_response(struct digest_server *ctx, sasl_server_params_t *spar
 {
     const sasl_utils_t *utils = sparams->utils;
     struct mg_digest_response resp;
-    struct mg_lookup lookup;
     struct mg_error err;
     unsigned char ha1[MG_DIGEST_HASH_LEN];
+    struct digest_verify dv = {sparams, &resp, ha1};
+    struct mgp_verifier verifier = {try_secret, &dv, "DIGEST-MD5 response does not verify"};
     size_t  len = 0;
     int     ret;
 
-    memset(&lookup, 0, sizeof(lookup));
     mg_digest_response_init(&resp);
     if (mg_digest_parse_response(clientin, clientin_len, &resp, &err) != MG_OK) {
-	ret = mg_report(utils, &ctx->ev, MECH, &err);
+	ret = mgp_attempt_report(&ctx->attempt, utils, &err);
 	goto done;
     }
-    note_response(&ctx->ev, &resp);
-    if ((ret = mg_policy_server_user(sparams, &ctx->ev, MECH, resp.username,
-				     entry_realm(sparams, &resp), ctx->ev.qop,
-				     ctx->ev.cipher)) != SASL_OK)
-	goto done;
-    if ((ret = check_response(ctx, sparams, &resp)) != SASL_OK)
-	goto done;
-    if ((ret = mg_lockout_gate(sparams, &ctx->ev, MECH, ctx->ev.authid)) != SASL_OK)
-	goto done;
-    ret = lookup_user(sparams, &ctx->ev, &resp, oparams, &lookup);
-    if (ret == SASL_OK)
-	ret = check_secrets(ctx, sparams, &lookup, &resp, ha1);
-    mg_lockout_count(sparams, &ctx->ev, MECH, ctx->ev.authid, ret);
-    if (ret != SASL_OK)
+    note_response(&ctx->attempt, &resp);
+    if ((ret = check_response(ctx, sparams, &resp)) != SASL_OK
+	|| (ret = identify(ctx, sparams, &resp, oparams)) != SASL_OK
+	|| (ret = mgp_attempt_gate(&ctx->attempt, sparams, mg_digest_qop_name(resp.qop),
+				   resp.qop == MG_DIGEST_QOP_AUTH_CONF ?
+				   mg_digest_cipher_name(resp.cipher) : 0)) != SASL_OK
+	|| (ret = mgp_attempt_verify(&ctx->attempt, sparams, &verifier)) != SASL_OK)
 	goto done;
     if (make_rspauth(ctx, &resp, ha1, &len, &err) != MG_OK) {
-	ret = mg_report(utils, &ctx->ev, MECH, &err);
+	ret = mgp_attempt_report(&ctx->attempt, utils, &err);
 	goto done;
     }
-    if ((ret = mg_check_authorization(sparams, &ctx->ev, MECH, oparams)) != SASL_OK)
+    if ((ret = mgp_attempt_authorize(&ctx->attempt, sparams, oparams)) != SASL_OK)
 	goto done;
     if ((ret = mg_digest_layer_start(&ctx->slot, utils, MG_LAYER_SERVER, resp.qop,
 				     resp.cipher, ha1, ctx->layers.maxbuf,
@@ -560,7 +490,7 @@ static int verify_response(struct digest_server *ctx, sasl_server_params_t *spar
     if (sparams->flags & SASL_SUCCESS_DATA) {
 	mg_digest_layer_oparams(&ctx->slot, oparams);
 	ctx->state = DIGEST_DONE;
-	ctx->ev.final_reply = "none";
+	mgp_attempt_record(&ctx->attempt)->final_reply = "none";
 	ret = SASL_OK;
     } else {
 	ctx->state = DIGEST_FINAL_REPLY;
@@ -569,7 +499,6 @@ static int verify_response(struct digest_server *ctx, sasl_server_params_t *spar
 
 done:
     mg_cleanse(ha1, sizeof(ha1));
-    mg_lookup_free(utils, &lookup);
     mg_digest_response_free(&resp);
     return (ret);
 }
@@ -596,12 +525,12 @@ static int final_reply(struct digest_server *ctx, sasl_server_params_t *sparams,
 		               sasl_out_params_t *oparams)
 {
     const sasl_utils_t *utils = sparams->utils;
-    const char *policy = mg_option(utils, MECH, "md5gate_digest_final_reply");
+    const char *policy = mgp_option(utils, MECH, "md5gate_digest_final_reply");
 
     static const char *names[] = {"none", "empty", "echo", "other"};
 
     ctx->final_reply = classify_final(clientin, clientin_len);
-    ctx->ev.final_reply = names[ctx->final_reply];
+    mgp_attempt_record(&ctx->attempt)->final_reply = names[ctx->final_reply];
     ctx->state = DIGEST_DONE;
     /*
      * A configured rule refuses the reply, whatever its form: the record
@@ -609,11 +538,9 @@ static int final_reply(struct digest_server *ctx, sasl_server_params_t *sparams,
      * protocol", which is what the client is told).
      */
     if (ctx->final_reply != FINAL_EMPTY && policy && strcasecmp(policy, "empty") == 0) {
-	mg_audit_rule(&ctx->ev, "md5gate_digest_final_reply", 1);
-	(void) mg_refuse(utils, &ctx->ev, SASL_BADPROT, MECH ": final reply after "
-			 "rspauth must be empty (md5gate_digest_final_reply = empty)");
-	mg_attempt_end_as(&ctx->ev, utils, MG_OUTCOME_POLICY_DENIED);
-	return (SASL_BADPROT);
+	return (mgp_attempt_refuse_rule(&ctx->attempt, utils, "md5gate_digest_final_reply",
+					SASL_BADPROT, MECH ": final reply after rspauth "
+					"must be empty (md5gate_digest_final_reply = empty)"));
     }
     mg_digest_layer_oparams(&ctx->slot, oparams);
     return (SASL_OK);
@@ -643,11 +570,11 @@ static int digest_server_step(void *conn_context, sasl_server_params_t *sparams,
 	ret = final_reply(ctx, sparams, clientin, clientin_len, oparams);
 	break;
     default:
-	return (mg_refuse(sparams->utils, 0, SASL_FAIL, MECH ": exchange already finished"));
+	sparams->utils->seterror(sparams->utils->conn, 0, MECH ": exchange already "
+				 "finished");
+	return (SASL_FAIL);
     }
-    if (ret != SASL_OK && ret != SASL_CONTINUE && ctx->ev.outcome == MG_OUTCOME_REPLAY)
-	mg_attempt_end_as(&ctx->ev, sparams->utils, MG_OUTCOME_REPLAY);
-    return (mg_attempt_end(&ctx->ev, sparams->utils, ret));
+    return (mgp_attempt_finish(&ctx->attempt, sparams->utils, ret));
 }
 
 static void digest_server_dispose(void *conn_context, const sasl_utils_t *utils)
@@ -656,7 +583,7 @@ static void digest_server_dispose(void *conn_context, const sasl_utils_t *utils)
 
     if (ctx == 0)
 	return;
-    mg_attempt_dispose(&ctx->ev, utils);
+    mgp_attempt_dispose(&ctx->attempt, utils);
     mg_digest_challenge_free(&ctx->chal);
     mg_digest_layer_dispose(&ctx->slot);
     mg_cleanse(ctx, sizeof(*ctx));
@@ -668,7 +595,7 @@ static int digest_server_avail(void *glob, sasl_server_params_t *sparams,
 {
     (void) glob;
     (void) conn_context;
-    return (mg_mech_avail(MECH, sparams));
+    return (mgp_mech_avail(MECH, sparams));
 }
 
 const sasl_server_plug_t mg_digest_server_plug = {
@@ -680,6 +607,6 @@ const sasl_server_plug_t mg_digest_server_plug = {
     .mech_new = digest_server_new,
     .mech_step = digest_server_step,
     .mech_dispose = digest_server_dispose,
-    .mech_free = mg_mech_free,
+    .mech_free = mgp_mech_free,
     .mech_avail = digest_server_avail,
 };

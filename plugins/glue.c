@@ -2,36 +2,34 @@
 /* NAME
 /*	glue 3
 /* SUMMARY
-/*	helpers shared by md5gate's Cyrus SASL mechanism glue
+/*	libsasl2 helpers at the bottom of md5gate's plugin layer
 /* SYNOPSIS
 /*	#include "glue.h"
 /*
-/*	int	mg_sasl_code(code)
+/*	int	mgp_sasl_code(code)
 /*
-/*	int	mg_report(utils, mech, err)
+/*	int	mgp_secret_copy(utils, buf, value, len)
 /*
-/*	int	mg_server_lookup(sparams, mech, user, user_len, cu_flags,
-/*				oparams, lookup)
+/*	void	mgp_secret_free(utils, buf)
 /*
-/*	void	mg_lookup_free(utils, lookup)
+/*	const char *mgp_option(utils, mech, name)
 /*
-/*	int	mg_client_get_creds(cparams, want, prompt_need, creds)
+/*	int	mgp_client_get_creds(cparams, want, prompt_need, creds)
 /*
-/*	void	mg_client_creds_free(utils, creds)
+/*	void	mgp_client_creds_free(utils, creds)
 /* DESCRIPTION
-/*	This is the only place where core result codes become SASL_* codes
-/*	and where md5gate talks to auxprop and to the client callbacks.
+/*	The plugin layer (plugins/, names mgp_*) sits on the core (src/,
+/*	names mg_*). This module is its bottom: it knows libsasl2 but
+/*	nothing of attempts or records, so that attempt.c and the
+/*	mechanisms build on it and it on nothing of theirs.
 /*
-/*	mg_report() hands the core's reason to sasl_seterror() and returns
-/*	the matching SASL_* code. Core reasons never contain secrets.
+/*	mgp_sasl_code() is the one place where core result codes become
+/*	SASL_* codes.
 /*
-/*	mg_server_lookup() asks auxprop for the authentication identity's
-/*	password, canonicalises the user the way libsasl2 expects (the
-/*	property request must precede canon_user, which performs the
-/*	lookup), and copies the secret into memory md5gate cleanses. The
-/*	copy in libsasl2's property context is erased at once.
+/*	mgp_secret_copy() copies a secret into memory md5gate cleanses;
+/*	mgp_secret_free() cleanses and frees it.
 /*
-/*	mg_client_get_creds() collects the authentication id, authorisation
+/*	mgp_client_get_creds() collects the authentication id, authorisation
 /*	id and password from prompt results or callbacks, and when some are
 /*	missing builds sasl_interact_t prompts and returns SASL_INTERACT, as
 /*	libsasl2 applications expect.
@@ -40,12 +38,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "attempt.h"
 #include "glue.h"
 #include "mg_options.h"
 #include "mg_util.h"
 
-int     mg_sasl_code(enum mg_code code)
+int     mgp_sasl_code(enum mg_code code)
 {
     switch (code) {
     case MG_OK:
@@ -75,18 +72,7 @@ int     mg_sasl_code(enum mg_code code)
     return (SASL_FAIL);
 }
 
-int     mg_report(const sasl_utils_t *utils, struct mg_audit_event *ev,
-		          const char *mech, struct mg_error *err)
-{
-    size_t  n = strlen(mech);
-
-    /* Core reasons often name the mechanism already: say it once. */
-    if (strncmp(err->reason, mech, n) == 0 && err->reason[n] == ' ')
-	return (mg_refuse(utils, ev, mg_sasl_code(err->code), "%s", err->reason));
-    return (mg_refuse(utils, ev, mg_sasl_code(err->code), "%s: %s", mech, err->reason));
-}
-
-char   *mg_strndup(const sasl_utils_t *utils, const char *str, size_t len)
+char   *mgp_strndup(const sasl_utils_t *utils, const char *str, size_t len)
 {
     char   *copy;
 
@@ -97,7 +83,7 @@ char   *mg_strndup(const sasl_utils_t *utils, const char *str, size_t len)
     return (copy);
 }
 
-static int secret_copy(const sasl_utils_t *utils, struct mg_secret_buf *buf,
+int     mgp_secret_copy(const sasl_utils_t *utils, struct mgp_secret_buf *buf,
 		               const char *value, size_t len)
 {
     if ((buf->data = utils->malloc(len + 1)) == 0)
@@ -108,7 +94,7 @@ static int secret_copy(const sasl_utils_t *utils, struct mg_secret_buf *buf,
     return (SASL_OK);
 }
 
-static void secret_free(const sasl_utils_t *utils, struct mg_secret_buf *buf)
+void    mgp_secret_free(const sasl_utils_t *utils, struct mgp_secret_buf *buf)
 {
     if (buf->data) {
 	mg_cleanse(buf->data, buf->len);
@@ -118,153 +104,7 @@ static void secret_free(const sasl_utils_t *utils, struct mg_secret_buf *buf)
     buf->len = 0;
 }
 
-static int has_value(const struct propval *val)
-{
-    return (val->name != 0 && val->values != 0 && val->values[0] != 0);
-}
-
- /*
-  * Copy the values of one property. Text values end at their NUL; a
-  * binary (Cyrus) value has no terminator to trust, and libsasl2 gives
-  * its length only as valsize, which is exact for a single value - so a
-  * binary property with several values is not usable and is skipped.
-  */
-static int copy_values(const sasl_utils_t *utils, const struct propval *val,
-		               struct mg_secret_buf *bufs, int max, int *count)
-{
-    unsigned i;
-    int     ret;
-
-    for (i = 0; i < val->nvalues && *count < max; i++)
-	if ((ret = secret_copy(utils, bufs + (*count)++, val->values[i],
-			       strlen(val->values[i]))) != SASL_OK)
-	    return (ret);
-    return (SASL_OK);
-}
-
-static int copy_binary(const sasl_utils_t *utils, const struct propval *val,
-		               struct mg_secret_buf *buf)
-{
-    if (val->nvalues != 1)
-	return (SASL_OK);
-    return (secret_copy(utils, buf, val->values[0], val->valsize));
-}
-
-int     mg_server_lookup(sasl_server_params_t *sparams, struct mg_audit_event *ev,
-			         const char *mech, const struct mg_secret_props *props,
-			         const char *user, size_t user_len,
-			         unsigned cu_flags, sasl_out_params_t *oparams,
-			         struct mg_lookup *lookup)
-{
-    const sasl_utils_t *utils = sparams->utils;
-    const char *names[] = {SASL_AUX_PASSWORD, props->hashed, props->cyrus, 0};
-    struct propval vals[4];
-    int     ret, found = 0;
-
-    memset(lookup, 0, sizeof(*lookup));
-    memset(vals, 0, sizeof(vals));
-    if ((ret = utils->prop_request(sparams->propctx, names)) != SASL_OK)
-	return (mg_refuse(utils, ev, ret, "%s: cannot request the secret properties", mech));
-    ret = sparams->canon_user(utils->conn, user, (unsigned) user_len,
-			      cu_flags, oparams);
-    if (ret == SASL_NOUSER)
-	goto no_user;
-    if (ret != SASL_OK)
-	return (mg_refuse(utils, ev, ret, "%s: user name canonicalisation failed", mech));
-    ret = utils->prop_getnames(sparams->propctx, names, vals);
-    if (ret < 0)
-	goto no_user;
-    ret = SASL_OK;
-    if (has_value(vals + 0)) {
-	found = 1;
-	ret = secret_copy(utils, &lookup->password, vals[0].values[0],
-			  strlen(vals[0].values[0]));
-    }
-    if (ret == SASL_OK && has_value(vals + 1)) {
-	found = 1;
-	ret = copy_values(utils, vals + 1, lookup->hashed, MG_LOOKUP_VALUES_MAX,
-			  &lookup->hashed_count);
-    }
-    if (ret == SASL_OK && has_value(vals + 2)) {
-	found = 1;
-	ret = copy_binary(utils, vals + 2, &lookup->cyrus);
-    }
-    utils->prop_erase(sparams->propctx, names[0]);
-    utils->prop_erase(sparams->propctx, names[1]);
-    utils->prop_erase(sparams->propctx, names[2]);
-    if (ret != SASL_OK) {
-	mg_lookup_free(utils, lookup);
-	return (ret);
-    }
-    if (found)
-	return (SASL_OK);
-
-no_user:
-    return (mg_refuse(utils, ev, sparams->transition ? SASL_TRANS : SASL_NOUSER,
-		      "%s: no secret in database for this user", mech));
-}
-
- /*
-  * libsasl2 checks the authorisation id after the last step returns
-  * SASL_OK, where md5gate's record could no longer say so. Ask the same
-  * proxy policy callback first; libsasl2 asking again is harmless.
-  */
-int     mg_check_authorization(sasl_server_params_t *sparams, struct mg_audit_event *ev,
-			               const char *mech, sasl_out_params_t *oparams)
-{
-    const sasl_utils_t *utils = sparams->utils;
-    sasl_authorize_t *proc = 0;
-    void   *ctx = 0;
-    int     ret;
-
-    if (oparams->user == 0 || oparams->authid == 0
-	|| (oparams->ulen == oparams->alen
-	    && memcmp(oparams->user, oparams->authid, oparams->alen) == 0))
-	return (SASL_OK);
-    ret = utils->getcallback(utils->conn, SASL_CB_PROXY_POLICY,
-			     (sasl_callback_ft *) & proc, &ctx);
-    if (ret != SASL_OK || proc == 0)
-	return (SASL_OK);			/* libsasl2 decides */
-    ret = proc(utils->conn, ctx, oparams->user, oparams->ulen, oparams->authid,
-	       oparams->alen, sparams->user_realm, sparams->urlen, sparams->propctx);
-    if (ret != SASL_OK)
-	return (mg_refuse(utils, ev, SASL_NOAUTHZ, "%s: authorization id is not "
-			  "permitted for this authentication id", mech));
-    return (SASL_OK);
-}
-
- /*
-  * libsasl2 asks before it lists a mechanism and before it starts one: a
-  * mechanism the policy refuses for this connection is neither offered
-  * nor started. (Nothing is kept in a connection context: libsasl2
-  * would hand it to mech_new in place of a fresh one.)
-  */
-int     mg_mech_avail(const char *mech, sasl_server_params_t *sparams)
-{
-    if (!mg_state_usable(sparams->utils) || mg_policy_hides(sparams, mech))
-	return (SASL_NOMECH);
-    return (SASL_OK);
-}
-
-void    mg_mech_free(void *glob, const sasl_utils_t *utils)
-{
-    (void) glob;
-    (void) utils;
-    mg_state_release();
-}
-
-void    mg_lookup_free(const sasl_utils_t *utils, struct mg_lookup *lookup)
-{
-    int     i;
-
-    secret_free(utils, &lookup->password);
-    for (i = 0; i < lookup->hashed_count; i++)
-	secret_free(utils, lookup->hashed + i);
-    lookup->hashed_count = 0;
-    secret_free(utils, &lookup->cyrus);
-}
-
-void    mg_oparams_no_layer(sasl_out_params_t *oparams)
+void    mgp_oparams_no_layer(sasl_out_params_t *oparams)
 {
     oparams->doneflag = 1;
     oparams->mech_ssf = 0;
@@ -278,7 +118,7 @@ void    mg_oparams_no_layer(sasl_out_params_t *oparams)
 
 /* Options. */
 
-const char *mg_option(const sasl_utils_t *utils, const char *mech,
+const char *mgp_option(const sasl_utils_t *utils, const char *mech,
 		              const char *name)
 {
     const char *value = 0;
@@ -293,14 +133,14 @@ const char *mg_option(const sasl_utils_t *utils, const char *mech,
 
  /*
   * Booleans as Cyrus spells them (yes/true/on/1 and no/false/off/0).
-  * mg_options_check() refuses any other value when the plugin loads, and
+  * mgp_options_check() refuses any other value when the plugin loads, and
   * the mechanisms are then disabled; should the application still hand
   * over another one later, the default stays and the log says so.
   */
-int     mg_option_bool(const sasl_utils_t *utils, const char *mech,
+int     mgp_option_bool(const sasl_utils_t *utils, const char *mech,
 		               const char *name, int dflt)
 {
-    const char *value = mg_option(utils, mech, name);
+    const char *value = mgp_option(utils, mech, name);
     char    line[MG_REASON_MAX];
     int     flag;
 
@@ -358,7 +198,7 @@ static int get_simple(sasl_client_params_t *cparams, unsigned long id,
     }
     if (value == 0)
 	return (SASL_OK);
-    if ((*out = mg_strndup(utils, value, len)) == 0)
+    if ((*out = mgp_strndup(utils, value, len)) == 0)
 	return (SASL_NOMEM);
     return (SASL_OK);
 }
@@ -373,7 +213,7 @@ static int user_callback_exists(sasl_client_params_t *cparams)
 }
 
 static int get_password(sasl_client_params_t *cparams, sasl_interact_t *prompts,
-			        struct mg_secret_buf *out)
+			        struct mgp_secret_buf *out)
 {
     const sasl_utils_t *utils = cparams->utils;
     sasl_interact_t *prompt;
@@ -383,7 +223,7 @@ static int get_password(sasl_client_params_t *cparams, sasl_interact_t *prompts,
     int     ret;
 
     if ((prompt = find_prompt(prompts, SASL_CB_PASS)) != 0 && prompt->result != 0)
-	return (secret_copy(utils, out, prompt->result, prompt->len ?
+	return (mgp_secret_copy(utils, out, prompt->result, prompt->len ?
 			    prompt->len : strlen(prompt->result)));
     ret = utils->getcallback(utils->conn, SASL_CB_PASS, (sasl_callback_ft *) & proc, &ctx);
     if (ret != SASL_OK)
@@ -394,7 +234,7 @@ static int get_password(sasl_client_params_t *cparams, sasl_interact_t *prompts,
 	return (ret);
     if (secret == 0)
 	return (SASL_BADPARAM);
-    return (secret_copy(utils, out, (const char *) secret->data, secret->len));
+    return (mgp_secret_copy(utils, out, (const char *) secret->data, secret->len));
 }
 
 static void fill_prompt(sasl_interact_t *p, unsigned long id, const char *text)
@@ -435,9 +275,9 @@ static int want_result(int ret, unsigned bit, unsigned *missing)
     return (ret);
 }
 
-int     mg_client_get_creds(sasl_client_params_t *cparams, unsigned want,
+int     mgp_client_get_creds(sasl_client_params_t *cparams, unsigned want,
 			            sasl_interact_t **prompt_need,
-			            struct mg_client_creds *creds)
+			            struct mgp_client_creds *creds)
 {
     const sasl_utils_t *utils = cparams->utils;
     sasl_interact_t *prompts = prompt_need ? *prompt_need : 0;
@@ -484,12 +324,12 @@ int     mg_client_get_creds(sasl_client_params_t *cparams, unsigned want,
     return (SASL_OK);
 }
 
-void    mg_client_creds_free(const sasl_utils_t *utils, struct mg_client_creds *creds)
+void    mgp_client_creds_free(const sasl_utils_t *utils, struct mgp_client_creds *creds)
 {
     if (creds->authid)
 	utils->free(creds->authid);
     if (creds->authzid)
 	utils->free(creds->authzid);
     creds->authid = creds->authzid = 0;
-    secret_free(utils, &creds->password);
+    mgp_secret_free(utils, &creds->password);
 }

@@ -7,9 +7,9 @@
 /* SYNOPSIS
 /*	#include "glue.h"
 /*
-/*	enum mg_code mg_options_check(utils, err)
+/*	enum mg_code mgp_options_check(utils, err)
 /* DESCRIPTION
-/*	mg_options_check() asks libsasl2 for every option md5gate reads
+/*	mgp_options_check() asks libsasl2 for every option md5gate reads
 /*	(mg_options(3) lists them), under the plugin name the mechanisms
 /*	ask for it, and checks its value. The first value that is not
 /*	understood is the result: MG_BADPARAM, with a reason that names
@@ -20,13 +20,13 @@
 #include "glue.h"
 #include "mg_options.h"
 
-enum mg_code mg_options_check(const sasl_utils_t *utils, struct mg_error *err)
+enum mg_code mgp_options_check(const sasl_utils_t *utils, struct mg_error *err)
 {
     const struct mg_sasl_option *opt;
     const char *value;
 
     for (opt = mg_sasl_options; opt->name; opt++)
-	if ((value = mg_option(utils, opt->plugin, opt->name)) != 0
+	if ((value = mgp_option(utils, opt->plugin, opt->name)) != 0
 	    && mg_sasl_option_check(opt, value, err) != MG_OK)
 	    return (err->code);
     return (MG_OK);

@@ -71,7 +71,7 @@ static void acquire_state(const sasl_utils_t *utils, int mechs)
     int     i;
 
     for (i = 0; i < mechs; i++)
-	(void) mg_state_acquire(utils);
+	(void) mgp_state_acquire(utils);
 }
 
 static sasl_server_plug_t server_plugs[2];
@@ -95,7 +95,7 @@ int     sasl_server_plug_init(const sasl_utils_t *utils, int max_version,
     }
     acquire_state(utils, (int) (sizeof(server_plugs) / sizeof(server_plugs[0])));
     /* Now, before Postfix's smtpd chroots: only the server side locks out. */
-    mg_state_open_lockout(utils);
+    mgp_state_open_lockout(utils);
     server_plugs[0] = mg_cram_server_plug;
     server_plugs[1] = mg_digest_server_plug;
     server_plugs[1].max_ssf = mg_digest_max_ssf(utils);

@@ -324,6 +324,7 @@ size_t  mg_audit_format_kv(const struct mg_audit_event *ev, const char *version,
     kv(&o, "mech", ev->mech);
     kv(&o, "outcome", mg_outcome_name(ev->outcome));
     kv(&o, "authid", nonempty(ev->authid));
+    kv(&o, "account", nonempty(ev->account));
     kv(&o, "authzid", nonempty(ev->authzid));
     kv(&o, "realm", ev->has_realm ? ev->realm : 0);
     kv(&o, "realm_offered", tri(ev->realm_offered));
@@ -412,6 +413,7 @@ enum mg_code mg_audit_format_json(const struct mg_audit_event *ev,
     jstr(obj, "local_addr", ev->local_addr);
     jstr(obj, "local_port", ev->local_port);
     jstr(obj, "authid", nonempty(ev->authid));
+    jstr(obj, "account", nonempty(ev->account));
     jstr(obj, "authzid", nonempty(ev->authzid));
     jstr(obj, "realm", ev->has_realm ? ev->realm : 0);
     jtri(obj, "realm_offered", ev->realm_offered);

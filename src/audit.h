@@ -52,7 +52,8 @@ struct mg_audit_event {
     char    remote_port[MG_AUDIT_PORT_MAX];
     char    local_addr[MG_AUDIT_ADDR_MAX];
     char    local_port[MG_AUDIT_PORT_MAX];
-    char    authid[MG_AUDIT_NAME_MAX];
+    char    authid[MG_AUDIT_NAME_MAX];	/* as the client sent it */
+    char    account[MG_AUDIT_NAME_MAX];	/* the canonical identity (server) */
     char    authzid[MG_AUDIT_NAME_MAX];
     char    realm[MG_AUDIT_NAME_MAX];
     int     has_realm;
@@ -109,7 +110,7 @@ extern void mg_audit_file_close(struct mg_audit_file *);
  * fixed values. A record that did not fit would not be written at all.
  */
 #define MG_AUDIT_TEXT_MAX	(3 * MG_AUDIT_ADDR_MAX + 2 * MG_AUDIT_PORT_MAX \
-				 + 5 * MG_AUDIT_NAME_MAX + MG_AUDIT_RULE_MAX \
+				 + 6 * MG_AUDIT_NAME_MAX + MG_AUDIT_RULE_MAX \
 				 + MG_REASON_MAX)
 #define MG_AUDIT_LINE_MAX	16384
 

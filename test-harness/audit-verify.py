@@ -20,7 +20,9 @@ whether it was enforced (and, when not, why: "audit-only: ..."), any
 other record has no "enforced"; every smtpd record carries the
 remote and local address and port (the local port one of the instance's
 listeners, from $HX_AUDIT_RELAY_PORTS / $HX_AUDIT_UP_PORTS); every
-DIGEST-MD5 server success names the kind of final reply. Records of
+DIGEST-MD5 server success names the kind of final reply; every server
+record of an attempt that reached verification (success, bad-credentials)
+names the canonical account. Records of
 attempts that end after the client went away (an aborted exchange, a
 deferred delivery) may come late: the check waits up to 15 seconds for
 the expected number. Exit 0 when all holds; else the problems and every
@@ -149,11 +151,12 @@ def main():
 
     def key_file(r):
         return (r.get("mech"), r.get("outcome"), r.get("authid") or "-",
+                r.get("account") or "-",
                 "%s:%s" % (r.get("remote_addr"), r.get("remote_port")), r.get("rule") or "-")
 
     def key_log(r):
-        return (r.get("mech"), r.get("outcome"), r.get("authid") or "-", r.get("remote"),
-                r.get("rule") or "-")
+        return (r.get("mech"), r.get("outcome"), r.get("authid") or "-",
+                r.get("account") or "-", r.get("remote"), r.get("rule") or "-")
 
     for name in ("relay", "upstream"):
         a = [key_file(r) for r in recs[name + "-server"]]
@@ -188,6 +191,9 @@ def main():
             elif "enforced" in r and r.get("enforced") is not None:
                 problems.append("%s: enforced set although no rule refused: %s"
                                 % (where, r["_line"]))
+            if r.get("outcome") in ("success", "bad-credentials") and not r.get("account"):
+                problems.append("%s: %s without the canonical account: %s"
+                                % (where, r.get("outcome"), r["_line"]))
             if (r.get("mech") == "DIGEST-MD5" and r.get("outcome") == "success"
                     and r.get("final_reply") not in ("empty", "echo", "other")):
                 problems.append("%s: DIGEST-MD5 success without the final reply's kind: %s"

@@ -25,6 +25,7 @@ static void sample(struct mg_audit_event *ev)
     mg_audit_set_endpoint(ev->remote_addr, ev->remote_port, "127.0.0.2;47466");
     mg_audit_set_endpoint(ev->local_addr, ev->local_port, "127.0.0.1;587");
     mg_audit_set(ev->authid, sizeof(ev->authid), "doorphone", 9);
+    mg_audit_set(ev->account, sizeof(ev->account), "doorphone@example.test", 22);
     mg_audit_set(ev->realm, sizeof(ev->realm), "example.test", 12);
     ev->has_realm = 1;
     ev->realm_offered = 1;
@@ -80,6 +81,7 @@ START_TEST(json_has_every_field)
     ck_assert_str_eq(jget(obj, "local_addr"), "127.0.0.1");
     ck_assert_str_eq(jget(obj, "local_port"), "587");
     ck_assert_str_eq(jget(obj, "authid"), "doorphone");
+    ck_assert_str_eq(jget(obj, "account"), "doorphone@example.test");
     ck_assert_ptr_null(jget(obj, "authzid"));
     ck_assert_str_eq(jget(obj, "realm"), "example.test");
     ck_assert_str_eq(jget(obj, "realm_offered"), "true");
@@ -110,7 +112,7 @@ START_TEST(kv_line)
     mg_audit_format_kv(&ev, "1.2.3", buf, sizeof(buf));
     ck_assert_ptr_nonnull(strstr(buf, "md5gate: side=server mech=DIGEST-MD5 "
 				 "outcome=bad-credentials authid=doorphone "
-				 "realm=example.test realm_offered=yes "
+				 "account=doorphone@example.test realm=example.test realm_offered=yes "
 				 "remote=127.0.0.2:47466 local=127.0.0.1:587 "
 				 "service=smtp server=relay.example.test "
 				 "uri_host=10.0.0.1 uri_host_matched=no qop=auth "
@@ -154,16 +156,21 @@ START_TEST(hostile_names)
     size_t  len;
     json_object *obj;
     const char *p;
+    char    want[256];
     int     count = 0;
 
     int     quoted = 0;
 
     sample(&ev);
     mg_audit_set(ev.authid, sizeof(ev.authid), h->name, h->len ? h->len : strlen(h->name));
+    /* The account is the canonical form of such a name: no safer. */
+    mg_audit_set(ev.account, sizeof(ev.account), h->name, h->len ? h->len : strlen(h->name));
     mg_audit_format_kv(&ev, "1", buf, sizeof(buf));
     ck_assert_ptr_null(strchr(buf, '\n'));
     ck_assert_ptr_null(strchr(buf, '\r'));
     ck_assert_msg(strstr(buf, h->kv) != 0, "kv line %s lacks %s", buf, h->kv);
+    snprintf(want, sizeof(want), "account%s", h->kv + strlen("authid"));
+    ck_assert_msg(strstr(buf, want) != 0, "kv line %s lacks %s", buf, want);
     /* Outside quotes, exactly one outcome field: nothing was forged. */
     for (p = buf; *p; p++) {
 	if (quoted && *p == '\\' && p[1])
@@ -178,6 +185,7 @@ START_TEST(hostile_names)
     ck_assert_int_eq(mg_audit_format_json(&ev, "1", buf, sizeof(buf), &len, 0), MG_OK);
     obj = parse_json_line(buf, len);
     ck_assert_str_eq(jget(obj, "authid"), h->json);
+    ck_assert_str_eq(jget(obj, "account"), h->json);
     ck_assert_str_eq(jget(obj, "outcome"), "bad-credentials");
     json_object_put(obj);
 }
@@ -216,6 +224,7 @@ START_TEST(longest_record_fits)
     fill(ev.local_addr, sizeof(ev.local_addr), byte);
     fill(ev.local_port, sizeof(ev.local_port), byte);
     fill(ev.authid, sizeof(ev.authid), byte);
+    fill(ev.account, sizeof(ev.account), byte);
     fill(ev.authzid, sizeof(ev.authzid), byte);
     fill(ev.realm, sizeof(ev.realm), byte);
     fill(ev.uri_host, sizeof(ev.uri_host), byte);

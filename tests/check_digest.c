@@ -1453,9 +1453,12 @@ START_TEST(validate_refusals)
 
     ck_assert_int_eq(validate_rfc_with(0, 0, &report, &err, tweak_nonce), MG_BADAUTH);
     ck_assert_str_eq(err.reason, "nonce is not the one this server sent");
+    ck_assert_int_eq(report.stale, 1);
     ck_assert_int_eq(validate_rfc_with(0, 0, &report, &err, tweak_nc2), MG_BADAUTH);
     ck_assert_str_eq(err.reason, "nonce count is not the expected 1");
+    ck_assert_int_eq(report.stale, 1);
     ck_assert_int_eq(validate_rfc_with(0, 0, &report, &err, tweak_auth_int), MG_MALFORMED);
+    ck_assert_int_eq(report.stale, 0);
     ck_assert_str_eq(err.reason, "qop auth-int was not offered");
     ck_assert_int_eq(validate_rfc_with(0, 0, &report, &err, tweak_conf_no_cipher),
 		     MG_MALFORMED);
@@ -1500,13 +1503,15 @@ START_TEST(validate_digest_uri)
     struct mg_digest_report report;
     struct mg_error err;
 
+    /* Another service: a protocol error, not a wrong password. */
     ck_assert_int_eq(validate_rfc_with("smtp/elwood.innosoft.com", 0, &report, &err, 0),
-		     MG_BADAUTH);
+		     MG_MALFORMED);
     ck_assert_str_eq(err.reason, "digest-uri serv-type is not imap");
+    ck_assert_int_eq(report.stale, 0);
     ck_assert_int_eq(validate_rfc_with("imapx/elwood.innosoft.com", 0, &report, &err, 0),
-		     MG_BADAUTH);
+		     MG_MALFORMED);
     ck_assert_int_eq(validate_rfc_with("ima/elwood.innosoft.com", 0, &report, &err, 0),
-		     MG_BADAUTH);
+		     MG_MALFORMED);
 
     /* Host mismatch is reported, not refused. */
     ck_assert_int_eq(validate_rfc_with("imap/evil.example", 0, &report, &err, 0), MG_OK);

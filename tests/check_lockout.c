@@ -1328,13 +1328,13 @@ START_TEST(settings_printed)
     ck_assert_ptr_nonnull(fp = open_memstream(&text, &size));
     mg_policy_print(&cfg.policy, fp);
     fclose(fp);
-    ck_assert_ptr_nonnull(strstr(text, "lockout_ipv4_prefix = 32 ; default\n"));
+    ck_assert_ptr_nonnull(strstr(text, "# lockout_ipv4_prefix = 32 (default)\n"));
     ck_assert_ptr_nonnull(strstr(text, "lockout_ipv6_prefix = 56\n"));
     ck_assert_ptr_nonnull(strstr(text, "[cram-md5]\n"));
     ck_assert_ptr_nonnull(strstr(text, "lockout_account = no\n"
 				 "lockout_trusted_networks = 192.168.1.0/24 fd00::/8\n"));
-    ck_assert_ptr_nonnull(strstr(text, "lockout_account = yes ; default\n"
-				 "lockout_trusted_networks =  ; default\n"));
+    ck_assert_ptr_nonnull(strstr(text, "# lockout_account = yes (default)\n"
+				 "# lockout_trusted_networks = (empty, default)\n"));
     free(text);
     mg_config_free(&cfg);
 }

@@ -21,6 +21,7 @@
  *	[--messages SIZE,SIZE,...] [--tamper-layer] [--client-exec PROGRAM]
  *	[--remote ADDR;PORT|none] [--local ADDR;PORT|none] [--list-mechs]
  *	[--server-noplaintext] [--server-external-ssf N]
+ *	[--canon-log] [--client-realm REALM]
  *
  * --remote and --local are the server's ipremoteport and iplocalport
  * (the client's are the other way round); "none" passes none. With
@@ -29,6 +30,15 @@
  * to the server's security properties, as Postfix does outside TLS
  * with smtpd_sasl_security_options = noanonymous, noplaintext;
  * --server-external-ssf sets SASL_SSF_EXTERNAL on the server.
+ *
+ * --canon-log installs the server application's own SASL_CB_CANON_USER
+ * callback, which prints what the mechanism handed canon_user, one line
+ * per call: "canon: [USER] realm=REALM flags=AUTHID|AUTHZID" (the user
+ * realm libsasl2 passes, "-" for none), then leaves the name to
+ * libsasl2's own canonicalisation. --client-realm makes the client
+ * answer DIGEST-MD5's realm question (SASL_CB_GETREALM) with REALM, ""
+ * included (libsasl2's clients ask only when several realms are
+ * offered), and is the --realm a --client-exec program gets.
  *
  * --client-exec runs PROGRAM as the client instead of libsasl2: it gets
  * the socket as descriptor 3 and the arguments --fd 3 --user --password
@@ -109,6 +119,8 @@ struct options {
     int     list_mechs;
     int     server_noplaintext;
     long    server_external_ssf;
+    int     canon_log;
+    const char *client_realm;
 };
 
 enum { SERVER_SIDE, CLIENT_SIDE };
@@ -466,6 +478,27 @@ static int proxy_policy(sasl_conn_t *conn, void *context, const char *requested_
     return (SASL_NOAUTHZ);
 }
 
+static int canon_log(sasl_conn_t *conn, void *context, const char *in, unsigned inlen,
+		             unsigned flags, const char *user_realm, char *out,
+		             unsigned out_max, unsigned *out_len)
+{
+    (void) conn;
+    (void) context;
+    if (inlen == 0)
+	inlen = (unsigned) strlen(in);
+    printf("canon: [%.*s] realm=%s flags=%s%s%s\n", (int) inlen, in,
+	   user_realm ? user_realm : "-", flags & SASL_CU_AUTHID ? "AUTHID" : "",
+	   (flags & SASL_CU_AUTHID) && (flags & SASL_CU_AUTHZID) ? "|" : "",
+	   flags & SASL_CU_AUTHZID ? "AUTHZID" : "");
+    fflush(stdout);
+    if (inlen >= out_max)
+	return (SASL_BUFOVER);
+    memcpy(out, in, inlen);
+    out[inlen] = 0;
+    *out_len = inlen;
+    return (SASL_OK);
+}
+
 static const char *result_name(int r)
 {
     switch (r) {
@@ -546,6 +579,7 @@ static int run_server(int fd)
 	{SASL_CB_GETOPT, (callback_proc) server_getopt, 0},
 	{SASL_CB_LOG, (callback_proc) log_cb, (void *) "server"},
 	{SASL_CB_PROXY_POLICY, (callback_proc) proxy_policy, 0},
+	{SASL_CB_LIST_END, 0, 0},	/* --canon-log: SASL_CB_CANON_USER */
 	{SASL_CB_LIST_END, 0, 0},
     };
     sasl_conn_t *conn;
@@ -557,6 +591,10 @@ static int run_server(int fd)
     const void *username = 0;
     char   *mech;
 
+    if (opt.canon_log) {
+	cbs[3].id = SASL_CB_CANON_USER;
+	cbs[3].proc = (callback_proc) canon_log;
+    }
     setenv("SASL_PATH", opt.server_plugins, 1);
     setenv("SASL_PLUGINDIR", opt.server_plugins, 1);	/* development branch */
     pin_plugins(opt.server_plugins);
@@ -661,6 +699,16 @@ static int client_pass(sasl_conn_t *conn, void *context, int id, sasl_secret_t *
     return (SASL_OK);
 }
 
+static int client_getrealm(void *context, int id, const char **avail,
+			           const char **result)
+{
+    (void) context;
+    (void) id;
+    (void) avail;
+    *result = opt.client_realm;
+    return (SASL_OK);
+}
+
 static void answer_prompts(sasl_interact_t *p)
 {
     for (; p->id != SASL_CB_LIST_END; p++) {
@@ -700,6 +748,7 @@ static int run_client(int fd)
 	{SASL_CB_PASS, (callback_proc) client_pass, 0},
 	{SASL_CB_LOG, (callback_proc) log_cb, (void *) "client"},
 	{SASL_CB_GETOPT, (callback_proc) client_getopt, 0},
+	{SASL_CB_LIST_END, 0, 0},	/* --client-realm: SASL_CB_GETREALM */
 	{SASL_CB_LIST_END, 0, 0},
     };
     /* A null procedure asks libsasl2 to prompt through sasl_interact_t. */
@@ -731,6 +780,10 @@ static int run_client(int fd)
     pin_plugins(opt.client_plugins);
     if ((r = sasl_client_init(global_cbs)) != SASL_OK)
 	die("client", sasl_errstring(r, 0, 0));
+    if (opt.client_realm) {
+	cbs[5].id = SASL_CB_GETREALM;
+	cbs[5].proc = (callback_proc) client_getrealm;
+    }
     /* The client's local end is the server's remote one, and vice versa. */
     if ((r = sasl_client_new(opt.service, opt.host, opt.remote, opt.local,
 			     opt.interact ? icbs : cbs, 0, &conn)) != SASL_OK)
@@ -844,7 +897,8 @@ int     main(int argc, char **argv)
 	{"messages", 1, 0, 'M'}, {"tamper-layer", 0, 0, 'T'},
 	{"client-exec", 1, 0, 'E'}, {"remote", 1, 0, 'R'}, {"local", 1, 0, 'L'},
 	{"list-mechs", 0, 0, 'l'}, {"server-noplaintext", 0, 0, 'n'},
-	{"server-external-ssf", 1, 0, 'x'}, {0, 0, 0, 0},
+	{"server-external-ssf", 1, 0, 'x'}, {"canon-log", 0, 0, 'N'},
+	{"client-realm", 1, 0, 'G'}, {0, 0, 0, 0},
     };
     long    both[3] = {-1, -1, -1};
     int     k;
@@ -897,6 +951,8 @@ int     main(int argc, char **argv)
 	case 'l': opt.list_mechs = 1; break;
 	case 'n': opt.server_noplaintext = 1; break;
 	case 'x': opt.server_external_ssf = strtol(optarg, 0, 10); break;
+	case 'N': opt.canon_log = 1; break;
+	case 'G': opt.client_realm = optarg; break;
 	default: usage();
 	}
     }
@@ -934,7 +990,7 @@ int     main(int argc, char **argv)
 	args[n++] = "--host";
 	args[n++] = opt.host;
 	args[n++] = "--realm";
-	args[n++] = opt.realm;
+	args[n++] = opt.client_realm ? opt.client_realm : opt.realm;
 	if (opt.messages) {
 	    args[n++] = "--messages";
 	    args[n++] = opt.messages;

@@ -218,6 +218,7 @@ struct mg_digest_expect {
 struct mg_digest_report {
     int     host_matched;		/* digest-uri host is one of hosts */
     int     realm_offered;		/* response realm was in the challenge */
+    int     stale;			/* refused: nonce or count not current (a replay) */
 };
 
 extern enum mg_code mg_digest_split_uri(const char *uri,

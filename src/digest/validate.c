@@ -36,16 +36,19 @@
 /*	stock Cyrus plugin never looks at the host at all. realm_offered
 /*	says whether the response realm is byte for byte one of the
 /*	challenge's realms; it is zero when the challenge offered none, in
-/*	which case RFC 2831 lets the client choose.
+/*	which case RFC 2831 lets the client choose. stale is set when the
+/*	nonce or its count is refused: the response belongs to another
+/*	exchange (a replay), which callers tell apart from a wrong password
+/*	by this flag, not by the reason's text.
 /*
 /*	mg_digest_validate_challenge() is the client's check of a parsed
 /*	challenge: algorithm=md5-sess, a non-empty nonce, at least one qop
 /*	in usable_qops (MG_DIGEST_QOP_* mask; MG_DIGEST_QOP_AUTH for a
 /*	client without security layers), and a sane maxbuf.
 /* DIAGNOSTICS
-/*	MG_BADAUTH when the response was not made for this exchange or this
-/*	service (nonce, nc, serv-type); MG_MALFORMED for other protocol
-/*	violations; MG_BADPARAM for caller misuse. Reasons name only our
+/*	MG_BADAUTH when the response was not made for this exchange (nonce,
+/*	nc; report->stale is set); MG_MALFORMED for other protocol
+/*	violations, a serv-type that is not ours among them; MG_BADPARAM for caller misuse. Reasons name only our
 /*	own values, never the peer's.
 /*--*/
 #include <string.h>
@@ -131,7 +134,7 @@ static enum mg_code check_uri(const struct mg_digest_response *resp,
 	return (code);
     if (parts.serv_type_len != strlen(expect->service)
 	|| strncasecmp(parts.serv_type, expect->service, parts.serv_type_len) != 0)
-	return (mg_fail(err, MG_BADAUTH, "digest-uri serv-type is not %.40s",
+	return (mg_fail(err, MG_MALFORMED, "digest-uri serv-type is not %.40s",
 			expect->service));
     report->host_matched = host_listed(&parts, expect->hosts);
     return (MG_OK);
@@ -199,6 +202,7 @@ enum mg_code mg_digest_validate_response(const struct mg_digest_challenge *chal,
     if ((code = response_usable(chal, resp, expect, report, err)) != MG_OK)
 	return (code);
     memset(report, 0, sizeof(*report));
+    report->stale = strcmp(resp->nonce, chal->nonce) != 0 || resp->nc != expect->nc;
     if (strcmp(resp->nonce, chal->nonce) != 0)
 	return (mg_fail(err, MG_BADAUTH, "nonce is not the one this server sent"));
     if (resp->nc != expect->nc)

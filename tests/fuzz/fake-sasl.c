@@ -69,13 +69,19 @@ static const struct user {
 };
 
  /*
-  * The name part of user[@realm] (split at the last '@') must equal a
+  * The name part of user[@realm] (split at the last '@'), without the
+  * white space around it that canonicalisation trims, must equal a
   * table name; the realm is not looked at.
   */
 const char *fake_password(const char *user, size_t len)
 {
     const struct user *u;
     const char *at;
+
+    while (len > 0 && (*user == ' ' || *user == '\t'))
+	user++, len--;
+    while (len > 0 && (user[len - 1] == ' ' || user[len - 1] == '\t'))
+	len--;
 
     for (at = user + len; at > user && at[-1] != '@'; at--)
 	 /* void */ ;
@@ -103,6 +109,8 @@ static struct session {
     char    user[CANON_MAX + 1];
     char    out[OUT_MAX];		/* the plugin's last output */
     size_t  out_len;
+    struct fake_canon_call canon[FAKE_CANON_MAX];	/* what canon_user got */
+    int     canon_count;
 } cur;
 
 static sasl_utils_t utils;
@@ -359,6 +367,11 @@ static int fake_canon_user(sasl_conn_t *conn, const char *in, unsigned inlen,
     const char *password;
 
     (void) conn;
+    if (cur.canon_count < FAKE_CANON_MAX) {
+	snprintf(cur.canon[cur.canon_count].user, sizeof(cur.canon[0].user), "%.*s",
+		 (int) n, in);
+	cur.canon[cur.canon_count++].flags = flags;
+    }
     while (n > 0 && (*in == ' ' || *in == '\t'))
 	in++, n--;
     while (n > 0 && (in[n - 1] == ' ' || in[n - 1] == '\t'))
@@ -386,17 +399,30 @@ static int fake_canon_user(sasl_conn_t *conn, const char *in, unsigned inlen,
 
 /* Setup. */
 
+static const char *policy_text = "[global]\naudit_file = /dev/null\n"
+"audit_success_level = debug\naudit_failure_level = debug\n";
+
+void    fake_set_policy(const char *text)
+{
+    policy_text = text;
+}
+
+const struct fake_canon_call *fake_canon_calls(int *count)
+{
+    *count = cur.canon_count;
+    return (cur.canon);
+}
+
 static void fake_init(void)
 {
     static int done;
     static char policy[] = "/tmp/md5gate-fuzz-policy.XXXXXX";
-    static const char text[] = "[global]\naudit_file = /dev/null\n"
-    "audit_success_level = debug\naudit_failure_level = debug\n";
     int     fd;
 
     if (done++)
 	return;
-    if ((fd = mkstemp(policy)) < 0 || write(fd, text, sizeof(text) - 1) < 0) {
+    if ((fd = mkstemp(policy)) < 0
+	|| write(fd, policy_text, strlen(policy_text)) < 0) {
 	perror("fake-sasl: policy file");
 	abort();
     }

@@ -66,6 +66,24 @@ extern void fake_msgs_free(struct fake_msgs *);
 
 extern const char *fake_password(const char *user, size_t len);
 
+ /*
+  * What the plugin handed canon_user in the last session, in order.
+  */
+#define FAKE_CANON_MAX	4
+
+struct fake_canon_call {
+    char    user[256];
+    unsigned flags;
+};
+
+extern const struct fake_canon_call *fake_canon_calls(int *count);
+
+ /*
+  * The plugin's configuration file, instead of the default one (audit
+  * records to /dev/null); before the first fake_*_mech() call.
+  */
+extern void fake_set_policy(const char *text);
+
 extern const sasl_server_plug_t *fake_server_mech(const char *name);
 extern const sasl_client_plug_t *fake_client_mech(const char *name);
 extern int fake_server_session(const sasl_server_plug_t *, struct fake_msgs *);

@@ -4,8 +4,8 @@
  *
  * Input: two option bytes (outcome and side; tri-state fields, the size
  * of a short output buffer), then the field values separated by ASCII
- * RS: authid, authzid, realm, uri_host, service, server name, remote
- * and local "addr;port", reason.
+ * RS: authid (also the account), authzid, realm, uri_host, service,
+ * server name, remote and local "addr;port", reason.
  *
  * Invariants: the log line has no control character, parses as
  * "md5gate:" and key=value pairs with each known key at most once (no
@@ -25,7 +25,7 @@
 #define NFIELDS	9
 
 static const char *const known_keys[] = {
-    "side", "mech", "outcome", "authid", "authzid", "realm", "realm_offered",
+    "side", "mech", "outcome", "authid", "account", "authzid", "realm", "realm_offered",
     "remote", "local", "service", "server", "uri_host", "uri_host_matched",
     "qop", "cipher", "final_reply", "secret", "rule", "enforced", "reason", "duration_ms", "time",
     "version", 0,
@@ -165,7 +165,7 @@ static void check_json(const struct mg_audit_event *ev)
     FUZZ_ASSERT(obj != 0 && json_tokener_get_error(tok) == json_tokener_success,
 		"JSON does not parse");
     json_tokener_free(tok);
-    FUZZ_ASSERT(json_object_object_length(obj) == 25, "%d fields",
+    FUZZ_ASSERT(json_object_object_length(obj) == 26, "%d fields",
 		json_object_object_length(obj));
     if (ev->authid[0] && valid_utf8(ev->authid)) {
 	FUZZ_ASSERT(json_object_object_get_ex(obj, "authid", &v) && v, "authid");
@@ -208,6 +208,7 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mg_audit_begin(&ev, opt0 & 0x80 ? "client" : "server",
 		   opt0 & 0x40 ? "CRAM-MD5" : "DIGEST-MD5");
     mg_audit_set(ev.authid, sizeof(ev.authid), field[0], flen[0]);
+    mg_audit_set(ev.account, sizeof(ev.account), field[0], flen[0]);
     mg_audit_set(ev.authzid, sizeof(ev.authzid), field[1], flen[1]);
     mg_audit_set(ev.realm, sizeof(ev.realm), field[2], flen[2]);
     ev.has_realm = (opt1 & 1) != 0;
@@ -227,8 +228,9 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     n = mg_audit_format_kv(&ev, "0.0-fuzz", line, sizeof(line));
     FUZZ_ASSERT(n == strlen(line) && n < sizeof(line), "length %zu", n);
     {
-	const char *keys[] = {"authid", "authzid", "realm", "uri_host", "reason", 0};
-	const char *vals[] = {ev.authid, ev.authzid, ev.realm, ev.uri_host, ev.reason, 0};
+	const char *keys[] = {"authid", "account", "authzid", "realm", "uri_host", "reason", 0};
+	const char *vals[] = {ev.authid, ev.account, ev.authzid, ev.realm, ev.uri_host,
+	ev.reason, 0};
 
 	parse_kv(line, keys, vals);
     }
