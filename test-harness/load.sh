@@ -164,17 +164,19 @@ lockout_counts() {
 	--sessions 1 --auths 1 --users load-b --right-share 1 \
 	--tally "$HX_WORK/lockout-other.json" >"$HX_WORK/lockout-other.out" \
 	|| { why "another account: $(grep UNEXPECTED "$HX_WORK/lockout-other.out")"; return; }
-    listed=$("$build/src/md5gate" lockout list "$victim" --store "$store" 2>&1) \
+    # The store keys the canonical account: the name in the relay's realm.
+    listed=$("$build/src/md5gate" lockout list "$victim@$HX_RELAY_REALM" --store "$store" 2>&1) \
 	|| { why "md5gate lockout list: $listed"; return; }
     note "lockout store: $listed"
     "$HX_PYTHON" - "$audit" "$victim" "$LOAD_LOCKOUT_FAILURES" "$((lockout_auths + 1))" \
-	"$listed" <<'PY' || { why "see above"; return; }
+	"$listed" "$victim@$HX_RELAY_REALM" <<'PY' || { why "see above"; return; }
 import collections, json, sys
-audit, victim, limit, total, listed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+audit, victim, limit, total, listed, account = (sys.argv[1], sys.argv[2], int(sys.argv[3]),
+                                                int(sys.argv[4]), sys.argv[5], sys.argv[6])
 recs = [json.loads(l) for l in open(audit, encoding="utf-8")]
 mine = [r for r in recs if r.get("authid") == victim]
 n = collections.Counter(r["outcome"] for r in mine)
-lines = [l for l in listed.splitlines() if l.startswith("user:" + victim + " ")]
+lines = [l for l in listed.splitlines() if l.startswith("user:" + account + " ")]
 fields = lines[0].split() if lines else []
 problems = []
 if len(mine) != total:
@@ -189,7 +191,9 @@ if mine and mine[-1]["outcome"] != "locked-out":
 if not any(r.get("outcome") == "locked-out" and (r.get("rule") or "").endswith(".lockout_failures")
            for r in mine):
     problems.append("no locked-out record names the lockout_failures rule")
-if len(fields) < 5 or fields[0] != "user:" + victim or fields[-1] == "-":
+if any(r.get("account") != account for r in mine):
+    problems.append("records of %s not on the canonical account %s" % (victim, account))
+if len(fields) < 5 or fields[0] != "user:" + account or fields[-1] == "-":
     problems.append("the store does not list %s as locked: %r" % (victim, listed))
 elif int(fields[1]) != n["bad-credentials"]:
     problems.append("the store counted %s failures, the records say %d"
