@@ -21,7 +21,7 @@
 /*	library exports; it finds the library through the getopt member,
 /*	which precedes the MD5 block in both layouts. Nothing in utils after
 /*	the mutex functions is read before the guard has passed. The plugin
-/*	never links libsasl2 itself (see README, "Design").
+/*	never links libsasl2 itself (see doc/DEVELOPING.md, "Design notes").
 /*
 /*	A refusal cannot use utils->log: no logging function precedes the
 /*	MD5 block, so in a mismatched library utils->log is some other
