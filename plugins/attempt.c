@@ -24,7 +24,7 @@
 /*
 /*	int	mgp_lockout_gate(utils, mech, account, address, verdict)
 /*
-/*	void	mgp_lockout_outcome(utils, mech, account, address, outcome)
+/*	void	mgp_lockout_outcome(utils, mech, verdict, outcome)
 /* DESCRIPTION
 /*	mgp_state_acquire() runs at plugin initialisation, once per side and
 /*	process (the first call does the work): it reads md5gate's
