@@ -31,6 +31,9 @@
 /*	must find the sasldb (sasldb_path, default /etc/sasldb2) under the
 /*	chroot, queue_directory: the sasldb plugin opens the database at
 /*	each lookup, after smtpd has entered the chroot.
+/*
+/*	With lockout_backend = redis in md5gate's configuration file, the
+/*	Redis store must answer and keep its locks (doctor_lockout(3)).
 /*--*/
 #include <getopt.h>
 #include <stdarg.h>
@@ -270,6 +273,8 @@ static void check_policy_file(struct doctor *doc, const char *file,
 	doctor_ok(doc, "%s is a valid md5gate configuration", path);
     else
 	doctor_ok(doc, "%s does not exist: md5gate uses its defaults", path);
+    if (cfg.found)
+	doctor_check_lockout(doc, &cfg.policy);
     mg_config_free(&cfg);
 }
 
