@@ -10,6 +10,8 @@
 #                       redis_url, redis_socket. Stopped when the test ends.
 #   redis_stop          stop it (SIGTERM, then wait)
 #   redis_restart       start it again on the same port and directory (empty)
+#   redis_move_socket PATH   the socket at PATH from the next redis_restart on
+#                       (inside a chroot, say)
 #   redis_cli ARGS...   redis-cli against it
 
 redis_dir=
@@ -80,6 +82,11 @@ redis_stop() {
 redis_restart() {
     redis_stop
     _redis_launch || fail "redis-server did not start again: $(tail -n 5 "$redis_dir/redis.log")"
+}
+
+redis_move_socket() {
+    redis_socket=$1
+    _redis_config
 }
 
 redis_cli() { redis-cli -h 127.0.0.1 -p "$redis_port" "$@"; }
