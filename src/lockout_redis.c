@@ -51,6 +51,8 @@
 /*--*/
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +168,7 @@ struct redis_store {
     unsigned timeout_ms;
     redisContext *ctx;
     pid_t   pid;			/* the process that connected */
+    pthread_mutex_t lock;		/* one command at a time on ctx */
     char    admit_sha[41];
     char    settle_sha[41];
 };
@@ -240,6 +243,7 @@ static void redis_close(void *impl)
 	return;
     /* A child after fork(2) frees only its copy; the socket is shared. */
     disconnect(rs);
+    pthread_mutex_destroy(&rs->lock);
     OPENSSL_cleanse(rs->password, sizeof(rs->password));
     free(rs);
 }
@@ -258,6 +262,7 @@ static enum mg_code redis_open(const struct mg_lockout_store_config *cfg, void *
 	return (mg_fail(err, MG_MALFORMED, "%s", why));
     if ((rs = calloc(1, sizeof(*rs))) == 0)
 	return (mg_fail(err, MG_NOMEM, "lockout store: out of memory"));
+    pthread_mutex_init(&rs->lock, 0);
     if ((code = mg_lockout_redis_url_parse(cfg->redis_url ? cfg->redis_url :
 					   MG_LOCKOUT_REDIS_DEFAULT_URL, &rs->url,
 					   err)) != MG_OK
@@ -282,8 +287,23 @@ static redisReply *command(struct redis_store *rs, int argc, const char **argv,
 {
     redisReply *r;
     char    why[160];
+    sigset_t pipe_set, saved, pending;
+    struct timespec zero = {0, 0};
 
+    /*
+     * A server that went away turns the next write into SIGPIPE, which
+     * would kill an application that does not ignore it: the signal is
+     * held for the command and a SIGPIPE it raised is taken back.
+     */
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &saved);
     r = redisCommandArgv(rs->ctx, argc, argv, lens);
+    if (!sigismember(&saved, SIGPIPE)) {
+	if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
+	    (void) sigtimedwait(&pipe_set, 0, &zero);
+	pthread_sigmask(SIG_SETMASK, &saved, 0);
+    }
     if (r == 0) {
 	if (rs->ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK))
 	    snprintf(why, sizeof(why), "no answer within %u ms", rs->timeout_ms);
@@ -509,7 +529,7 @@ static enum mg_code read_admission(struct redis_store *rs, struct mg_lockout_tic
     return (MG_OK);
 }
 
-static enum mg_code redis_admit(void *impl, struct mg_lockout_ticket *t, time_t now,
+static enum mg_code redis_admit_locked(void *impl, struct mg_lockout_ticket *t, time_t now,
 			                struct mg_error *err)
 {
     struct redis_store *rs = impl;
@@ -563,7 +583,7 @@ static enum mg_code redis_admit(void *impl, struct mg_lockout_ticket *t, time_t 
     return (read_admission(rs, t, r, err));
 }
 
-static enum mg_code redis_settle(void *impl, const struct mg_lockout_ticket *t,
+static enum mg_code redis_settle_locked(void *impl, const struct mg_lockout_ticket *t,
 			                 enum mg_lockout_result result, time_t now,
 			                 struct mg_error *err)
 {
@@ -786,28 +806,7 @@ static int cmp_entry(const void *a, const void *b)
 		   ((const struct mg_lockout_entry *) b)->key));
 }
 
- /*
-  * In key order, as LMDB lists; the visitor runs after the scan, so it
-  * may use the store.
-  */
-static enum mg_code redis_list(void *impl, const char *prefix, mg_lockout_visit_fn visit,
-			               void *context, struct mg_error *err)
-{
-    struct redis_store *rs = impl;
-    struct found found = {0, 0, 0};
-    enum mg_code code;
-    size_t  i;
 
-    if ((code = scan(rs, prefix, collect_batch, &found, err)) == MG_OK) {
-	if (found.count > 1)
-	    qsort(found.entries, found.count, sizeof(*found.entries), cmp_entry);
-	for (i = 0; i < found.count; i++)
-	    if (visit(found.entries + i, context) == 0)
-		break;
-    }
-    free(found.entries);
-    return (code);
-}
 
 static enum mg_code delete_batch(struct redis_store *rs, redisReply *names, void *context,
 			                 struct mg_error *err)
@@ -833,7 +832,7 @@ static enum mg_code delete_batch(struct redis_store *rs, redisReply *names, void
     return (MG_OK);
 }
 
-static enum mg_code redis_clear(void *impl, const char *key, size_t *removed,
+static enum mg_code redis_clear_locked(void *impl, const char *key, size_t *removed,
 			                struct mg_error *err)
 {
     struct redis_store *rs = impl;
@@ -864,12 +863,91 @@ static enum mg_code redis_clear(void *impl, const char *key, size_t *removed,
     return (code);
 }
 
+static enum mg_code redis_probe_locked(void *, char *, size_t, struct mg_error *);
+
+ /*
+  * The entry points: one thread at a time on the connection (libsasl2
+  * applications may share the plugin between threads). A listing is in
+  * key order, as LMDB lists; its visitor runs after the scan, without
+  * the lock, so it may use the store.
+  */
+static enum mg_code redis_admit(void *impl, struct mg_lockout_ticket *t, time_t now,
+			                struct mg_error *err)
+{
+    struct redis_store *rs = impl;
+    enum mg_code code;
+
+    pthread_mutex_lock(&rs->lock);
+    code = redis_admit_locked(impl, t, now, err);
+    pthread_mutex_unlock(&rs->lock);
+    return (code);
+}
+
+static enum mg_code redis_settle(void *impl, const struct mg_lockout_ticket *t,
+			                 enum mg_lockout_result result, time_t now,
+			                 struct mg_error *err)
+{
+    struct redis_store *rs = impl;
+    enum mg_code code;
+
+    pthread_mutex_lock(&rs->lock);
+    code = redis_settle_locked(impl, t, result, now, err);
+    pthread_mutex_unlock(&rs->lock);
+    return (code);
+}
+
+static enum mg_code redis_list(void *impl, const char *prefix, mg_lockout_visit_fn visit,
+			               void *context, struct mg_error *err)
+{
+    struct redis_store *rs = impl;
+    struct found found = {0, 0, 0};
+    enum mg_code code;
+    size_t  i;
+
+    pthread_mutex_lock(&rs->lock);
+    code = scan(rs, prefix, collect_batch, &found, err);
+    pthread_mutex_unlock(&rs->lock);
+    if (code == MG_OK) {
+	if (found.count > 1)
+	    qsort(found.entries, found.count, sizeof(*found.entries), cmp_entry);
+	for (i = 0; i < found.count; i++)
+	    if (visit(found.entries + i, context) == 0)
+		break;
+    }
+    free(found.entries);
+    return (code);
+}
+
+static enum mg_code redis_clear(void *impl, const char *key, size_t *removed,
+			                struct mg_error *err)
+{
+    struct redis_store *rs = impl;
+    enum mg_code code;
+
+    pthread_mutex_lock(&rs->lock);
+    code = redis_clear_locked(impl, key, removed, err);
+    pthread_mutex_unlock(&rs->lock);
+    return (code);
+}
+
+enum mg_code mg_lockout_redis_probe(void *impl, char *policy, size_t size,
+				            struct mg_error *err)
+{
+    struct redis_store *rs = impl;
+    enum mg_code code;
+
+    pthread_mutex_lock(&rs->lock);
+    code = redis_probe_locked(impl, policy, size, err);
+    pthread_mutex_unlock(&rs->lock);
+    return (code);
+}
+
 const struct mg_lockout_backend mg_lockout_redis_backend = {
     "redis", redis_open, redis_admit, redis_settle, redis_list, redis_clear, redis_close,
 };
 
-enum mg_code mg_lockout_redis_probe(void *impl, char *policy, size_t size,
-				            struct mg_error *err)
+static enum mg_code redis_probe_locked(void *impl, char *policy, size_t size,
+				               struct mg_error *err)
 {
     struct redis_store *rs = impl;
     const char *argv[3] = {"CONFIG", "GET", "maxmemory-policy"};

@@ -6,7 +6,7 @@
  * the LMDB store on a long random sequence of attempts, admission of at
  * most lockout_failures of many processes at once, key expiries, list
  * and clear under a prefix, passwords from a file, a server that stops
- * answering and comes back; and lockout_redis as the parser reads it.
+ * answering and comes back, a connection the server drops; and lockout_redis as the parser reads it.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -569,6 +569,36 @@ START_TEST(no_answer_then_reconnects)
 }
 END_TEST
 
+START_TEST(dropped_connection_reconnects)
+{
+    struct mg_lockout_store *st = open_redis(fresh_prefix());
+    struct mg_lockout_limits lim = {5, 600, 900};
+    struct mg_lockout_ticket t;
+    struct mg_error err;
+    redisReply *r;
+    int     round, failures = 0;
+
+    /* An application that does not ignore SIGPIPE must survive too. */
+    signal(SIGPIPE, SIG_DFL);
+    ck_assert_int_eq(admit1(st, "user:alice", &lim, time(0), &t), MG_LOCKOUT_ADMITTED);
+    for (round = 0; round < 3; round++) {
+	r = direct("CLIENT KILL TYPE normal SKIPME yes");
+	freeReplyObject(r);
+	usleep(200000);
+	mg_lockout_ticket_init(&t, &lim, 1);
+	add(&t, "user:alice", MG_LOCKOUT_ACCOUNT);
+	if (mg_lockout_store_admit(st, &t, time(0), &err) != MG_OK) {
+	    failures++;
+	    ck_assert_msg(strstr(err.reason, "cannot update") != 0, "%s", err.reason);
+	    ck_assert_int_eq(mg_lockout_store_admit(st, &t, time(0), &err), MG_OK);
+	}
+	ck_assert_int_eq(t.decision, MG_LOCKOUT_ADMITTED);
+    }
+    ck_assert_int_eq(failures, 3);	/* each drop was noticed, and survived */
+    mg_lockout_store_close(st);
+}
+END_TEST
+
 START_TEST(check_reports_eviction_policy)
 {
     struct mg_lockout_store *st = open_redis(fresh_prefix());
@@ -730,6 +760,7 @@ int     main(void)
 	tcase_add_test(server, password_from_a_file_and_a_database);
 	tcase_add_test(server, unix_socket);
 	tcase_add_test(server, no_answer_then_reconnects);
+	tcase_add_test(server, dropped_connection_reconnects);
 	tcase_add_test(server, check_reports_eviction_policy);
 	suite_add_tcase(s, server);
     } else {
