@@ -201,18 +201,20 @@ static enum mg_code read_password(struct redis_store *rs, struct mg_error *err)
     if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 	return (mg_fail(err, MG_INTERNAL, "lockout_redis: cannot open the password "
 			"file %s: %s", path, strerror(errno)));
-    n = read(fd, buf, sizeof(buf));
+    n = read(fd, buf, sizeof(buf) - 1);
     close(fd);
     if (n < 0)
 	return (mg_fail(err, MG_INTERNAL, "lockout_redis: cannot read the password "
 			"file %s: %s", path, strerror(errno)));
-    len = strcspn(buf, "\r\n") < (size_t) n ? strcspn(buf, "\r\n") : (size_t) n;
-    if ((size_t) n > PASSWORD_MAX && len > PASSWORD_MAX) {
+    buf[n] = 0;
+    len = strcspn(buf, "\r\n");
+    if (len > PASSWORD_MAX) {
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return (mg_fail(err, MG_MALFORMED, "lockout_redis: the password in %s is "
 			"longer than %d bytes", path, PASSWORD_MAX));
     }
-    if (len == 0 || memchr(buf, 0, len) != 0) {
+    /* Empty, or cut short by a NUL byte: not what the file was meant to say. */
+    if (len == 0 || (len < (size_t) n && buf[len] == 0)) {
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return (mg_fail(err, MG_MALFORMED, "lockout_redis: the password file %s "
 			"holds no password on its first line", path));
@@ -289,6 +291,7 @@ static redisReply *command(struct redis_store *rs, int argc, const char **argv,
     char    why[160];
     sigset_t pipe_set, saved, pending;
     struct timespec zero = {0, 0};
+    int     saved_errno;
 
     /*
      * A server that went away turns the next write into SIGPIPE, which
@@ -299,13 +302,15 @@ static redisReply *command(struct redis_store *rs, int argc, const char **argv,
     sigaddset(&pipe_set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe_set, &saved);
     r = redisCommandArgv(rs->ctx, argc, argv, lens);
+    saved_errno = errno;
     if (!sigismember(&saved, SIGPIPE)) {
 	if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
 	    (void) sigtimedwait(&pipe_set, 0, &zero);
 	pthread_sigmask(SIG_SETMASK, &saved, 0);
     }
     if (r == 0) {
-	if (rs->ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK))
+	if (rs->ctx->err == REDIS_ERR_IO
+	    && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK))
 	    snprintf(why, sizeof(why), "no answer within %u ms", rs->timeout_ms);
 	else
 	    snprintf(why, sizeof(why), "%s", rs->ctx->errstr[0] ? rs->ctx->errstr :

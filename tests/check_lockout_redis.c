@@ -507,6 +507,16 @@ START_TEST(password_from_a_file_and_a_database)
     ck_assert_ptr_null(strstr(err.reason, "not-the-pw"));
     mg_lockout_store_close(st);
 
+    /* An empty first line is no password. */
+    ck_assert_ptr_nonnull(fp = fopen(pwfile, "w"));
+    fputs("\nTr0ub4dor-pw\n", fp);
+    fclose(fp);
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.backend = MG_LOCKOUT_BACKEND_REDIS;
+    cfg.redis_url = u;
+    ck_assert_int_eq(mg_lockout_store_open(&cfg, &st, &err), MG_MALFORMED);
+    ck_assert_ptr_nonnull(strstr(err.reason, "holds no password on its first line"));
+
     /* No file: said at open, with its name. */
     snprintf(u, sizeof(u), "redis://mgtest:%s/missing@127.0.0.1:%s", tmpdir, port);
     memset(&cfg, 0, sizeof(cfg));
