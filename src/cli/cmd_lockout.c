@@ -160,9 +160,15 @@ static int read_setting(void *context, const char *section, const char *name,
     if (strcmp(name, "lockout_store") == 0) {
 	return (set_string(&set->path, value));
     } else if (strcmp(name, "lockout_redis") == 0) {
-	return (set_string(&set->redis_url, value));
+	struct mg_lockout_redis_url url;
+
+	return (mg_lockout_redis_url_parse(value, &url, 0) == MG_OK
+		&& set_string(&set->redis_url, value));
     } else if (strcmp(name, "lockout_redis_prefix") == 0) {
-	return (set_string(&set->redis_prefix, value));
+	char    why[MG_REASON_MAX];
+
+	return (mg_lockout_redis_prefix_ok(value, why, sizeof(why))
+		&& set_string(&set->redis_prefix, value));
     } else if (strcmp(name, "lockout_backend") == 0) {
 	if (strcasecmp(value, "redis") != 0 && strcasecmp(value, "lmdb") != 0)
 	    return (0);
@@ -200,8 +206,9 @@ static int find_store(const struct lockout_args *args, struct store_settings *se
 	if (line > 0) {
 	    free_settings(set);
 	    return (cli_error(CLI_TROUBLE, "%s:%d: not a valid line (or a bad "
-			      "lockout_max_entries or lockout_backend); md5gate policy "
-			      "check says more", config, line));
+			      "lockout_max_entries, lockout_backend, lockout_redis or "
+			      "lockout_redis_prefix); md5gate policy check says more",
+			      config, line));
 	}
     }
     if (args->store && !set_string(&set->path, args->store))
