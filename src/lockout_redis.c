@@ -281,7 +281,9 @@ static enum mg_code redis_open(const struct mg_lockout_store_config *cfg, void *
 
  /*
   * One command; the reply, or null with the reason in err and the
-  * connection dropped (the next call connects again).
+  * connection dropped (the next call connects again). Reasons are kept
+  * short: the plugin puts them behind its own words in an audit reason
+  * of MG_REASON_MAX bytes, and the end says what happened.
   */
 static redisReply *command(struct redis_store *rs, int argc, const char **argv,
 			           const size_t *lens, const char *what,
@@ -311,7 +313,7 @@ static redisReply *command(struct redis_store *rs, int argc, const char **argv,
     if (r == 0) {
 	if (rs->ctx->err == REDIS_ERR_IO
 	    && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK))
-	    snprintf(why, sizeof(why), "no answer within %u ms", rs->timeout_ms);
+	    snprintf(why, sizeof(why), "no answer in %u ms", rs->timeout_ms);
 	else
 	    snprintf(why, sizeof(why), "%s", rs->ctx->errstr[0] ? rs->ctx->errstr :
 		     "connection lost");
@@ -352,10 +354,10 @@ static enum mg_code load_script(struct redis_store *rs, const char *script, char
     size_t  lens[3] = {6, 4, strlen(script)};
     redisReply *r;
 
-    if ((r = command(rs, 3, argv, lens, "cannot load the scripts", err)) == 0)
+    if ((r = command(rs, 3, argv, lens, "cannot load scripts", err)) == 0)
 	return (MG_INTERNAL);
     if (r->type != REDIS_REPLY_STRING || r->len != 40)
-	return (reply_error(rs, r, "cannot load the scripts", err));
+	return (reply_error(rs, r, "cannot load scripts", err));
     memcpy(sha, r->str, 40);
     sha[40] = 0;
     freeReplyObject(r);
