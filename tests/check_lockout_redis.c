@@ -527,6 +527,57 @@ START_TEST(password_from_a_file_and_a_database)
 }
 END_TEST
 
+/*
+ * The ACL that md5gate(8) recommends is enough for everything the
+ * plugin and md5gate lockout do.
+ */
+START_TEST(documented_acl_suffices)
+{
+    struct mg_lockout_limits lim = {2, 600, 900};
+    struct mg_lockout_ticket t;
+    struct mg_lockout_store *st;
+    struct mg_error err;
+    char    pwfile[400], u[600];
+    size_t  removed;
+    redisReply *r;
+    FILE   *fp;
+
+    r = direct("ACL SETUSER mglimited reset on >Limited-pw-2 ~acl:* -@all +evalsha "
+	       "+eval +script|load +select +scan +type +hmget +hset +pexpire +del +ping");
+    ck_assert_msg(r->type == REDIS_REPLY_STATUS, "%s", r->str ? r->str : "?");
+    freeReplyObject(r);
+    snprintf(pwfile, sizeof(pwfile), "%s/limited.pw", tmpdir);
+    ck_assert_ptr_nonnull(fp = fopen(pwfile, "w"));
+    fputs("Limited-pw-2\n", fp);
+    fclose(fp);
+    snprintf(u, sizeof(u), "redis://mglimited:%s@127.0.0.1:%s", pwfile, port);
+    st = open_redis_url(u, "acl:");
+    mg_lockout_ticket_init(&t, &lim, 1);
+    add(&t, "user:alice", MG_LOCKOUT_ACCOUNT);
+    add(&t, "addr:192.0.2.1", MG_LOCKOUT_ADDRESS);
+    ck_assert_msg(mg_lockout_store_admit(st, &t, time(0), &err) == MG_OK, "%s", err.reason);
+    ck_assert_msg(mg_lockout_store_settle(st, &t, MG_LOCKOUT_NO_GUESS, &err) == MG_OK, "%s",
+		  err.reason);
+    ck_assert_uint_eq(entries(st, 0), 0);
+    ck_assert_int_eq(mg_lockout_store_admit(st, &t, time(0), &err), MG_OK);
+    ck_assert_int_eq(mg_lockout_store_settle(st, &t, MG_LOCKOUT_GUESS_FAILED, &err), MG_OK);
+    ck_assert_uint_eq(entries(st, 0), 2);
+    ck_assert_int_eq(admit1(st, "user:alice", &lim, time(0), &t), MG_LOCKOUT_ADMITTED);
+    ck_assert_int_eq(mg_lockout_store_settle(st, &t, MG_LOCKOUT_GUESS_SUCCEEDED, &err),
+		     MG_OK);
+    ck_assert_uint_eq(entries(st, 0), 1);
+    ck_assert_int_eq(mg_lockout_store_clear(st, 0, &removed, &err), MG_OK);
+    ck_assert_uint_eq(removed, 1);
+    mg_lockout_store_close(st);
+    /* Outside its prefix the user can do nothing. */
+    st = open_redis_url(u, "other:");
+    mg_lockout_ticket_init(&t, &lim, 1);
+    add(&t, "user:alice", MG_LOCKOUT_ACCOUNT);
+    ck_assert_int_eq(mg_lockout_store_admit(st, &t, time(0), &err), MG_INTERNAL);
+    mg_lockout_store_close(st);
+}
+END_TEST
+
 START_TEST(unix_socket)
 {
     struct mg_lockout_limits lim = {5, 600, 900};
@@ -768,6 +819,7 @@ int     main(void)
 	tcase_add_test(server, windows_and_locks_expire_as_keys);
 	tcase_add_test(server, list_and_clear_stay_under_the_prefix);
 	tcase_add_test(server, password_from_a_file_and_a_database);
+	tcase_add_test(server, documented_acl_suffices);
 	tcase_add_test(server, unix_socket);
 	tcase_add_test(server, no_answer_then_reconnects);
 	tcase_add_test(server, dropped_connection_reconnects);
