@@ -8,8 +8,10 @@
 #              (bench/exchange, bench/auxprop-mem.c)
 #   e2e        AUTH sessions per second through a private Postfix
 #              (bench/end-to-end.sh; needs root and postfix)
+#   lockout    the time an attempt spends in the lockout store, LMDB
+#              against Redis (bench/lockout-store.sh; needs redis-server)
 #
-# Environment: BENCH_PARTS (default "layers exchanges e2e"), BENCH_ROUNDS
+# Environment: BENCH_PARTS (default "layers exchanges e2e lockout"), BENCH_ROUNDS
 # (rounds of the interleaved exchange runs, default 9), BENCH_SECONDS
 # (seconds per exchange run, default 0.5), BENCH_CALLGRIND_COUNT (exchanges
 # per callgrind run, default 300; 0 skips callgrind), BENCH_E2E_SECONDS
@@ -21,7 +23,7 @@
 set -u
 . "${top_srcdir:-.}/tests/sasl-lib.sh"
 
-: "${BENCH_PARTS:=layers exchanges e2e}"
+: "${BENCH_PARTS:=layers exchanges e2e lockout}"
 : "${BENCH_ROUNDS:=9}"
 : "${BENCH_SECONDS:=0.5}"
 : "${BENCH_CALLGRIND_COUNT:=300}"
@@ -240,5 +242,9 @@ want exchanges && exchanges
 
 if want e2e; then
     bash "$top_srcdir/bench/end-to-end.sh"
+fi
+
+if want lockout; then
+    bash "$top_srcdir/bench/lockout-store.sh"
 fi
 exit 0

@@ -56,7 +56,11 @@
 /*
 /*	mgp_state_open_lockout() opens the lockout store when a mechanism's
 /*	policy locks out; the server side calls it at initialisation, so
-/*	the store is open before a chroot or a privilege drop.
+/*	the store is open before a chroot or a privilege drop. A Redis store
+/*	(lockout_backend = redis) reads its password file then and connects
+/*	at the first attempt; a server that does not answer in time is a
+/*	store failure (lockout_store_failure), and the next attempt connects
+/*	again.
 /*
 /*	mgp_policy_hides() decides, from what is known of the connection,
 /*	whether mech_avail hides a mechanism (an enforced refusal only).
@@ -94,6 +98,7 @@
 #include "digest/layer.h"
 #include "glue.h"
 #include "lockout.h"
+#include "lockout_store.h"
 
 #ifndef VERSION
 #define VERSION "unknown"
@@ -107,7 +112,7 @@ static struct {
     int     write_warned;
     struct mg_config cfg;
     struct mg_audit_file file;
-    struct mg_lockout *lockout;		/* null: off, or unusable */
+    struct mg_lockout_store *lockout;	/* null: off, or unusable */
     int     lockout_broken;		/* wanted, but cannot be used */
     int     lockout_said;
     char    lockout_reason[MG_REASON_MAX];
@@ -164,14 +169,15 @@ int     mgp_state_usable(const sasl_utils_t *utils)
 void    mgp_state_open_lockout(const sasl_utils_t *utils)
 {
     const struct mg_policy *policy = &state.cfg.policy;
+    struct mg_lockout_store_config cfg;
     struct mg_error err;
 
     if (state.broken || state.lockout || state.lockout_broken
 	|| !mg_policy_lockout_wanted(policy))
 	return;
-    if (mg_lockout_open(mg_policy_lockout_store(policy),
-			mg_policy_lockout_max_entries(policy), &state.lockout,
-			&err) == MG_OK)
+    /* LMDB opens its file now; Redis reads its password file and connects later. */
+    mg_policy_lockout_store_config(policy, &cfg);
+    if (mg_lockout_store_open(&cfg, &state.lockout, &err) == MG_OK)
 	return;
     state.lockout = 0;
     state.lockout_broken = 1;
@@ -187,7 +193,7 @@ void    mgp_state_release(void)
     if (state.refs == 0 || --state.refs > 0)
 	return;
     if (state.lockout)
-	mg_lockout_close(state.lockout);
+	mg_lockout_store_close(state.lockout);
     state.lockout = 0;
     state.lockout_broken = state.lockout_said = 0;
     mg_audit_file_close(&state.file);
@@ -561,8 +567,10 @@ unsigned mgp_policy_cipher_mask(const struct mg_policy_facts *facts, unsigned of
 /* Lockout. */
 
  /*
-  * The store is wanted but cannot be used: lockout_store_failure says
-  * whether to authenticate without it (said once) or to refuse.
+  * The store is wanted but cannot be used (a Redis store that does not
+  * answer in time, too): lockout_store_failure says whether to
+  * authenticate without it (said once in the log, and in the record of
+  * each such attempt) or to refuse.
   */
 static int store_trouble(const sasl_utils_t *utils, const char *mech, const char *why,
 			         struct mgp_lockout_verdict *v)
@@ -574,6 +582,8 @@ static int store_trouble(const sasl_utils_t *utils, const char *mech, const char
 		       "authenticating without lockout (lockout_store_failure = open; "
 		       "said once per process)", why);
 	}
+	snprintf(v->note, sizeof(v->note), "lockout store unavailable, not counted "
+		 "(lockout_store_failure = open): %s", why);
 	return (SASL_OK);
     }
     v->kind = MG_OUTCOME_INTERNAL_ERROR;
@@ -656,7 +666,7 @@ int     mgp_lockout_gate(const sasl_utils_t *utils, const char *mech,
     if (state.lockout == 0)
 	return (store_trouble(utils, mech, state.lockout_reason[0] ?
 			      state.lockout_reason : "not open", v));
-    if (mg_lockout_admit(state.lockout, &v->ticket, time((time_t *) 0), &err) != MG_OK)
+    if (mg_lockout_store_admit(state.lockout, &v->ticket, time((time_t *) 0), &err) != MG_OK)
 	return (store_trouble(utils, mech, err.reason, v));
     if (v->ticket.decision == MG_LOCKOUT_STORE_FULL)
 	return (store_full(utils, mech, v));
@@ -698,7 +708,7 @@ void    mgp_lockout_outcome(const sasl_utils_t *utils, const char *mech,
 	kind = MG_LOCKOUT_GUESS_FAILED;
     else
 	kind = MG_LOCKOUT_NO_GUESS;
-    if (mg_lockout_settle(state.lockout, t, kind, &err) != MG_OK) {
+    if (mg_lockout_store_settle(state.lockout, t, kind, &err) != MG_OK) {
 	utils->log(utils->conn, SASL_LOG_ERR, "md5gate: lockout store: %s", err.reason);
 	return;
     }

@@ -59,6 +59,7 @@ struct mgp_lockout_verdict {
     int     enforced;
     char    rule[MG_POLICY_RULE_MAX];
     char    reason[MG_REASON_MAX];
+    char    note[MG_REASON_MAX];	/* let through, but the record says why */
     int     counted;			/* admitted: the ticket awaits settling */
     struct mg_lockout_ticket ticket;
 };

@@ -369,6 +369,9 @@ static int lockout_gate(struct mgp_attempt *a, const sasl_utils_t *utils)
     int     ret;
 
     ret = mgp_lockout_gate(utils, a->mech, a->account, client_address(a), v);
+    /* Not counted (lockout_store_failure = open): the record says so. */
+    if (v->note[0] && a->reason[0] == 0)
+	snprintf(a->reason, sizeof(a->reason), "%s", v->note);
     if (v->kind == MG_OUTCOME_SUCCESS)
 	return (ret);
     if (ret == SASL_OK) {

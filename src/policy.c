@@ -58,6 +58,9 @@
 /*	lockout_trusted_networks the counter of the client's side, and the
 /*	counter of the client's network (lockout_ipv4_prefix,
 /*	lockout_ipv6_prefix); it returns 0 when nothing is counted.
+/*	mg_policy_lockout_store_config() says how to open the store
+/*	(lockout_backend, lockout_store, lockout_max_entries, lockout_redis,
+/*	lockout_redis_prefix; see lockout_store(3)).
 /*
 /*	mg_policy_print_section() writes the settings a section gives, one
 /*	line each; with MG_POLICY_PRINT_ALL it adds every other setting that
@@ -107,6 +110,8 @@ enum kind {
     K_DURATION,				/* unsigned seconds, 1 up to max */
     K_PATH,				/* char *, absolute */
     K_PREFIX,				/* unsigned, from min up to max */
+    K_REDIS_URL,			/* char *, lockout_redis */
+    K_REDIS_PREFIX,			/* char *, lockout_redis_prefix */
 };
 
 struct flag_name {
@@ -157,6 +162,7 @@ static const char *mode_names[] = {"enforce", "audit-only"};
 static const char *address_names[] = {"allow", "deny"};
 static const char *advertise_names[] = {"filtered", "all"};
 static const char *store_failure_names[] = {"closed", "open"};
+static const char *backend_names[] = {"lmdb", "redis"};
 
 #define R(field) offsetof(struct mg_policy_rules, field)
 #define EVERYWHERE	(IN_GLOBAL | IN_SERVER | IN_CLIENT | CLIENT_INHERITS)
@@ -195,6 +201,11 @@ static const struct setting settings[MG_POLICY_SETTINGS] = {
     store_failure_names, 0},
     {"lockout_max_entries", IN_GLOBAL | GLOBAL_ONLY, K_NUMBER, R(lockout_max_entries), 0,
     100000000},
+    {"lockout_backend", IN_GLOBAL | GLOBAL_ONLY, K_CHOICE, R(lockout_backend_redis),
+    backend_names, 0},
+    {"lockout_redis", IN_GLOBAL | GLOBAL_ONLY, K_REDIS_URL, R(lockout_redis), 0, 0},
+    {"lockout_redis_prefix", IN_GLOBAL | GLOBAL_ONLY, K_REDIS_PREFIX,
+    R(lockout_redis_prefix), 0, 0},
 };
 
 static const char *section_names[MG_POLICY_SECTIONS] = {
@@ -252,6 +263,8 @@ static void rules_free(struct mg_policy_rules *r)
     addrs_free(&r->tls_listeners);
     addrs_free(&r->lockout_trusted_networks);
     free(r->lockout_store);
+    free(r->lockout_redis);
+    free(r->lockout_redis_prefix);
     rules_default(r);
 }
 
@@ -676,6 +689,27 @@ static int parse_prefix(const struct setting *s, const char *value, unsigned *ou
     return (1);
 }
 
+ /*
+  * lockout_redis and lockout_redis_prefix: checked here, so that a bad
+  * value is an error at its line and not at the first login.
+  */
+static int parse_redis(const struct setting *s, const char *value, char **field,
+		               char *why, size_t size)
+{
+    struct mg_lockout_redis_url url;
+    struct mg_error err;
+
+    if (s->kind == K_REDIS_URL
+	&& mg_lockout_redis_url_parse(value, &url, &err) != MG_OK)
+	return (why_(why, size, "%s", err.reason));
+    if (s->kind == K_REDIS_PREFIX && !mg_lockout_redis_prefix_ok(value, why, size))
+	return (0);
+    free(*field);
+    if ((*field = strdup(value)) == 0)
+	return (why_(why, size, "out of memory"));
+    return (1);
+}
+
 static int parse_value(const struct setting *s, struct mg_policy_rules *r,
 		               const char *value, char *why, size_t size)
 {
@@ -733,6 +767,9 @@ static int parse_value(const struct setting *s, struct mg_policy_rules *r,
 	return (1);
     case K_PREFIX:
 	return (parse_prefix(s, value, FIELD(r, s - settings, unsigned), why, size));
+    case K_REDIS_URL:
+    case K_REDIS_PREFIX:
+	return (parse_redis(s, value, FIELD(r, s - settings, char *), why, size));
     }
     return (why_(why, size, "internal error"));
 }
@@ -1310,6 +1347,25 @@ size_t  mg_policy_lockout_max_entries(const struct mg_policy *policy)
     return (policy->section[MG_POLICY_GLOBAL].lockout_max_entries);
 }
 
+ /*
+  * How to open the store (lockout_store(3)): LMDB's file and size, or
+  * the Redis server and the key prefix.
+  */
+void    mg_policy_lockout_store_config(const struct mg_policy *policy,
+				               struct mg_lockout_store_config *cfg)
+{
+    const struct mg_policy_rules *g = policy->section + MG_POLICY_GLOBAL;
+
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->backend = g->lockout_backend_redis ? MG_LOCKOUT_BACKEND_REDIS
+	: MG_LOCKOUT_BACKEND_LMDB;
+    cfg->path = mg_policy_lockout_store(policy);
+    cfg->max_entries = g->lockout_max_entries;
+    cfg->redis_url = g->lockout_redis ? g->lockout_redis : MG_LOCKOUT_REDIS_DEFAULT_URL;
+    cfg->redis_prefix = g->lockout_redis_prefix ? g->lockout_redis_prefix
+	: MG_LOCKOUT_REDIS_DEFAULT_PREFIX;
+}
+
 /* The effective policy, for "md5gate policy check". */
 
 static void format_addr(char *buf, size_t size, const struct mg_policy_addr *a,
@@ -1416,6 +1472,14 @@ static void print_value(FILE *fp, int setting, const struct mg_policy_rules *r,
     case K_PATH:
 	fputs(*CFIELD(r, setting, char *) ? *CFIELD(r, setting, char *) :
 	      MG_LOCKOUT_DEFAULT_STORE, fp);
+	break;
+    case K_REDIS_URL:
+	fputs(*CFIELD(r, setting, char *) ? *CFIELD(r, setting, char *) :
+	      MG_LOCKOUT_REDIS_DEFAULT_URL, fp);
+	break;
+    case K_REDIS_PREFIX:
+	fputs(*CFIELD(r, setting, char *) ? *CFIELD(r, setting, char *) :
+	      MG_LOCKOUT_REDIS_DEFAULT_PREFIX, fp);
 	break;
     }
 }

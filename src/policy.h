@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "lockout.h"
+#include "lockout_store.h"
 #include "mg_error.h"
 
  /*
@@ -71,6 +72,9 @@ enum mg_policy_setting {
     MG_SET_LOCKOUT_STORE,
     MG_SET_LOCKOUT_STORE_FAILURE,
     MG_SET_LOCKOUT_MAX_ENTRIES,
+    MG_SET_LOCKOUT_BACKEND,
+    MG_SET_LOCKOUT_REDIS,
+    MG_SET_LOCKOUT_REDIS_PREFIX,
     MG_POLICY_SETTINGS,
 };
 
@@ -140,6 +144,9 @@ struct mg_policy_rules {
     char   *lockout_store;
     int     lockout_store_open;		/* lockout_store_failure = open */
     unsigned lockout_max_entries;
+    int     lockout_backend_redis;	/* lockout_backend = redis */
+    char   *lockout_redis;		/* redis://... or unix:... */
+    char   *lockout_redis_prefix;
 };
 
 struct mg_policy {
@@ -197,6 +204,8 @@ extern int mg_policy_lockout_wanted(const struct mg_policy *);
 extern const char *mg_policy_lockout_store(const struct mg_policy *);
 extern int mg_policy_lockout_store_open(const struct mg_policy *);
 extern size_t mg_policy_lockout_max_entries(const struct mg_policy *);
+extern void mg_policy_lockout_store_config(const struct mg_policy *,
+					           struct mg_lockout_store_config *);
 extern int mg_policy_parse_addr(const char *text, int with_prefix,
 				        struct mg_policy_addr *);
 extern int mg_policy_addr_match(const struct mg_policy_addr *net,

@@ -18,6 +18,10 @@ packages=(
     liblmdb-dev lmdb-utils
     # md5gate audit reads logrotate's gzip-compressed audit files (zlib)
     zlib1g-dev
+    # the lockout store shared by several relays (lockout_backend = redis):
+    # hiredis to build, and a real redis-server that the tests start on
+    # 127.0.0.1 with a private configuration (its own service is not used)
+    libhiredis-dev redis-server
     # GNU SASL, an independent DIGEST-MD5 peer for the security layer tests
     libgsasl-dev
     # stock plugins (interop peers) and the sasldb store
@@ -86,6 +90,14 @@ if [[ " ${missing[*]} " == *" dovecot-core "* ]]; then
 	systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true
     elif command -v update-rc.d >/dev/null; then
 	update-rc.d dovecot disable >/dev/null 2>&1 || true
+    fi
+fi
+# The same for Redis: the tests start their own redis-server.
+if [[ " ${missing[*]} " == *" redis-server "* ]]; then
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+	systemctl disable --now redis-server.service >/dev/null 2>&1 || true
+    elif command -v update-rc.d >/dev/null; then
+	update-rc.d redis-server disable >/dev/null 2>&1 || true
     fi
 fi
 

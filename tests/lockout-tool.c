@@ -6,17 +6,22 @@
  * Usage: lockout-tool STORE KEY COUNT LIMIT [TIME]
  * counts COUNT failures of KEY at TIME (default: now) with a limit of
  * LIMIT failures in 900 seconds and a lock of 900 seconds; prints the
- * entry as "failures first last locked_until".
+ * entry as "failures first last locked_until". STORE is an LMDB file, or
+ * a Redis store (redis://... or unix:...) with the key prefix
+ * $MG_REDIS_PREFIX (default md5gate:).
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "lockout.h"
+#include "lockout_store.h"
 
 int     main(int argc, char **argv)
 {
-    struct mg_lockout *lo;
+    struct mg_lockout_store *lo;
+    struct mg_lockout_store_config cfg = {0};
     struct mg_lockout_limits lim = {0, 900, 900};
     struct mg_lockout_ticket t;
     struct mg_error err;
@@ -30,7 +35,12 @@ int     main(int argc, char **argv)
     count = atol(argv[3]);
     lim.failures = (unsigned) atol(argv[4]);
     now = argc == 6 ? (time_t) atoll(argv[5]) : time((time_t *) 0);
-    if (mg_lockout_open(argv[1], 0, &lo, &err) != MG_OK) {
+    cfg.backend = strncmp(argv[1], "redis://", 8) == 0 || strncmp(argv[1], "unix:", 5) == 0 ?
+	MG_LOCKOUT_BACKEND_REDIS : MG_LOCKOUT_BACKEND_LMDB;
+    cfg.path = argv[1];
+    cfg.redis_url = argv[1];
+    cfg.redis_prefix = getenv("MG_REDIS_PREFIX");
+    if (mg_lockout_store_open(&cfg, &lo, &err) != MG_OK) {
 	fprintf(stderr, "lockout-tool: %s\n", err.reason);
 	return (1);
     }
@@ -38,13 +48,13 @@ int     main(int argc, char **argv)
 	/* Admitted in audit-only mode, so that a lock does not stop the count. */
 	mg_lockout_ticket_init(&t, &lim, 0);
 	if (mg_lockout_ticket_add(&t, argv[2], MG_LOCKOUT_ACCOUNT, &err) != MG_OK
-	    || mg_lockout_admit(lo, &t, now, &err) != MG_OK) {
+	    || mg_lockout_store_admit(lo, &t, now, &err) != MG_OK) {
 	    fprintf(stderr, "lockout-tool: %s\n", err.reason);
-	    mg_lockout_close(lo);
+	    mg_lockout_store_close(lo);
 	    return (1);
 	}
     }
-    mg_lockout_close(lo);
+    mg_lockout_store_close(lo);
     if (count > 0)
 	printf("%u %lld %lld %lld\n", t.keys[0].entry.failures,
 	       (long long) t.keys[0].entry.first_failure,

@@ -44,6 +44,9 @@
 /*	and takes mail_owner's user and group, as Postfix does. Its realms
 /*	(listed with sasldblistusers2, when installed) must include the
 /*	service's user realm.
+/*
+/*	With lockout_backend = redis in md5gate's configuration file, the
+/*	Redis store must answer and keep its locks (doctor_lockout(3)).
 /*--*/
 #include <errno.h>
 #include <fcntl.h>
@@ -66,6 +69,7 @@
 #include "cli/doctor.h"
 #include "cli/postfix_conf.h"
 #include "cli/sasl_env.h"
+#include "lockout_store.h"
 #include "mg_config.h"
 #include "mg_options.h"
 
@@ -304,6 +308,7 @@ static void check_policy_file(struct doctor *doc, const char *file,
     const char *named = doctor_conf_get(conf, "md5gate_policy");
     const char *path = named ? named : MG_CONFIG_DEFAULT_PATH;
     const char *saved_area = doc->area;
+    struct mg_lockout_store_config store;
     struct mg_config cfg;
     struct mg_error err;
     struct stat st;
@@ -325,7 +330,10 @@ static void check_policy_file(struct doctor *doc, const char *file,
 	if (cfg.audit_file)
 	    check_writable(doc, "audit file", cfg.audit_file);
 	doc->area = "lockout";
-	if (mg_policy_lockout_wanted(&cfg.policy))
+	mg_policy_lockout_store_config(&cfg.policy, &store);
+	if (store.backend == MG_LOCKOUT_BACKEND_REDIS)
+	    doctor_check_lockout(doc, &cfg.policy);
+	else if (mg_policy_lockout_wanted(&cfg.policy))
 	    check_writable(doc, "lockout store", mg_policy_lockout_store(&cfg.policy));
     }
     mg_config_free(&cfg);

@@ -27,13 +27,17 @@
 /*	space at either end, control characters) and malformed addresses
 /*	are refused with the reason.
 /*
-/*	The store is --store PATH, else lockout_store in the [global]
-/*	section of --config FILE, else of md5gate's configuration file when
-/*	it exists, else the default path. Only those two settings are read
-/*	here (lockout_max_entries sizes the map as the plugin does); the
-/*	rest of the file is md5gate policy check's business. The command
-/*	never creates a store: a missing one means the path is wrong or
-/*	nothing was ever counted, and either deserves a message.
+/*	The store is --store PATH (LMDB) or --redis URL (Redis), else
+/*	what the [global] section of --config FILE, else of md5gate's
+/*	configuration file when it exists, says (lockout_backend,
+/*	lockout_store, lockout_redis, lockout_redis_prefix), else the
+/*	default LMDB path. Only those settings (and lockout_max_entries,
+/*	which sizes the map as the plugin does) are read here; the rest of
+/*	the file is md5gate policy check's business. The command never
+/*	creates an LMDB store: a missing one means the path is wrong or
+/*	nothing was ever counted, and either deserves a message. A Redis
+/*	store is the one every relay sharing it uses: what is cleared there
+/*	is cleared for all of them.
 /*--*/
 #include <errno.h>
 #include <getopt.h>
@@ -47,19 +51,25 @@
 
 #include "cli/cli.h"
 #include "lockout.h"
+#include "lockout_store.h"
 #include "mg_config.h"
 
-#define STORE_OPTS	"[--config FILE | --store PATH]"
+#define STORE_OPTS	"[--config FILE | --store PATH | --redis URL [--prefix PREFIX]]"
 #define TARGET_OPTS	"ACCOUNT | ADDR[/BITS] | --account NAME | --address ADDR[/BITS]"
 #define LIST_USAGE	"md5gate lockout list [" TARGET_OPTS "]\n       " STORE_OPTS
 #define CLEAR_USAGE	"md5gate lockout clear " TARGET_OPTS " | --all\n       " \
 			STORE_OPTS
 
 #define STORE_HELP \
-"  --config FILE          read lockout_store (and lockout_max_entries) from\n" \
-"                         FILE's [global] section (default: " MG_CONFIG_DEFAULT_PATH ",\n" \
-"                         when it exists)\n" \
+"  --config FILE          read lockout_backend, lockout_store, lockout_redis\n" \
+"                         and lockout_redis_prefix (and lockout_max_entries)\n" \
+"                         from FILE's [global] section (default:\n" \
+"                         " MG_CONFIG_DEFAULT_PATH ", when it exists)\n" \
 "  --store PATH           the store itself (default: " MG_LOCKOUT_DEFAULT_STORE ")\n" \
+"  --redis URL            a Redis store: redis://[USER:PASSWORD-FILE@]HOST[:PORT][/DB]\n" \
+"                         or unix:/PATH[?db=N]\n" \
+"  --prefix PREFIX        the Redis store's key prefix (default: " \
+MG_LOCKOUT_REDIS_DEFAULT_PREFIX ")\n" \
 "  --help                 show this text\n"
 
 #define TARGET_HELP \
@@ -110,16 +120,33 @@ struct lockout_args {
     int     all;
     const char *config;
     const char *store;
+    const char *redis;
+    const char *key_prefix;		/* --prefix: the Redis store's */
 };
 
  /*
-  * The two settings this command takes from the configuration file.
+  * The settings this command takes from the configuration file.
   */
 struct store_settings {
     char   *path;
     size_t  max_entries;
-    int     bad_line;			/* first bad lockout_max_entries */
+    int     redis;			/* lockout_backend = redis */
+    char   *redis_url;
+    char   *redis_prefix;
 };
+
+static void free_settings(struct store_settings *set)
+{
+    free(set->path);
+    free(set->redis_url);
+    free(set->redis_prefix);
+}
+
+static int set_string(char **field, const char *value)
+{
+    free(*field);
+    return ((*field = strdup(value)) != 0);
+}
 
 static int read_setting(void *context, const char *section, const char *name,
 			        const char *value)
@@ -131,8 +158,21 @@ static int read_setting(void *context, const char *section, const char *name,
     if (strcasecmp(section, "global") != 0 || name == 0 || value == 0)
 	return (1);
     if (strcmp(name, "lockout_store") == 0) {
-	free(set->path);
-	set->path = strdup(value);
+	return (set_string(&set->path, value));
+    } else if (strcmp(name, "lockout_redis") == 0) {
+	struct mg_lockout_redis_url url;
+
+	return (mg_lockout_redis_url_parse(value, &url, 0) == MG_OK
+		&& set_string(&set->redis_url, value));
+    } else if (strcmp(name, "lockout_redis_prefix") == 0) {
+	char    why[MG_REASON_MAX];
+
+	return (mg_lockout_redis_prefix_ok(value, why, sizeof(why))
+		&& set_string(&set->redis_prefix, value));
+    } else if (strcmp(name, "lockout_backend") == 0) {
+	if (strcasecmp(value, "redis") != 0 && strcasecmp(value, "lmdb") != 0)
+	    return (0);
+	set->redis = strcasecmp(value, "redis") == 0;
     } else if (strcmp(name, "lockout_max_entries") == 0) {
 	errno = 0;
 	n = strtoull(value, &end, 10);
@@ -145,68 +185,74 @@ static int read_setting(void *context, const char *section, const char *name,
 }
 
  /*
-  * Which store: --store, else the configuration file's setting, else the
-  * default. The caller frees *path.
+  * Which store: --store or --redis, else the configuration file's
+  * settings, else the default. The caller frees set's strings.
   */
-static int find_store(const struct lockout_args *args, char **path,
-		              size_t *max_entries)
+static int find_store(const struct lockout_args *args, struct store_settings *set)
 {
-    struct store_settings set;
     const char *config = args->config ? args->config : MG_CONFIG_DEFAULT_PATH;
     struct stat st;
     int     line;
 
-    memset(&set, 0, sizeof(set));
-    set.max_entries = MG_LOCKOUT_DEFAULT_MAX;
-    if (args->store == 0 && (args->config || stat(config, &st) == 0)) {
-	if ((line = ini_parse(config, read_setting, &set)) < 0) {
-	    free(set.path);
+    memset(set, 0, sizeof(*set));
+    set->max_entries = MG_LOCKOUT_DEFAULT_MAX;
+    if (args->store == 0 && args->redis == 0
+	&& (args->config || stat(config, &st) == 0)) {
+	if ((line = ini_parse(config, read_setting, set)) < 0) {
+	    free_settings(set);
 	    return (cli_error(CLI_TROUBLE, "cannot read %s: %s", config,
 			      line == -1 ? strerror(errno) : "out of memory"));
 	}
 	if (line > 0) {
-	    free(set.path);
+	    free_settings(set);
 	    return (cli_error(CLI_TROUBLE, "%s:%d: not a valid line (or a bad "
-			      "lockout_max_entries); md5gate policy check says more",
+			      "lockout_max_entries, lockout_backend, lockout_redis or "
+			      "lockout_redis_prefix); md5gate policy check says more",
 			      config, line));
 	}
     }
-    if (args->store)
-	*path = strdup(args->store);
-    else if (set.path)
-	*path = set.path;
-    else
-	*path = strdup(MG_LOCKOUT_DEFAULT_STORE);
-    if (*path == 0)
+    if (args->store && !set_string(&set->path, args->store))
 	return (cli_error(CLI_TROUBLE, "out of memory"));
-    *max_entries = set.max_entries;
+    if (args->redis) {
+	set->redis = 1;
+	if (!set_string(&set->redis_url, args->redis))
+	    return (cli_error(CLI_TROUBLE, "out of memory"));
+    }
+    if (args->key_prefix && !set_string(&set->redis_prefix, args->key_prefix))
+	return (cli_error(CLI_TROUBLE, "out of memory"));
     return (CLI_OK);
 }
 
  /*
-  * Open an existing store; a missing one is an error, not created.
+  * Open an existing store; a missing LMDB file is an error, not created.
   */
-static int open_store(const struct lockout_args *args, struct mg_lockout **lo)
+static int open_store(const struct lockout_args *args, struct mg_lockout_store **lo)
 {
+    struct mg_lockout_store_config cfg;
+    struct store_settings set;
     struct mg_error err;
     struct stat st;
-    size_t  max_entries = MG_LOCKOUT_DEFAULT_MAX;
-    char   *path;
     int     ret;
 
-    if ((ret = find_store(args, &path, &max_entries)) != CLI_OK)
+    if ((ret = find_store(args, &set)) != CLI_OK)
 	return (ret);
-    if (stat(path, &st) < 0) {
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.backend = set.redis ? MG_LOCKOUT_BACKEND_REDIS : MG_LOCKOUT_BACKEND_LMDB;
+    cfg.path = set.path ? set.path : MG_LOCKOUT_DEFAULT_STORE;
+    cfg.max_entries = set.max_entries;
+    cfg.redis_url = set.redis_url;
+    cfg.redis_prefix = set.redis_prefix;
+    if (!set.redis && stat(cfg.path, &st) < 0) {
 	ret = errno == ENOENT ?
 	    cli_error(CLI_TROUBLE, "no lockout store at %s: nothing was counted "
-		      "there yet, or lockout_store names another file", path)
-	    : cli_error(CLI_TROUBLE, "lockout store %s: %s", path, strerror(errno));
-	free(path);
+		      "there yet, or lockout_store names another file", cfg.path)
+	    : cli_error(CLI_TROUBLE, "lockout store %s: %s", cfg.path, strerror(errno));
+	free_settings(&set);
 	return (ret);
     }
-    if (mg_lockout_open(path, max_entries, lo, &err) != MG_OK)
+    if (mg_lockout_store_open(&cfg, lo, &err) != MG_OK)
 	ret = cli_error(CLI_TROUBLE, "%s", err.reason);
-    free(path);
+    free_settings(&set);
     return (ret);
 }
 
@@ -342,7 +388,7 @@ static int print_entry(const struct mg_lockout_entry *e, void *context)
 
 static int lockout_list(const struct lockout_args *args)
 {
-    struct mg_lockout *lo;
+    struct mg_lockout_store *lo;
     struct list_state st;
     struct mg_error err;
     int     ret;
@@ -353,9 +399,9 @@ static int lockout_list(const struct lockout_args *args)
     st.now = time((time_t *) 0);
     st.count = 0;
     puts("KEY FAILURES FIRST-FAILURE LAST-FAILURE LOCKED-UNTIL");
-    if (mg_lockout_list(lo, key_prefix(args), print_entry, &st, &err) != MG_OK)
+    if (mg_lockout_store_list(lo, key_prefix(args), print_entry, &st, &err) != MG_OK)
 	ret = cli_error(CLI_TROUBLE, "%s", err.reason);
-    mg_lockout_close(lo);
+    mg_lockout_store_close(lo);
     if (ret != CLI_OK)
 	return (ret);
     return (cli_finish_output());
@@ -393,7 +439,7 @@ static int collect_key(const struct mg_lockout_entry *e, void *context)
 
 static int lockout_clear(const struct lockout_args *args)
 {
-    struct mg_lockout *lo;
+    struct mg_lockout_store *lo;
     struct mg_error err;
     struct doomed d;
     size_t  removed, i, total = 0;
@@ -404,15 +450,16 @@ static int lockout_clear(const struct lockout_args *args)
     memset(&d, 0, sizeof(d));
     d.args = args;
     if (args->all) {
-	if (mg_lockout_clear(lo, 0, &total, &err) != MG_OK)
+	if (mg_lockout_store_clear(lo, 0, &total, &err) != MG_OK)
 	    ret = cli_error(CLI_TROUBLE, "%s", err.reason);
-    } else if (mg_lockout_list(lo, key_prefix(args), collect_key, &d, &err) != MG_OK) {
+    } else if (mg_lockout_store_list(lo, key_prefix(args), collect_key, &d,
+				     &err) != MG_OK) {
 	ret = cli_error(CLI_TROUBLE, "%s", err.reason);
     } else if (d.nomem) {
 	ret = cli_error(CLI_TROUBLE, "out of memory");
     }
     for (i = 0; ret == CLI_OK && i < d.count; i++) {
-	if (mg_lockout_clear(lo, d.keys[i], &removed, &err) != MG_OK) {
+	if (mg_lockout_store_clear(lo, d.keys[i], &removed, &err) != MG_OK) {
 	    ret = cli_error(CLI_TROUBLE, "%s", err.reason);
 	    break;
 	}
@@ -425,7 +472,7 @@ static int lockout_clear(const struct lockout_args *args)
     for (i = 0; i < d.count; i++)
 	free(d.keys[i]);
     free(d.keys);
-    mg_lockout_close(lo);
+    mg_lockout_store_close(lo);
     if (ret != CLI_OK)
 	return (ret);
     if (args->all)
@@ -449,6 +496,8 @@ static int parse_args(int argc, char **argv, const char *usage, const char *help
 	{"all", no_argument, 0, 'A'},
 	{"config", required_argument, 0, 'c'},
 	{"store", required_argument, 0, 's'},
+	{"redis", required_argument, 0, 'r'},
+	{"prefix", required_argument, 0, 'p'},
 	{"help", no_argument, 0, 'h'},
 	{0, 0, 0, 0},
     };
@@ -463,6 +512,8 @@ static int parse_args(int argc, char **argv, const char *usage, const char *help
 	case 'A': args->all = 1; break;
 	case 'c': args->config = optarg; break;
 	case 's': args->store = optarg; break;
+	case 'r': args->redis = optarg; break;
+	case 'p': args->key_prefix = optarg; break;
 	case 'h':
 	    cli_help(help);
 	    return (-1);
@@ -476,8 +527,11 @@ static int parse_args(int argc, char **argv, const char *usage, const char *help
 	args->target = argv[optind++];
     if (optind < argc)
 	return (cli_usage_error(usage, "unexpected argument \"%s\"", argv[optind]));
-    if (args->config && args->store)
-	return (cli_usage_error(usage, "give --config or --store, not both"));
+    if ((args->config != 0) + (args->store != 0) + (args->redis != 0) > 1)
+	return (cli_usage_error(usage, "give one of --config, --store and --redis"));
+    if (args->key_prefix && args->redis == 0)
+	return (cli_usage_error(usage, "--prefix goes with --redis (a configuration "
+				"file gives lockout_redis_prefix)"));
     if ((args->target != 0) + (args->user != 0) + (args->address != 0) + args->all > 1)
 	return (cli_usage_error(usage, "give only one of ACCOUNT, ADDR[/BITS], "
 				"--account NAME, --address ADDR%s",

@@ -97,4 +97,10 @@ extern int doctor_read_sasl_conf(struct doctor *, const char *file, struct docto
 extern const char *doctor_conf_get(const struct doctor_conf *, const char *name);
 extern void doctor_conf_free(struct doctor_conf *);
 
+ /*
+  * doctor_lockout.c: the Redis lockout store answers and keeps its locks.
+  */
+struct mg_policy;
+extern void doctor_check_lockout(struct doctor *, const struct mg_policy *);
+
 #endif
