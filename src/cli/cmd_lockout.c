@@ -47,7 +47,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <ini.h>
 
 #include "cli/cli.h"
 #include "lockout.h"
@@ -125,101 +124,32 @@ struct lockout_args {
 };
 
  /*
-  * The settings this command takes from the configuration file.
+  * Which store: --store or --redis (with --prefix), else the
+  * configuration file's settings read exactly as the plugin reads them
+  * (comments, duplicates and continuation lines included), else the
+  * default. A file named with --config must exist; the default may be
+  * absent. *cfg points into *conf, which the caller frees.
   */
-struct store_settings {
-    char   *path;
-    size_t  max_entries;
-    int     redis;			/* lockout_backend = redis */
-    char   *redis_url;
-    char   *redis_prefix;
-};
-
-static void free_settings(struct store_settings *set)
+static int find_store(const struct lockout_args *args, struct mg_config *conf,
+		              struct mg_lockout_store_config *cfg)
 {
-    free(set->path);
-    free(set->redis_url);
-    free(set->redis_prefix);
-}
+    struct mg_error err;
 
-static int set_string(char **field, const char *value)
-{
-    free(*field);
-    return ((*field = strdup(value)) != 0);
-}
-
-static int read_setting(void *context, const char *section, const char *name,
-			        const char *value)
-{
-    struct store_settings *set = context;
-    char   *end;
-    unsigned long long n;
-
-    if (strcasecmp(section, "global") != 0 || name == 0 || value == 0)
-	return (1);
-    if (strcmp(name, "lockout_store") == 0) {
-	return (set_string(&set->path, value));
-    } else if (strcmp(name, "lockout_redis") == 0) {
-	struct mg_lockout_redis_url url;
-
-	return (mg_lockout_redis_url_parse(value, &url, 0) == MG_OK
-		&& set_string(&set->redis_url, value));
-    } else if (strcmp(name, "lockout_redis_prefix") == 0) {
-	char    why[MG_REASON_MAX];
-
-	return (mg_lockout_redis_prefix_ok(value, why, sizeof(why))
-		&& set_string(&set->redis_prefix, value));
-    } else if (strcmp(name, "lockout_backend") == 0) {
-	if (strcasecmp(value, "redis") != 0 && strcasecmp(value, "lmdb") != 0)
-	    return (0);
-	set->redis = strcasecmp(value, "redis") == 0;
-    } else if (strcmp(name, "lockout_max_entries") == 0) {
-	errno = 0;
-	n = strtoull(value, &end, 10);
-	if (*value < '0' || *value > '9' || *end != 0 || errno != 0 || n == 0
-	    || n > 100000000)
-	    return (0);
-	set->max_entries = (size_t) n;
-    }
-    return (1);
-}
-
- /*
-  * Which store: --store or --redis, else the configuration file's
-  * settings, else the default. The caller frees set's strings.
-  */
-static int find_store(const struct lockout_args *args, struct store_settings *set)
-{
-    const char *config = args->config ? args->config : MG_CONFIG_DEFAULT_PATH;
-    struct stat st;
-    int     line;
-
-    memset(set, 0, sizeof(*set));
-    set->max_entries = MG_LOCKOUT_DEFAULT_MAX;
+    mg_config_init(conf);
     if (args->store == 0 && args->redis == 0
-	&& (args->config || stat(config, &st) == 0)) {
-	if ((line = ini_parse(config, read_setting, set)) < 0) {
-	    free_settings(set);
-	    return (cli_error(CLI_TROUBLE, "cannot read %s: %s", config,
-			      line == -1 ? strerror(errno) : "out of memory"));
-	}
-	if (line > 0) {
-	    free_settings(set);
-	    return (cli_error(CLI_TROUBLE, "%s:%d: not a valid line (or a bad "
-			      "lockout_max_entries, lockout_backend, lockout_redis or "
-			      "lockout_redis_prefix); md5gate policy check says more",
-			      config, line));
-	}
+	&& mg_config_load_option(args->config, conf, &err) != MG_OK)
+	return (cli_error(CLI_TROUBLE, "%s; md5gate policy check says more", err.reason));
+    mg_policy_lockout_store_config(&conf->policy, cfg);
+    if (args->store) {
+	cfg->backend = MG_LOCKOUT_BACKEND_LMDB;
+	cfg->path = args->store;
     }
-    if (args->store && !set_string(&set->path, args->store))
-	return (cli_error(CLI_TROUBLE, "out of memory"));
     if (args->redis) {
-	set->redis = 1;
-	if (!set_string(&set->redis_url, args->redis))
-	    return (cli_error(CLI_TROUBLE, "out of memory"));
+	cfg->backend = MG_LOCKOUT_BACKEND_REDIS;
+	cfg->redis_url = args->redis;
     }
-    if (args->key_prefix && !set_string(&set->redis_prefix, args->key_prefix))
-	return (cli_error(CLI_TROUBLE, "out of memory"));
+    if (args->key_prefix)
+	cfg->redis_prefix = args->key_prefix;
     return (CLI_OK);
 }
 
@@ -229,30 +159,26 @@ static int find_store(const struct lockout_args *args, struct store_settings *se
 static int open_store(const struct lockout_args *args, struct mg_lockout_store **lo)
 {
     struct mg_lockout_store_config cfg;
-    struct store_settings set;
+    struct mg_config conf;
     struct mg_error err;
     struct stat st;
     int     ret;
 
-    if ((ret = find_store(args, &set)) != CLI_OK)
+    if ((ret = find_store(args, &conf, &cfg)) != CLI_OK) {
+	mg_config_free(&conf);
 	return (ret);
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.backend = set.redis ? MG_LOCKOUT_BACKEND_REDIS : MG_LOCKOUT_BACKEND_LMDB;
-    cfg.path = set.path ? set.path : MG_LOCKOUT_DEFAULT_STORE;
-    cfg.max_entries = set.max_entries;
-    cfg.redis_url = set.redis_url;
-    cfg.redis_prefix = set.redis_prefix;
-    if (!set.redis && stat(cfg.path, &st) < 0) {
+    }
+    if (cfg.backend == MG_LOCKOUT_BACKEND_LMDB && stat(cfg.path, &st) < 0) {
 	ret = errno == ENOENT ?
 	    cli_error(CLI_TROUBLE, "no lockout store at %s: nothing was counted "
 		      "there yet, or lockout_store names another file", cfg.path)
 	    : cli_error(CLI_TROUBLE, "lockout store %s: %s", cfg.path, strerror(errno));
-	free_settings(&set);
+	mg_config_free(&conf);
 	return (ret);
     }
     if (mg_lockout_store_open(&cfg, lo, &err) != MG_OK)
 	ret = cli_error(CLI_TROUBLE, "%s", err.reason);
-    free_settings(&set);
+    mg_config_free(&conf);
     return (ret);
 }
 
