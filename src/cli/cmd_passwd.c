@@ -15,7 +15,9 @@
 /*	md5gateCRAM-MD5 and md5gateDIGEST-MD5 (md5gate's text forms, see
 /*	src/secret.c). userPassword (what PLAIN and LOGIN use) is touched
 /*	only when told: --plaintext stores it, --remove-plaintext deletes
-/*	it; otherwise it stays as it was, and the command says so. Stale
+/*	it. A new password for a user who has a userPassword is refused
+/*	without one of the two: the old plaintext would go on accepting the
+/*	old password (PLAIN, LOGIN, md5gate's own plaintext fallback). Stale
 /*	cmusaslsecretCRAM-MD5, cmusaslsecretDIGEST-MD5 and cmusaslsecretPLAIN
 /*	values are always deleted, because md5gate would accept an old
 /*	password from them. -d deletes all of these.
@@ -67,7 +69,8 @@ static const char help[] =
 "\n"
 "Store USER's CRAM-MD5 and DIGEST-MD5 secrets, hashed, through libsasl2's\n"
 "sasldb auxprop plugin (properties md5gateCRAM-MD5 and md5gateDIGEST-MD5),\n"
-"and say what was stored. userPassword is left as it was unless told.\n"
+"and say what was stored. A user who has a userPassword (plaintext) gets a\n"
+"new password only with --plaintext (replace it) or --remove-plaintext.\n"
 "\n"
 "  -c, --create           create the entry (also done without -c, as by\n"
 "                         saslpasswd2)\n"
@@ -85,7 +88,8 @@ static const char help[] =
 "                         first one with SASL on)\n"
 "  --generate             make a random password and print it (for a device)\n"
 "  --plaintext            also store the password as userPassword (PLAIN,\n"
-"                         LOGIN, and the stock plugins use it)\n"
+"                         LOGIN, and the stock plugins use it), replacing\n"
+"                         the one there\n"
 "  --remove-plaintext     delete userPassword\n"
 "  --password-file FILE   read the password from FILE (- = standard input,\n"
 "                         one line); without it, ask twice on a terminal\n"
@@ -342,9 +346,6 @@ static void report_stored(const struct passwd_args *args, const int before[MANAG
 	       "plugins)\n");
     else if (args->plaintext == PLAINTEXT_REMOVE)
 	printf("%s userPassword\n", before[PROP_PLAINTEXT] ? "removed" : "no");
-    else if (before[PROP_PLAINTEXT])
-	printf("kept userPassword as it was (it still holds the password set before; "
-	       "--plaintext replaces it, --remove-plaintext removes it)\n");
 }
 
 static void report_deleted(const struct passwd_args *args, const int before[MANAGED_COUNT])
@@ -411,6 +412,11 @@ static int run(struct passwd_args *args)
 			    args->user, args->realm);
 	else if ((ret = store(conn, args, 0)) == CLI_OK)
 	    report_deleted(args, before);
+    } else if (before[PROP_PLAINTEXT] && args->plaintext == PLAINTEXT_KEEP) {
+	ret = cli_error(CLI_TROUBLE, "%s@%s has a userPassword (plaintext) that would "
+			"still accept the old password: choose --plaintext to replace "
+			"it or --remove-plaintext to delete it; nothing changed",
+			args->user, args->realm);
     } else if ((ret = store(conn, args, &pw)) == CLI_OK) {
 	report_stored(args, before);
 	if (args->generate) {
