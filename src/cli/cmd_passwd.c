@@ -487,7 +487,13 @@ static int postfix_target(const char *dir, const char *service, struct passwd_ar
     args->realm_source = source_text;
     args->owner = pfconf_main(&pf, "mail_owner");
     args->owner = strdup(args->owner ? args->owner : "postfix");
-    args->postfix_db = pfconf_mail_owner(&pf, &uid, &args->owner_gid, &err) == 0;
+    if (pfconf_mail_owner(&pf, &uid, &args->owner_gid, &err) < 0) {
+	free(inside);
+	free(file);
+	pfconf_free(&pf);
+	return (cli_error(CLI_TROUBLE, "%s", err.reason));
+    }
+    args->postfix_db = 1;
     if (*sasldb)
 	printf("sasldb %s: the one smtpd service %s opens%s%s\n", *sasldb, svc->key,
 	       svc->chrooted ? " as " : "", svc->chrooted ? inside : "");

@@ -846,6 +846,12 @@ int     pfconf_mail_owner(const struct pfconf *pf, uid_t *uid, gid_t *gid,
 	mg_fail(err, MG_BADPARAM, "mail_owner %.100s: no such user", owner);
 	return (-1);
     }
+    /* Postfix refuses a privileged mail_owner; so does md5gate. */
+    if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+	mg_fail(err, MG_BADPARAM, "mail_owner %.100s: has %s 0; Postfix refuses a "
+		"privileged mail_owner", owner, pw->pw_uid == 0 ? "uid" : "gid");
+	return (-1);
+    }
     *uid = pw->pw_uid;
     *gid = pw->pw_gid;
     return (0);
