@@ -42,6 +42,7 @@
 /*	printed.
 /*--*/
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -362,16 +363,33 @@ static void report_deleted(const struct passwd_args *args, const int before[MANA
 
  /*
   * A database this command created for Postfix: readable by smtpd, which
-  * opens it as mail_owner.
+  * opens it as mail_owner. libsasl2 created it by name; what is changed
+  * is what the name now opens, and only a plain file of its own: not
+  * through a symbolic link, not a hard link to another file.
   */
 static int share_with_smtpd(const struct passwd_args *args)
 {
-    if (chown(opt_sasldb, 0, args->owner_gid) < 0 || chmod(opt_sasldb, 0640) < 0)
-	return (cli_error(CLI_TROUBLE, "cannot give %s to group %s: %s", opt_sasldb,
-			  args->owner, strerror(errno)));
-    printf("created %s with mode 0640, group of %s (smtpd reads it as mail_owner)\n",
-	   opt_sasldb, args->owner);
-    return (CLI_OK);
+    struct stat st;
+    int     fd, ret = CLI_OK;
+
+    if ((fd = open(opt_sasldb, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0)
+	return (cli_error(CLI_TROUBLE, "cannot give %s to group %s: %s%s", opt_sasldb,
+			  args->owner, strerror(errno), errno == ELOOP ?
+			  " (a symbolic link)" : ""));
+    if (fstat(fd, &st) < 0)
+	ret = cli_error(CLI_TROUBLE, "cannot give %s to group %s: %s", opt_sasldb,
+			args->owner, strerror(errno));
+    else if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+	ret = cli_error(CLI_TROUBLE, "cannot give %s to group %s: not a regular file "
+			"with one link", opt_sasldb, args->owner);
+    else if (fchown(fd, 0, args->owner_gid) < 0 || fchmod(fd, 0640) < 0)
+	ret = cli_error(CLI_TROUBLE, "cannot give %s to group %s: %s", opt_sasldb,
+			args->owner, strerror(errno));
+    else
+	printf("created %s with mode 0640, group of %s (smtpd reads it as "
+	       "mail_owner)\n", opt_sasldb, args->owner);
+    close(fd);
+    return (ret);
 }
 
 static int run(struct passwd_args *args)
