@@ -41,6 +41,13 @@
 /*	pfconf_import_value() is the value that import_environment gives
 /*	NAME (e.g. SASL_PATH), or null.
 /*
+/*	pfconf_become_smtpd() turns the (root) process into what smtpd is
+/*	when it reads the sasldb: inside root (when not null), mail_owner's
+/*	uid and gid with no other group (Postfix's set_ugid()), for good:
+/*	afterwards setuid(0) must fail. It returns 0, or an errno value with
+/*	*stage saying what failed ("chroot", "change to mail_owner", "drop
+/*	root for good").
+/*
 /*	The parsers take postconf's whole output and refuse a line that is
 /*	not what postconf prints, with its number; they are bounded by
 /*	PFCONF_OUTPUT_MAX (pfconf_run() reads no more).
@@ -49,6 +56,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -854,5 +862,20 @@ int     pfconf_mail_owner(const struct pfconf *pf, uid_t *uid, gid_t *gid,
     }
     *uid = pw->pw_uid;
     *gid = pw->pw_gid;
+    return (0);
+}
+
+int     pfconf_become_smtpd(const char *root, uid_t uid, gid_t gid, const char **stage)
+{
+    *stage = "chroot";
+    if (root && (chroot(root) < 0 || chdir("/") < 0))
+	return (errno);
+    *stage = "change to mail_owner";
+    if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
+	return (errno);
+    /* Root must be gone for good, not just out of sight. */
+    *stage = "drop root for good";
+    if (uid != 0 && setuid(0) == 0)
+	return (EPERM);
     return (0);
 }
