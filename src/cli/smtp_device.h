@@ -173,13 +173,19 @@ struct smtp_conn {
  /*
   * TLS as the device offers it: versions min..max (OpenSSL numbers, 0 =
   * OpenSSL's default). Below TLS 1.2 the security level of this
-  * connection's SSL_CTX alone is lowered to 0. The server certificate is
-  * not verified, as on such devices.
+  * connection's SSL_CTX alone is lowered to 0. Without verify the server
+  * certificate is not verified, as on such devices. With verify the
+  * handshake fails unless the chain leads to a trusted certificate
+  * (ca_file, else OpenSSL's default CA paths) and the certificate names
+  * verify_host (a DNS name, or an IP address literal).
   */
 struct smtp_tls {
     int     min_version;
     int     max_version;
     const char *sni;
+    int     verify;
+    const char *ca_file;		/* null: OpenSSL's default paths */
+    const char *verify_host;
 };
 
 extern int smtp_connect(struct smtp_conn *, const char *host, const char *port,
