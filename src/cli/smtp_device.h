@@ -261,18 +261,26 @@ struct smtp_account {
 };
 
  /*
-  * The public parameters of a DIGEST-MD5 exchange, for a test to
-  * recompute the rspauth independently. Never the password.
+  * What a test may know of a DIGEST-MD5 exchange: its public names and
+  * whether the server's rspauth verified (md5gate's core computes the
+  * expected value, whatever account->rspauth says the device answers).
+  * Nothing derived from the password: neither the rspauth nor the
+  * response, nor the nonces that would let them be tried offline.
   */
+enum smtp_trace_rspauth {
+    SMTP_TRACE_RSPAUTH_NONE = 0,	/* the server sent none */
+    SMTP_TRACE_RSPAUTH_VERIFIED,
+    SMTP_TRACE_RSPAUTH_WRONG,
+    SMTP_TRACE_RSPAUTH_MALFORMED,
+};
+
 struct smtp_digest_trace {
     int     used;
     char    username[256];
     char    realm[256];
-    char    nonce[256];
-    char    cnonce[64];
     char    uri[300];
     int     utf8;
-    char    rspauth[64];		/* as the server sent it */
+    enum smtp_trace_rspauth rspauth;
 };
 
 extern int smtp_auth(struct smtp_conn *, const char *mech, const struct smtp_account *,
