@@ -27,7 +27,9 @@
 /*
 /*	mg_sasl_option_check() returns MG_OK when value is a valid value of
 /*	option, else MG_BADPARAM with a reason that starts with "option
-/*	NAME: " and says what it expects. Nothing of value beyond 40 bytes
+/*	NAME: " and says what it expects. A value that is empty or only
+/*	white space is refused for every kind: an option that is given
+/*	has a value; unset, it means the default. Nothing of value beyond 40 bytes
 /*	is quoted, and only printable ASCII (anything else shows as "?").
 /*
 /*	mg_sasl_option_bool() reads yes/no as Cyrus spells them (yes, no,
@@ -217,6 +219,8 @@ enum mg_code mg_sasl_option_check(const struct mg_sasl_option *opt, const char *
 
     if (opt == 0 || value == 0)
 	return (mg_fail(err, MG_BADPARAM, "mg_sasl_option_check: null argument"));
+    if (value[strspn(value, " \t\r\n")] == 0)
+	return (bad(err, opt, "no value (leave the option out for its default)"));
     switch (opt->kind) {
     case MG_SASL_OPT_PATH:
 	if (value[0] != '/')

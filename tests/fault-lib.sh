@@ -22,7 +22,7 @@
 # Passwords live in $FT_WORK (mode 700), never in argv.
 
 : "${MD5GATE_PLUGIN_DIR:=${top_builddir:-.}/plugins/.libs}"
-: "${STOCK_PLUGIN_DIR:=/usr/lib/x86_64-linux-gnu/sasl2}"
+: "${STOCK_PLUGIN_DIR:=$(pkg-config --variable=libdir libsasl2)/sasl2}"
 
 FT_REALM=example.test
 FT_TMP=

@@ -8,7 +8,7 @@
 
 : "${top_builddir:=.}"
 : "${MD5GATE_PLUGIN_DIR:=$top_builddir/plugins/.libs}"
-: "${STOCK_PLUGIN_DIR:=/usr/lib/x86_64-linux-gnu/sasl2}"
+: "${STOCK_PLUGIN_DIR:=$(pkg-config --variable=libdir libsasl2)/sasl2}"
 # SASL_STOCK_MECHS=no before sasl_setup: a test of md5gate against itself,
 # which needs only the stock sasldb plugin and saslpasswd2 (no "stock"
 # directory with the stock CRAM-MD5 and DIGEST-MD5 plugins).

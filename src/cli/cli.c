@@ -39,9 +39,9 @@
 /*	cli_finish_output() flushes stdout and reports a failed write (a
 /*	full disk or a closed pipe must not look like success).
 /*
-/*	cli_print_escaped() prints bytes for a human: printable ASCII and
-/*	UTF-8 bytes as they are, control characters as \xHH, so that peer
-/*	data can not drive the terminal.
+/*	cli_print_escaped() prints bytes a peer chose for a human, by the
+/*	rules of cli_safe_text() below (one escaper for the whole command),
+/*	so that peer data can neither drive nor reorder the terminal.
 /*
 /*	cli_safe_text() copies text a peer chose for a terminal: printable
 /*	ASCII and UTF-8 characters as they are, a backslash doubled, C0 and
@@ -128,20 +128,6 @@ int     cli_finish_output(void)
     return (CLI_OK);
 }
 
-void    cli_print_escaped(FILE *fp, const char *data, size_t len)
-{
-    size_t  i;
-    unsigned char ch;
-
-    for (i = 0; i < len; i++) {
-	ch = (unsigned char) data[i];
-	if (ch < 0x20 || ch == 0x7f || ch == '\\')
-	    fprintf(fp, ch == '\\' ? "\\\\" : "\\x%02x", ch);
-	else
-	    fputc(ch, fp);
-    }
-}
-
  /*
   * The length of the valid UTF-8 sequence at s (shortest form, no
   * surrogates, at most U+10FFFF) and its code point; 0 when invalid.
@@ -191,40 +177,72 @@ static int unsafe_char(unsigned long c)
 	    || (c >= 0xfff9 && c <= 0xfffb));
 }
 
+ /*
+  * One character of peer text, made safe: the escape (or the character
+  * itself) in esc, its length in *elen; returns the number of input
+  * bytes it took. esc must hold 16 bytes.
+  */
+static size_t safe_char(const unsigned char *p, size_t len, char *esc, size_t *elen)
+{
+    unsigned long c;
+    size_t  n;
+
+    n = utf8_char(p, len, &c);
+    if (n == 0) {
+	*elen = (size_t) snprintf(esc, 16, "\\x%02x", *p);
+	n = 1;
+    } else if (c < 0x20 || c == 0x7f) {
+	*elen = (size_t) snprintf(esc, 16, "\\x%02lx", c);
+    } else if (c == '\\') {
+	*elen = (size_t) snprintf(esc, 16, "\\\\");
+    } else if (unsafe_char(c)) {
+	*elen = (size_t) snprintf(esc, 16, "\\u{%04lx}", c);
+    } else {
+	memcpy(esc, p, n);
+	*elen = n;
+    }
+    return (n);
+}
+
 size_t  cli_safe_text(const char *s, size_t len, char *out, size_t size)
 {
     const unsigned char *p = (const unsigned char *) s;
     char    esc[16];
     size_t  o = 0, width = 0, n, elen;
-    unsigned long c;
 
     if (size == 0)
 	return (0);
     while (len > 0) {
-	n = utf8_char(p, len, &c);
-	if (n == 0) {
-	    elen = (size_t) snprintf(esc, sizeof(esc), "\\x%02x", *p);
-	    n = 1;
-	} else if (c < 0x20 || c == 0x7f) {
-	    elen = (size_t) snprintf(esc, sizeof(esc), "\\x%02lx", c);
-	} else if (c == '\\') {
-	    elen = (size_t) snprintf(esc, sizeof(esc), "\\\\");
-	} else if (unsafe_char(c)) {
-	    elen = (size_t) snprintf(esc, sizeof(esc), "\\u{%04lx}", c);
-	} else {
-	    memcpy(esc, p, n);
-	    elen = n;
-	}
+	n = safe_char(p, len, esc, &elen);
 	if (o + elen >= size)
 	    break;
 	memcpy(out + o, esc, elen);
 	o += elen;
-	width += (n == 1 || c < 0x80 || elen != n) ? elen : 1;
+	/* An escape takes a column per byte; a character, one column. */
+	width += (elen != n || n == 1) ? elen : 1;
 	p += n;
 	len -= n;
     }
     out[o] = 0;
     return (width);
+}
+
+ /*
+  * The same rules as cli_safe_text(), for text of any length: one
+  * escaper for everything the command prints that a peer chose.
+  */
+void    cli_print_escaped(FILE *fp, const char *data, size_t len)
+{
+    const unsigned char *p = (const unsigned char *) data;
+    char    esc[16];
+    size_t  n, elen;
+
+    while (len > 0) {
+	n = safe_char(p, len, esc, &elen);
+	fwrite(esc, 1, elen, fp);
+	p += n;
+	len -= n;
+    }
 }
 
 FILE   *cli_open_regular(const char *path)

@@ -51,7 +51,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,27 +98,6 @@ static const char help[] =
 /* The plugin path. */
 
  /*
-  * import_environment: names and name=value pairs, separated by white
-  * space or commas; Postfix also allows { name=value } for values with
-  * spaces, which a plugin path does not need.
-  */
-static char *value_from_import(const char *value, const char *name)
-{
-    char   *copy = strdup(value ? value : ""), *tok, *save = 0, *found = 0;
-    size_t  len = strlen(name);
-
-    if (copy == 0)
-	return (0);
-    for (tok = strtok_r(copy, " \t,{}", &save); tok; tok = strtok_r(0, " \t,{}", &save))
-	if (strncmp(tok, name, len) == 0 && tok[len] == '=') {
-	    free(found);
-	    found = strdup(tok + len + 1);
-	}
-    free(copy);
-    return (found);
-}
-
- /*
   * A plugin path given only in the variable this libsasl2 does not read
   * is no plugin path at all: say so.
   */
@@ -150,7 +128,6 @@ static char *plugin_path(struct doctor *doc, const char *given,
 			         const struct pfconf *pf, const char *pfdir)
 {
     const char *env = getenv(SASL_PLUGIN_PATH_VAR);
-    const char *imports;
     char   *path, *unread, *conf;
 
     if (given) {
@@ -158,17 +135,16 @@ static char *plugin_path(struct doctor *doc, const char *given,
 	return (strdup(given));
     }
     if (pfdir) {
-	imports = pfconf_main(pf, "import_environment");
-	if ((conf = value_from_import(imports, SASL_CONF_PATH_VAR)) != 0) {
+	if ((conf = pfconf_import_value(pf, SASL_CONF_PATH_VAR)) != 0) {
 	    note_conf_path(doc, conf, "import_environment");
 	    free(conf);
 	}
-	if ((path = value_from_import(imports, SASL_PLUGIN_PATH_VAR)) != 0) {
+	if ((path = pfconf_import_value(pf, SASL_PLUGIN_PATH_VAR)) != 0) {
 	    doctor_note(doc, "plugin path %s (from import_environment in %s)",
 			path, pfdir);
 	    return (path);
 	}
-	if ((unread = value_from_import(imports, SASL_UNREAD_PATH_VAR)) != 0) {
+	if ((unread = pfconf_import_value(pf, SASL_UNREAD_PATH_VAR)) != 0) {
 	    note_unread_path(doc, unread, "import_environment");
 	    free(unread);
 	}
@@ -376,8 +352,8 @@ static const char *check_config(struct doctor *doc, const char *file,
 /* The sasldb, opened as smtpd opens it. */
 
  /*
-  * In a child: enter root (when not null), become uid/gid with no other
-  * group (Postfix's set_ugid() does the same), open path for reading.
+  * In a child: become smtpd (pfconf_become_smtpd(): enter root when not
+  * null, uid/gid with no other group, for good), open path for reading.
   * Returns 0, or an errno value with *stage saying what failed.
   */
 static int open_as(const char *root, uid_t uid, gid_t gid, const char *path,
@@ -397,15 +373,15 @@ static int open_as(const char *root, uid_t uid, gid_t gid, const char *path,
     }
     if (pid == 0) {
 	close(fds[0]);
-	if (root && (chroot(root) < 0 || chdir("/") < 0))
-	    report[0] = 1;
-	else if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
-	    report[0] = 2;
+	if ((report[1] = pfconf_become_smtpd(root, uid, gid, stage)) != 0)
+	    report[0] = strcmp(*stage, "chroot") == 0 ? 1
+		: strcmp(*stage, "change to mail_owner") == 0 ? 2 : 5;
 	else if ((fd = open(path, O_RDONLY)) < 0)
 	    report[0] = 3;
 	else
 	    close(fd);
-	report[1] = report[0] ? errno : 0;
+	if (report[0] == 3)
+	    report[1] = errno;
 	if (write(fds[1], report, sizeof(report)) != (ssize_t) sizeof(report))
 	    _exit(1);
 	_exit(0);
@@ -419,7 +395,7 @@ static int open_as(const char *root, uid_t uid, gid_t gid, const char *path,
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 	 /* void */ ;
     *stage = report[0] == 1 ? "chroot" : report[0] == 2 ? "change to mail_owner"
-	: report[0] == 3 ? "open" : "run the check";
+	: report[0] == 3 ? "open" : report[0] == 5 ? "drop root for good" : "run the check";
     return (report[1]);
 }
 

@@ -15,7 +15,9 @@
 /*	md5gateCRAM-MD5 and md5gateDIGEST-MD5 (md5gate's text forms, see
 /*	src/secret.c). userPassword (what PLAIN and LOGIN use) is touched
 /*	only when told: --plaintext stores it, --remove-plaintext deletes
-/*	it; otherwise it stays as it was, and the command says so. Stale
+/*	it. A new password for a user who has a userPassword is refused
+/*	without one of the two: the old plaintext would go on accepting the
+/*	old password (PLAIN, LOGIN, md5gate's own plaintext fallback). Stale
 /*	cmusaslsecretCRAM-MD5, cmusaslsecretDIGEST-MD5 and cmusaslsecretPLAIN
 /*	values are always deleted, because md5gate would accept an old
 /*	password from them. -d deletes all of these.
@@ -40,6 +42,7 @@
 /*	printed.
 /*--*/
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -67,7 +70,8 @@ static const char help[] =
 "\n"
 "Store USER's CRAM-MD5 and DIGEST-MD5 secrets, hashed, through libsasl2's\n"
 "sasldb auxprop plugin (properties md5gateCRAM-MD5 and md5gateDIGEST-MD5),\n"
-"and say what was stored. userPassword is left as it was unless told.\n"
+"and say what was stored. A user who has a userPassword (plaintext) gets a\n"
+"new password only with --plaintext (replace it) or --remove-plaintext.\n"
 "\n"
 "  -c, --create           create the entry (also done without -c, as by\n"
 "                         saslpasswd2)\n"
@@ -85,7 +89,8 @@ static const char help[] =
 "                         first one with SASL on)\n"
 "  --generate             make a random password and print it (for a device)\n"
 "  --plaintext            also store the password as userPassword (PLAIN,\n"
-"                         LOGIN, and the stock plugins use it)\n"
+"                         LOGIN, and the stock plugins use it), replacing\n"
+"                         the one there\n"
 "  --remove-plaintext     delete userPassword\n"
 "  --password-file FILE   read the password from FILE (- = standard input,\n"
 "                         one line); without it, ask twice on a terminal\n"
@@ -342,9 +347,6 @@ static void report_stored(const struct passwd_args *args, const int before[MANAG
 	       "plugins)\n");
     else if (args->plaintext == PLAINTEXT_REMOVE)
 	printf("%s userPassword\n", before[PROP_PLAINTEXT] ? "removed" : "no");
-    else if (before[PROP_PLAINTEXT])
-	printf("kept userPassword as it was (it still holds the password set before; "
-	       "--plaintext replaces it, --remove-plaintext removes it)\n");
 }
 
 static void report_deleted(const struct passwd_args *args, const int before[MANAGED_COUNT])
@@ -361,16 +363,33 @@ static void report_deleted(const struct passwd_args *args, const int before[MANA
 
  /*
   * A database this command created for Postfix: readable by smtpd, which
-  * opens it as mail_owner.
+  * opens it as mail_owner. libsasl2 created it by name; what is changed
+  * is what the name now opens, and only a plain file of its own: not
+  * through a symbolic link, not a hard link to another file.
   */
 static int share_with_smtpd(const struct passwd_args *args)
 {
-    if (chown(opt_sasldb, 0, args->owner_gid) < 0 || chmod(opt_sasldb, 0640) < 0)
-	return (cli_error(CLI_TROUBLE, "cannot give %s to group %s: %s", opt_sasldb,
-			  args->owner, strerror(errno)));
-    printf("created %s with mode 0640, group of %s (smtpd reads it as mail_owner)\n",
-	   opt_sasldb, args->owner);
-    return (CLI_OK);
+    struct stat st;
+    int     fd, ret = CLI_OK;
+
+    if ((fd = open(opt_sasldb, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0)
+	return (cli_error(CLI_TROUBLE, "cannot give %s to group %s: %s%s", opt_sasldb,
+			  args->owner, strerror(errno), errno == ELOOP ?
+			  " (a symbolic link)" : ""));
+    if (fstat(fd, &st) < 0)
+	ret = cli_error(CLI_TROUBLE, "cannot give %s to group %s: %s", opt_sasldb,
+			args->owner, strerror(errno));
+    else if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+	ret = cli_error(CLI_TROUBLE, "cannot give %s to group %s: not a regular file "
+			"with one link", opt_sasldb, args->owner);
+    else if (fchown(fd, 0, args->owner_gid) < 0 || fchmod(fd, 0640) < 0)
+	ret = cli_error(CLI_TROUBLE, "cannot give %s to group %s: %s", opt_sasldb,
+			args->owner, strerror(errno));
+    else
+	printf("created %s with mode 0640, group of %s (smtpd reads it as "
+	       "mail_owner)\n", opt_sasldb, args->owner);
+    close(fd);
+    return (ret);
 }
 
 static int run(struct passwd_args *args)
@@ -411,6 +430,11 @@ static int run(struct passwd_args *args)
 			    args->user, args->realm);
 	else if ((ret = store(conn, args, 0)) == CLI_OK)
 	    report_deleted(args, before);
+    } else if (before[PROP_PLAINTEXT] && args->plaintext == PLAINTEXT_KEEP) {
+	ret = cli_error(CLI_TROUBLE, "%s@%s has a userPassword (plaintext) that would "
+			"still accept the old password: choose --plaintext to replace "
+			"it or --remove-plaintext to delete it; nothing changed",
+			args->user, args->realm);
     } else if ((ret = store(conn, args, &pw)) == CLI_OK) {
 	report_stored(args, before);
 	if (args->generate) {
@@ -481,7 +505,13 @@ static int postfix_target(const char *dir, const char *service, struct passwd_ar
     args->realm_source = source_text;
     args->owner = pfconf_main(&pf, "mail_owner");
     args->owner = strdup(args->owner ? args->owner : "postfix");
-    args->postfix_db = pfconf_mail_owner(&pf, &uid, &args->owner_gid, &err) == 0;
+    if (pfconf_mail_owner(&pf, &uid, &args->owner_gid, &err) < 0) {
+	free(inside);
+	free(file);
+	pfconf_free(&pf);
+	return (cli_error(CLI_TROUBLE, "%s", err.reason));
+    }
+    args->postfix_db = 1;
     if (*sasldb)
 	printf("sasldb %s: the one smtpd service %s opens%s%s\n", *sasldb, svc->key,
 	       svc->chrooted ? " as " : "", svc->chrooted ? inside : "");

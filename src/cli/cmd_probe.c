@@ -32,6 +32,16 @@
 /*	Everything is bounded: each reply, write, connect and handshake
 /*	waits --timeout seconds at most, and replies are size-limited.
 /*	The password is read from --password-file only and never printed.
+/*
+/*	Credentials travel only under TLS whose server certificate was
+/*	verified (OpenSSL's default CA paths, or --ca-file; the name in
+/*	the URL against the certificate's DNS names or IP addresses):
+/*	--no-verify drops the check, --allow-cleartext allows a session
+/*	without TLS (a device without TLS needs it, and a session whose
+/*	STARTTLS went missing is otherwise not logged in on, and the
+/*	verdict says why). Steps 1 to 3 and a relay check without --user
+/*	carry no credentials and do not verify the certificate, as devices
+/*	do not.
 /*--*/
 #include <getopt.h>
 #include <signal.h>
@@ -45,8 +55,9 @@
 
 #define USAGE	"md5gate probe [--profile NAME] [--tls-min V] [--tls-max V | --no-tls]\n" \
 		"       [--mechs LIST] [--rspauth check|ignore] [--user NAME --password-file FILE]\n" \
-		"       [--realm REALM] [--envelope FROM,TO] [--timeout SECS] [--helo NAME]\n" \
-		"       [--json] [--verbose] URL"
+		"       [--realm REALM] [--allow-cleartext] [--no-verify | --ca-file FILE]\n" \
+		"       [--envelope FROM,TO] [--timeout SECS] [--helo NAME] [--json] [--verbose]\n" \
+		"       URL"
 
 static const char probe_help[] =
 "usage: " USAGE "\n"
@@ -69,6 +80,12 @@ static const char probe_help[] =
 "  --user NAME            log in as NAME with each of the device's mechanisms\n"
 "  --password-file FILE   the password: FILE's first line (- = standard input)\n"
 "  --realm REALM          DIGEST-MD5 realm (default: the server's first)\n"
+"  --allow-cleartext      send the credentials without TLS too (a device\n"
+"                         without TLS, or STARTTLS not offered); never by default\n"
+"  --ca-file FILE         trust the CA certificates in FILE (PEM) for the\n"
+"                         logins (default: OpenSSL's default CA paths)\n"
+"  --no-verify            do not verify the server certificate before sending\n"
+"                         credentials (the TLS scan never verifies it)\n"
 "  --envelope FROM,TO     check that the server would relay from FROM to TO\n"
 "                         (MAIL, RCPT, then RSET: no mail is sent)\n"
 "  --timeout SECS         for each reply, connect and handshake (default 10)\n"
@@ -115,6 +132,9 @@ struct probe_opts {
     const char *user;
     const char *pwfile;
     const char *realm;
+    int     allow_cleartext;
+    int     no_verify;
+    const char *ca_file;
     const char *envelope;
     char   *env_from;
     char   *env_to;
@@ -241,6 +261,14 @@ static int check_args(struct probe_opts *o, struct probe_device *dev)
 	return (cli_usage_error(USAGE, "--password-file needs --user"));
     if (o->user && (*o->user == 0 || strpbrk(o->user, "\r\n") != 0))
 	return (cli_usage_error(USAGE, "--user must be a non-empty name on one line"));
+    if (o->user && !dev->tls && !o->allow_cleartext)
+	return (cli_usage_error(USAGE, "a device without TLS (--no-tls, or a notls-* "
+				"profile) sends its credentials in the clear: give "
+				"--allow-cleartext to log in all the same"));
+    if (o->no_verify && o->ca_file)
+	return (cli_usage_error(USAGE, "--no-verify and --ca-file exclude each other"));
+    if (o->ca_file && access(o->ca_file, R_OK) != 0)
+	return (cli_usage_error(USAGE, "--ca-file %s: cannot read it", o->ca_file));
     if (o->timeout <= 0 || o->timeout > 600)
 	return (cli_usage_error(USAGE, "--timeout must be 1 to 600 seconds"));
     if (o->helo == 0) {
@@ -266,6 +294,9 @@ static int parse_args(int argc, char **argv, struct probe_opts *o, struct probe_
 	{"password-file", required_argument, 0, 'p'},
 	CLI_OPTION_NO_PASSWORD,
 	{"realm", required_argument, 0, 'R'},
+	{"allow-cleartext", no_argument, 0, 'C'},
+	{"no-verify", no_argument, 0, 'N'},
+	{"ca-file", required_argument, 0, 'A'},
 	{"envelope", required_argument, 0, 'e'},
 	{"timeout", required_argument, 0, 't'},
 	{"helo", required_argument, 0, 'H'},
@@ -291,6 +322,9 @@ static int parse_args(int argc, char **argv, struct probe_opts *o, struct probe_
 	case 'u': o->user = optarg; break;
 	case 'p': o->pwfile = optarg; break;
 	case 'R': o->realm = optarg; break;
+	case 'C': o->allow_cleartext = 1; break;
+	case 'N': o->no_verify = 1; break;
+	case 'A': o->ca_file = optarg; break;
 	case 'e': o->envelope = optarg; break;
 	case 'H': o->helo = optarg; break;
 	case 'j': o->json = 1; break;
@@ -491,10 +525,17 @@ static void login(const struct probe_opts *o, const struct smtp_account *acct,
     struct smtp_session s;
     struct smtp_reply r;
     struct smtp_error err;
+    int     opened;
 
     session_opts(o, &so, device_security(res), res->device.tls_min, res->device.tls_max);
-    if (smtp_session_open(&s, &so, &err) == 0 && smtp_auth(&s.conn, a->mech, acct, &r, 0,
-							     &err) == 0) {
+    /* This session carries credentials: a verified server, or none. */
+    so.tls.verify = !o->no_verify;
+    so.tls.ca_file = o->ca_file;
+    so.tls.verify_host = o->url.host;
+    opened = smtp_session_open(&s, &so, &err) == 0;
+    if (opened && !s.tls && !o->allow_cleartext) {
+	a->state = PROBE_AUTH_WITHHELD;
+    } else if (opened && smtp_auth(&s.conn, a->mech, acct, &r, 0, &err) == 0) {
 	a->state = PROBE_AUTH_OK;
 	snprintf(a->text, sizeof(a->text), "%s", r.last);
 	if (o->env_from && a->mech == res->chosen)
@@ -502,6 +543,8 @@ static void login(const struct probe_opts *o, const struct smtp_account *acct,
     } else {
 	a->state = PROBE_AUTH_FAILED;
 	a->kind = err.kind;
+	a->unverified = err.kind == SMTP_FAIL_TLS && so.tls.verify && s.conn.ssl
+	    && SSL_get_verify_result(s.conn.ssl) != X509_V_OK;
 	snprintf(a->text, sizeof(a->text), "%s", err.detail);
     }
     end_session(&s);

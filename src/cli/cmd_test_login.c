@@ -39,7 +39,6 @@
 /*--*/
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,12 +224,16 @@ static int setup_from_postfix(const struct pfconf *pf, const char *service,
   */
 static int become_smtpd(const struct login_setup *st)
 {
-    if (st->queue && (chroot(st->queue) < 0 || chdir("/") < 0))
+    const char *stage;
+    int     e;
+
+    if ((e = pfconf_become_smtpd(st->queue, st->uid, st->gid, &stage)) == 0)
+	return (CLI_OK);
+    if (strcmp(stage, "chroot") == 0)
 	return (cli_error(CLI_TROUBLE, "cannot enter the chroot %s: %s", st->queue,
-			  strerror(errno)));
-    if (setgroups(1, &st->gid) < 0 || setgid(st->gid) < 0 || setuid(st->uid) < 0)
-	return (cli_error(CLI_TROUBLE, "cannot become mail_owner: %s", strerror(errno)));
-    return (CLI_OK);
+			  strerror(e)));
+    return (cli_error(CLI_TROUBLE, "cannot become mail_owner (%s): %s", stage,
+		      strerror(e)));
 }
 
 /* The client side: md5gate's own. */

@@ -17,7 +17,12 @@
 /*	directory config_dir: "postconf -c DIR -x" (every parameter, with
 /*	defaults, $names expanded), "-M" (the master.cf services) and
 /*	"-P -x" (each service's -o overrides). The postconf program is
-/*	$MD5GATE_POSTCONF, else /usr/sbin/postconf, else postconf on PATH.
+/*	$MD5GATE_POSTCONF (an absolute path; refused in a set-id process),
+/*	else /usr/sbin/postconf, else (not as root) postconf on PATH.
+/*
+/*	pfconf_run() runs a program with its output on a pipe: no PATH
+/*	search as root or set-id, no descriptor but 0, 1 and 2 inherited,
+/*	killed (with its process group) when it takes more than 30 seconds.
 /*
 /*	pfconf_value() is what one service sees: its -o override of name,
 /*	else main.cf's value (with service null: main.cf's value).
@@ -36,36 +41,128 @@
 /*	pfconf_import_value() is the value that import_environment gives
 /*	NAME (e.g. SASL_PATH), or null.
 /*
+/*	pfconf_become_smtpd() turns the (root) process into what smtpd is
+/*	when it reads the sasldb: inside root (when not null), mail_owner's
+/*	uid and gid with no other group (Postfix's set_ugid()), for good:
+/*	afterwards setuid(0) must fail. It returns 0, or an errno value with
+/*	*stage saying what failed ("chroot", "change to mail_owner", "drop
+/*	root for good").
+/*
 /*	The parsers take postconf's whole output and refuse a line that is
 /*	not what postconf prints, with its number; they are bounded by
 /*	PFCONF_OUTPUT_MAX (pfconf_run() reads no more).
 /*--*/
+#define _GNU_SOURCE			/* pipe2() */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/postfix_conf.h"
 
 /* Running postconf. */
 
-static const char *postconf_program(void)
+ /*
+  * How long postconf (or sasldblistusers2) may take before it is killed:
+  * a program that hangs must not hang doctor, test-login or passwd.
+  */
+#define PFCONF_RUN_TIMEOUT	30
+
+static int running_set_id(void)
+{
+    return (getuid() != geteuid() || getgid() != getegid());
+}
+
+ /*
+  * The postconf program, or null with the reason in err. It runs with
+  * the caller's privileges (often root): $MD5GATE_POSTCONF only as an
+  * absolute path and never in a set-id process, and root never searches
+  * PATH.
+  */
+static const char *postconf_program(struct mg_error *err)
 {
     const char *env = getenv("MD5GATE_POSTCONF");
 
-    if (env && *env)
+    if (env && *env) {
+	if (running_set_id()) {
+	    mg_fail(err, MG_BADPARAM, "MD5GATE_POSTCONF is not taken by a set-id process");
+	    return (0);
+	}
+	if (*env != '/') {
+	    mg_fail(err, MG_BADPARAM, "MD5GATE_POSTCONF must be an absolute path, "
+		    "not %.100s", env);
+	    return (0);
+	}
 	return (env);
-    if (access("/usr/sbin/postconf", X_OK) == 0)
+    }
+    if (geteuid() == 0 || access("/usr/sbin/postconf", X_OK) == 0)
 	return ("/usr/sbin/postconf");
     return ("postconf");
+}
+
+ /*
+  * Only the descriptors the child is given: nothing the caller had open
+  * (a sasldb, a lockout store, a terminal) reaches the program.
+  */
+static void close_from(int lowfd)
+{
+    long    max;
+    int     fd;
+
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, (unsigned) lowfd, ~0U, 0) == 0)
+	return;
+#endif
+    max = sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > 65536)
+	max = 65536;
+    for (fd = lowfd; fd < max; fd++)
+	(void) close(fd);
+}
+
+static long seconds_left(const struct timespec *deadline)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return ((long) (deadline->tv_sec - now.tv_sec));
+}
+
+ /*
+  * Wait for the child until the deadline; then kill it (and what it
+  * started, its process group) and reap it. Returns -1 after a kill.
+  */
+static int reap(pid_t pid, const struct timespec *deadline, int *status)
+{
+    pid_t   r;
+
+    for (;;) {
+	r = waitpid(pid, status, WNOHANG);
+	if (r == pid)
+	    return (0);
+	if (r < 0 && errno != EINTR)
+	    return (0);
+	if (seconds_left(deadline) < 0)
+	    break;
+	(void) poll(0, 0, 50);
+    }
+    (void) kill(-pid, SIGKILL);
+    (void) kill(pid, SIGKILL);
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+	 /* void */ ;
+    return (-1);
 }
 
 static void first_line(FILE *fp, char *buf, size_t size)
@@ -89,17 +186,32 @@ int     pfconf_run(char *const argv[], char **out, size_t *out_len,
     char   *buf;
     size_t  len = 0, cap = 8192;
     ssize_t n;
-    int     fds[2], status, too_long = 0, no_memory = 0;
+    int     fds[2], status, too_long = 0, no_memory = 0, timed_out = 0;
+    struct timespec deadline;
     pid_t   pid;
 
     *out = 0;
     *out_len = 0;
     if (err_size)
 	err_line[0] = 0;
-    if (errfp == 0 || pipe(fds) < 0 || (buf = malloc(cap)) == 0) {
+    if (argv[0][0] != '/' && (geteuid() == 0 || running_set_id())) {
+	snprintf(err_line, err_size, "cannot run %s: not an absolute path, and "
+		 "PATH is not searched with privileges", argv[0]);
+	if (errfp)
+	    fclose(errfp);
+	return (127);
+    }
+    if (errfp == 0 || pipe2(fds, O_CLOEXEC) < 0) {
 	snprintf(err_line, err_size, "cannot run %s: %s", argv[0], strerror(errno));
 	if (errfp)
 	    fclose(errfp);
+	return (-1);
+    }
+    if ((buf = malloc(cap)) == 0) {
+	snprintf(err_line, err_size, "cannot run %s: out of memory", argv[0]);
+	close(fds[0]);
+	close(fds[1]);
+	fclose(errfp);
 	return (-1);
     }
     if ((pid = fork()) < 0) {
@@ -111,16 +223,36 @@ int     pfconf_run(char *const argv[], char **out, size_t *out_len,
 	return (-1);
     }
     if (pid == 0) {
-	dup2(fds[1], STDOUT_FILENO);
-	dup2(fileno(errfp), STDERR_FILENO);
-	close(fds[0]);
-	close(fds[1]);
-	execvp(argv[0], argv);
+	(void) setpgid(0, 0);		/* killed with what it starts */
+	if (dup2(fds[1], STDOUT_FILENO) < 0 || dup2(fileno(errfp), STDERR_FILENO) < 0)
+	    _exit(127);
+	close_from(3);
+	if (argv[0][0] == '/')
+	    execv(argv[0], argv);
+	else
+	    execvp(argv[0], argv);
 	fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
     }
     close(fds[1]);
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += PFCONF_RUN_TIMEOUT;
     for (;;) {
+	struct pollfd pfd = {fds[0], POLLIN, 0};
+	long    left = seconds_left(&deadline);
+	int     ready;
+
+	if (left < 0) {
+	    timed_out = 1;
+	    break;
+	}
+	ready = poll(&pfd, 1, (int) (left + 1) * 1000);
+	if (ready < 0 && errno == EINTR)
+	    continue;
+	if (ready < 0)
+	    break;
+	if (ready == 0)
+	    continue;			/* the deadline is checked above */
 	if (len + 1 >= cap && cap < PFCONF_OUTPUT_MAX + 2 && !no_memory) {
 	    char   *more = realloc(buf, cap * 2);
 
@@ -148,12 +280,15 @@ int     pfconf_run(char *const argv[], char **out, size_t *out_len,
 	len += (size_t) n;
     }
     close(fds[0]);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-	 /* void */ ;
+    if (reap(pid, &deadline, &status) < 0)
+	timed_out = 1;
     first_line(errfp, err_line, err_size);
     fclose(errfp);
-    if (too_long || no_memory) {
-	if (no_memory)
+    if (too_long || no_memory || timed_out) {
+	if (timed_out)
+	    snprintf(err_line, err_size, "%s did not finish within %d seconds: killed",
+		     argv[0], PFCONF_RUN_TIMEOUT);
+	else if (no_memory)
 	    snprintf(err_line, err_size, "out of memory reading %s", argv[0]);
 	else
 	    snprintf(err_line, err_size, "%s printed more than %d bytes", argv[0],
@@ -485,7 +620,8 @@ static enum mg_code run_postconf(const char *dir, const char *opt1, const char *
     char    errbuf[MG_REASON_MAX];
     int     n = 0, status;
 
-    argv[n++] = (char *) postconf_program();
+    if ((argv[n++] = (char *) postconf_program(err)) == 0)
+	return (err->code);
     argv[n++] = (char *) "-c";
     argv[n++] = (char *) dir;
     argv[n++] = (char *) opt1;
@@ -718,7 +854,28 @@ int     pfconf_mail_owner(const struct pfconf *pf, uid_t *uid, gid_t *gid,
 	mg_fail(err, MG_BADPARAM, "mail_owner %.100s: no such user", owner);
 	return (-1);
     }
+    /* Postfix refuses a privileged mail_owner; so does md5gate. */
+    if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+	mg_fail(err, MG_BADPARAM, "mail_owner %.100s: has %s 0; Postfix refuses a "
+		"privileged mail_owner", owner, pw->pw_uid == 0 ? "uid" : "gid");
+	return (-1);
+    }
     *uid = pw->pw_uid;
     *gid = pw->pw_gid;
+    return (0);
+}
+
+int     pfconf_become_smtpd(const char *root, uid_t uid, gid_t gid, const char **stage)
+{
+    *stage = "chroot";
+    if (root && (chroot(root) < 0 || chdir("/") < 0))
+	return (errno);
+    *stage = "change to mail_owner";
+    if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
+	return (errno);
+    /* Root must be gone for good, not just out of sight. */
+    *stage = "drop root for good";
+    if (uid != 0 && setuid(0) == 0)
+	return (EPERM);
     return (0);
 }

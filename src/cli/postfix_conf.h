@@ -75,6 +75,7 @@ extern char *pfconf_inside_chroot(const struct pfconf *, const struct pfconf_ser
 				          const char *path);
 extern char *pfconf_import_value(const struct pfconf *, const char *name);
 extern int pfconf_mail_owner(const struct pfconf *, uid_t *, gid_t *, struct mg_error *);
+extern int pfconf_become_smtpd(const char *root, uid_t, gid_t, const char **stage);
 
  /*
   * The parsers of postconf's output, apart for the fuzz target: each

@@ -52,12 +52,14 @@ enum probe_auth_state {
     PROBE_AUTH_NOT_TRIED,		/* no --user, or the session failed */
     PROBE_AUTH_OK,
     PROBE_AUTH_FAILED,
+    PROBE_AUTH_WITHHELD,		/* no TLS: not sent without --allow-cleartext */
 };
 
 struct probe_auth {
     const char *mech;
     enum probe_auth_state state;
     enum smtp_fail kind;
+    int     unverified;			/* FAILED: the certificate did not verify */
     char    text[PROBE_TEXT_MAX];
 };
 

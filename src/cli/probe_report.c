@@ -226,8 +226,21 @@ static void judge_login(const struct probe_result *res, struct verdict *v)
     for (i = 0; i < res->device.mech_count; i++)
 	if (res->auth[i].mech == res->chosen)
 	    a = &res->auth[i];
+    if (a != 0 && a->state == PROBE_AUTH_WITHHELD) {
+	reason(v, "the %s login was not tried: the session has no TLS (the server "
+	       "offers no STARTTLS, or something between removes it), and md5gate "
+	       "probe sends credentials in the clear only with --allow-cleartext",
+	       a->mech);
+	return;
+    }
     if (a == 0 || a->state != PROBE_AUTH_FAILED)
 	return;
+    if (a->unverified) {
+	reason(v, "the %s login was not tried: the server's certificate does not "
+	       "verify (%s): give --ca-file FILE for a private CA, or --no-verify "
+	       "to send credentials to an unverified server", a->mech, a->text);
+	return;
+    }
     if (a->kind == SMTP_FAIL_CREDENTIALS) {
 	reason(v, "the server rejects the credentials of user %s with %s (%s): check the "
 	       "user name and the password", res->user, a->mech, a->text);
@@ -295,6 +308,10 @@ static void auth_cell(const struct probe_auth *a, char *out, size_t size)
 	break;
     case PROBE_AUTH_NOT_TRIED:
 	snprintf(out, size, "not tried");
+	break;
+    case PROBE_AUTH_WITHHELD:
+	snprintf(out, size, "not tried: no TLS (credentials go in the clear only "
+		 "with --allow-cleartext)");
 	break;
     default:
 	snprintf(out, size, "not offered");

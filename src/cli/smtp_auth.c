@@ -295,8 +295,6 @@ static void digest_record(struct smtp_digest_trace *t, const struct digest_state
     t->used = 1;
     snprintf(t->username, sizeof(t->username), "%s", d->resp.username);
     snprintf(t->realm, sizeof(t->realm), "%s", d->resp.realm);
-    snprintf(t->nonce, sizeof(t->nonce), "%s", d->resp.nonce);
-    snprintf(t->cnonce, sizeof(t->cnonce), "%s", d->resp.cnonce);
     snprintf(t->uri, sizeof(t->uri), "%s", d->resp.digest_uri);
     t->utf8 = d->resp.utf8;
 }
@@ -325,30 +323,37 @@ static int digest_rspauth(struct smtp_conn *c, struct digest_state *d,
 			          struct smtp_digest_trace *t, struct smtp_error *err)
 {
     struct mg_digest_rspauth got;
-    struct mg_error derr;
+    struct mg_error derr, verr;
     unsigned char *text;
     size_t  len;
     enum mg_code parsed;
+    int     verified, ret;
 
-    if (cli_b64_decode(r->text, r->text_len, &text, &len, &derr) != MG_OK)
+    if (cli_b64_decode(r->text, r->text_len, &text, &len, &derr) != MG_OK) {
+	if (t)
+	    t->rspauth = SMTP_TRACE_RSPAUTH_MALFORMED;
 	return (a->rspauth == SMTP_RSPAUTH_CHECK
 		? cancel(c, r, err, SMTP_FAIL_RSPAUTH, "DIGEST-MD5: the rspauth is not base64")
 		: fail(err, SMTP_FAIL_CHALLENGE, "DIGEST-MD5: rspauth is not base64"));
-    if (t && len > 8 && strncasecmp((char *) text, "rspauth=", 8) == 0)
-	smtp_printable((char *) text + 8, len - 8, t->rspauth, sizeof(t->rspauth));
+    }
     parsed = mg_digest_parse_rspauth((const char *) text, len, &got, &derr);
     mg_cleanse(text, len);
     free(text);
+    /* Verified whatever the device then answers, for the trace. */
+    verified = parsed == MG_OK
+	&& mg_digest_verify_rspauth(&d->resp, &d->secret, &got, &verr) == MG_OK;
+    if (t)
+	t->rspauth = parsed != MG_OK ? SMTP_TRACE_RSPAUTH_MALFORMED
+	    : verified ? SMTP_TRACE_RSPAUTH_VERIFIED : SMTP_TRACE_RSPAUTH_WRONG;
     if (a->rspauth == SMTP_RSPAUTH_CHECK) {
+	mg_cleanse(&got, sizeof(got));
 	if (parsed != MG_OK) {
 	    char    why[SMTP_DETAIL_MAX];
 
 	    snprintf(why, sizeof(why), "DIGEST-MD5: malformed rspauth: %s", derr.reason);
 	    return (cancel(c, r, err, SMTP_FAIL_RSPAUTH, why));
 	}
-	parsed = mg_digest_verify_rspauth(&d->resp, &d->secret, &got, &derr);
-	mg_cleanse(&got, sizeof(got));
-	if (parsed != MG_OK)
+	if (!verified)
 	    return (cancel(c, r, err, SMTP_FAIL_RSPAUTH, "DIGEST-MD5: the server's rspauth "
 			   "is wrong: it does not prove that it knows the password"));
 	return (smtp_send_line(c, "", 1, err));
@@ -356,8 +361,11 @@ static int digest_rspauth(struct smtp_conn *c, struct digest_state *d,
     if (a->rspauth == SMTP_RSPAUTH_ECHO && parsed == MG_OK) {
 	memcpy(d->resp.response, got.rspauth, sizeof(d->resp.response));
 	mg_cleanse(&got, sizeof(got));
-	return (digest_send(c, &d->resp, err));
+	ret = digest_send(c, &d->resp, err);
+	mg_cleanse(d->resp.response, sizeof(d->resp.response));
+	return (ret);
     }
+    mg_cleanse(&got, sizeof(got));
     return (smtp_send_line(c, "", 1, err));
 }
 

@@ -34,7 +34,11 @@
 /*	smtp_tls_start() creates an SSL_CTX for this connection alone. When
 /*	the device's range reaches below TLS 1.2, that SSL_CTX's security
 /*	level is lowered to 0 (OpenSSL refuses TLS 1.0 and 1.1 above it);
-/*	nothing else in the process changes. A refused handshake is
+/*	nothing else in the process changes. The server certificate is
+/*	verified only when asked (struct smtp_tls's verify): then with
+/*	SSL_VERIFY_PEER against ca_file or OpenSSL's default CA paths, and
+/*	its name against verify_host (SSL_set1_host(), or the IP address
+/*	for an address literal); a failure names the verification error. A refused handshake is
 /*	SMTP_FAIL_TLS with OpenSSL's reason (the server's alert, or the
 /*	local refusal) in tls_reason.
 /*
@@ -57,6 +61,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "cli/smtp_device.h"
 
@@ -214,12 +219,35 @@ static int ip_literal(const char *host)
     return (strchr(host, ':') != 0 || host[strspn(host, "0123456789.")] == 0);
 }
 
+ /*
+  * verify_name - the name the server certificate must carry: an IP
+  * address literal is matched against its IP addresses, anything else
+  * as a DNS name (no partial wildcards).
+  */
+static int verify_name(SSL *ssl, const char *host)
+{
+    if (host == 0 || *host == 0)
+	return (-1);
+    if (ip_literal(host))
+	return (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) == 1 ? 0 : -1);
+    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    return (SSL_set1_host(ssl, host) == 1 ? 0 : -1);
+}
+
 static int tls_context(struct smtp_conn *c, const struct smtp_tls *tls,
 		               struct smtp_error *err)
 {
     if ((c->ctx = SSL_CTX_new(TLS_client_method())) == 0)
 	return (fail(err, SMTP_FAIL_LOCAL, "cannot create an SSL_CTX"));
-    SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, 0);
+    SSL_CTX_set_verify(c->ctx, tls->verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, 0);
+    if (tls->verify && (tls->ca_file ? SSL_CTX_load_verify_locations(c->ctx, tls->ca_file,
+								      0)
+			: SSL_CTX_set_default_verify_paths(c->ctx)) != 1) {
+	ERR_clear_error();
+	return (fail(err, SMTP_FAIL_LOCAL, "cannot load the trusted certificates%s%s",
+		     tls->ca_file ? " from " : " (OpenSSL's default paths)",
+		     tls->ca_file ? tls->ca_file : ""));
+    }
     /* TLS 1.0 and 1.1 need security level 0: this SSL_CTX only. */
     if (tls->min_version && tls->min_version < TLS1_2_VERSION)
 	SSL_CTX_set_security_level(c->ctx, 0);
@@ -233,6 +261,9 @@ static int tls_context(struct smtp_conn *c, const struct smtp_tls *tls,
 	return (fail(err, SMTP_FAIL_LOCAL, "cannot create an SSL connection"));
     if (tls->sni && *tls->sni && !ip_literal(tls->sni))
 	SSL_set_tlsext_host_name(c->ssl, tls->sni);
+    if (tls->verify && verify_name(c->ssl, tls->verify_host) < 0)
+	return (fail(err, SMTP_FAIL_LOCAL, "cannot check the certificate's name "
+		     "against %s", tls->verify_host ? tls->verify_host : "(no host)"));
     return (0);
 }
 
@@ -265,6 +296,9 @@ int     smtp_tls_start(struct smtp_conn *c, const struct smtp_tls *tls,
 	if (again < 0)
 	    return (fail(err, SMTP_FAIL_TIMEOUT, "during the TLS handshake"));
 	tls_reason(err->tls_reason, sizeof(err->tls_reason));
+	if (tls->verify && SSL_get_verify_result(c->ssl) != X509_V_OK)
+	    return (fail(err, SMTP_FAIL_TLS, "%s: %s", err->tls_reason,
+			 X509_verify_cert_error_string(SSL_get_verify_result(c->ssl))));
 	return (fail(err, SMTP_FAIL_TLS, "%s", err->tls_reason));
     }
     snprintf(c->tls_version, sizeof(c->tls_version), "%s", SSL_get_version(c->ssl));

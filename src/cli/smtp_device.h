@@ -173,13 +173,19 @@ struct smtp_conn {
  /*
   * TLS as the device offers it: versions min..max (OpenSSL numbers, 0 =
   * OpenSSL's default). Below TLS 1.2 the security level of this
-  * connection's SSL_CTX alone is lowered to 0. The server certificate is
-  * not verified, as on such devices.
+  * connection's SSL_CTX alone is lowered to 0. Without verify the server
+  * certificate is not verified, as on such devices. With verify the
+  * handshake fails unless the chain leads to a trusted certificate
+  * (ca_file, else OpenSSL's default CA paths) and the certificate names
+  * verify_host (a DNS name, or an IP address literal).
   */
 struct smtp_tls {
     int     min_version;
     int     max_version;
     const char *sni;
+    int     verify;
+    const char *ca_file;		/* null: OpenSSL's default paths */
+    const char *verify_host;
 };
 
 extern int smtp_connect(struct smtp_conn *, const char *host, const char *port,
@@ -255,18 +261,26 @@ struct smtp_account {
 };
 
  /*
-  * The public parameters of a DIGEST-MD5 exchange, for a test to
-  * recompute the rspauth independently. Never the password.
+  * What a test may know of a DIGEST-MD5 exchange: its public names and
+  * whether the server's rspauth verified (md5gate's core computes the
+  * expected value, whatever account->rspauth says the device answers).
+  * Nothing derived from the password: neither the rspauth nor the
+  * response, nor the nonces that would let them be tried offline.
   */
+enum smtp_trace_rspauth {
+    SMTP_TRACE_RSPAUTH_NONE = 0,	/* the server sent none */
+    SMTP_TRACE_RSPAUTH_VERIFIED,
+    SMTP_TRACE_RSPAUTH_WRONG,
+    SMTP_TRACE_RSPAUTH_MALFORMED,
+};
+
 struct smtp_digest_trace {
     int     used;
     char    username[256];
     char    realm[256];
-    char    nonce[256];
-    char    cnonce[64];
     char    uri[300];
     int     utf8;
-    char    rspauth[64];		/* as the server sent it */
+    enum smtp_trace_rspauth rspauth;
 };
 
 extern int smtp_auth(struct smtp_conn *, const char *mech, const struct smtp_account *,

@@ -17,8 +17,9 @@
 /*	(src/cli/smtp_device.h): the connection, TLS, the reply parser and
 /*	AUTH are that client's, and CRAM-MD5 (RFC 2195) and DIGEST-MD5 (RFC
 /*	2831) are computed by md5gate's core, not by libsasl2. Like many
-/*	devices it does not check the server's DIGEST-MD5 rspauth; it only
-/*	records it (--digest-trace) so that a test can.
+/*	devices it does not act on the server's DIGEST-MD5 rspauth; it only
+/*	records whether it verified (--digest-trace), so that a test can
+/*	check the server.
 /* OPTIONS
 /* .IP "--server HOST, --port N"
 /*	Where to connect (default port 25, 465 with --security smtps).
@@ -53,9 +54,11 @@
 /* .IP "--attach FILE"
 /*	Attach FILE (as snapshot.jpg) instead of the generated snapshot.
 /* .IP "--digest-trace FILE"
-/*	Write the public DIGEST-MD5 parameters of the exchange (username,
-/*	realm, nonce, cnonce, nc, qop, digest-uri, charset) and the rspauth
-/*	the server sent, one key=value a line. Never the password.
+/*	Write the public names of the DIGEST-MD5 exchange (username, realm,
+/*	qop, digest-uri, charset) and whether the server's rspauth verified
+/*	against the password (rspauth=verified, wrong, malformed or none),
+/*	one key=value a line. Nothing derived from the password: not the
+/*	rspauth, not the response, not the nonces they were computed with.
 /* .IP "--timeout SECS"
 /*	Per reply, write, connect and TLS handshake (default 20).
 /* .IP "--verbose"
@@ -684,10 +687,13 @@ static void write_trace(const struct settings *s, const struct smtp_digest_trace
 	return;
     if ((fp = fopen(s->trace_file, "w")) == 0)
 	die_code("U900", "%s: %s", s->trace_file, strerror(errno));
-    fprintf(fp, "username=%s\nrealm=%s\nnonce=%s\ncnonce=%s\nnc=00000001\nqop=auth\n"
-	    "digest-uri=%s\ncharset=%s\nrspauth=%s\nfinal-reply=%s\nresult=%d\n",
-	    t->username, t->realm, t->nonce, t->cnonce, t->uri, t->utf8 ? "utf-8" : "",
-	    t->rspauth, s->final_reply, result);
+    fprintf(fp, "username=%s\nrealm=%s\nqop=auth\ndigest-uri=%s\ncharset=%s\n"
+	    "rspauth=%s\nfinal-reply=%s\nresult=%d\n",
+	    t->username, t->realm, t->uri, t->utf8 ? "utf-8" : "",
+	    t->rspauth == SMTP_TRACE_RSPAUTH_VERIFIED ? "verified"
+	    : t->rspauth == SMTP_TRACE_RSPAUTH_WRONG ? "wrong"
+	    : t->rspauth == SMTP_TRACE_RSPAUTH_MALFORMED ? "malformed" : "none",
+	    s->final_reply, result);
     if (fclose(fp) != 0)
 	die_code("U900", "%s: %s", s->trace_file, strerror(errno));
 }

@@ -311,7 +311,7 @@ smtpd_error_sleep_time = 0s
 smtpd_banner = \$myhostname ESMTP md5gate-test
 EOF
     if [ "$tls" = y ]; then
-	_pf_make_cert "$dir" "mx.$domain" || return 1
+	_pf_make_cert "$dir" "mx.$domain" "$addr" || return 1
 	cat >>"$dir/etc/main.cf" <<EOF
 
 # TLS (pf_create --tls): a self-signed certificate made for this instance.
@@ -404,11 +404,13 @@ pf_set_port() {
 	-e "s/^PF_PORTS=.*/PF_PORTS=$(printf '%q' "$2${PF_PORTS#"$PF_PORT"}")/" "$PF_DIR/instance.env"
 }
 
-# _pf_make_cert DIR CN: a throw-away self-signed RSA certificate.
+# _pf_make_cert DIR CN [ADDR]: a throw-away self-signed RSA certificate,
+# for CN and (so that a client that verifies it can reach it by address,
+# e.g. md5gate probe --ca-file DIR/tls/cert.pem) ADDR.
 _pf_make_cert() {
     mkdir -m 700 "$1/tls" || return 1
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$2" \
-	-addext "subjectAltName=DNS:$2" -keyout "$1/tls/key.pem" -out "$1/tls/cert.pem" \
+	-addext "subjectAltName=DNS:$2${3:+,IP:$3}" -keyout "$1/tls/key.pem" -out "$1/tls/cert.pem" \
 	>"$1/tls/openssl.log" 2>&1 || {
 	_pf_err "pf_create: openssl could not make a certificate:"
 	sed 's/^/  | /' "$1/tls/openssl.log" >&2
