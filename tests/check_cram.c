@@ -4,6 +4,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/hmac.h>
 #include <openssl/evp.h>
@@ -260,6 +261,19 @@ START_TEST(challenge_format)
     ck_assert_str_eq(at, "@relay.example.test>");
     ck_assert_ptr_nonnull(strchr(buf, '.'));
     ck_assert_int_lt(strchr(buf, '.') - buf, at - buf);
+    /* <digits.seconds@host>: the random number and the time in decimal. */
+    {
+	char   *end;
+	time_t  then = time((time_t *) 0);
+	unsigned long long secs;
+
+	ck_assert(buf[1] >= '0' && buf[1] <= '9');
+	(void) strtoull(buf + 1, &end, 10);
+	ck_assert_ptr_eq(end, strchr(buf, '.'));
+	secs = strtoull(end + 1, &end, 10);
+	ck_assert_ptr_eq(end, at);
+	ck_assert((time_t) secs <= then && (time_t) secs + 5 >= then);
+    }
     /* Two challenges differ: they come from the random generator. */
     ck_assert_int_eq(mg_cram_make_challenge("relay.example.test", other, sizeof(other),
 					    &olen, &err), MG_OK);
