@@ -4,6 +4,8 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <openssl/hmac.h>
@@ -281,6 +283,45 @@ START_TEST(challenge_format)
 }
 END_TEST
 
+/*
+ * Random bytes are drawn from OpenSSL in batches: a forked child must not
+ * hand out the bytes its parent hands out too (two smtpd processes would
+ * send the same challenge), and consecutive draws differ across a batch.
+ */
+START_TEST(random_bytes_not_shared_with_a_child)
+{
+    unsigned char first[8], mine[8], childs[8], prev[16], next[16];
+    struct mg_error err;
+    int     fds[2], status, i;
+    pid_t   pid;
+
+    ck_assert_int_eq(mg_random_bytes(first, sizeof(first), &err), MG_OK);
+    ck_assert_int_eq(pipe(fds), 0);
+    if ((pid = fork()) == 0) {
+	close(fds[0]);
+	if (mg_random_bytes(childs, sizeof(childs), &err) != MG_OK
+	    || write(fds[1], childs, sizeof(childs)) != (ssize_t) sizeof(childs))
+	    _exit(1);
+	_exit(0);
+    }
+    ck_assert_int_gt(pid, 0);
+    close(fds[1]);
+    ck_assert_int_eq(mg_random_bytes(mine, sizeof(mine), &err), MG_OK);
+    ck_assert_int_eq(read(fds[0], childs, sizeof(childs)), (ssize_t) sizeof(childs));
+    close(fds[0]);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert(memcmp(mine, childs, sizeof(mine)) != 0);
+    ck_assert(memcmp(first, mine, sizeof(mine)) != 0);
+    ck_assert_int_eq(mg_random_bytes(prev, sizeof(prev), &err), MG_OK);
+    for (i = 0; i < 200; i++) {
+	ck_assert_int_eq(mg_random_bytes(next, sizeof(next), &err), MG_OK);
+	ck_assert(memcmp(prev, next, sizeof(next)) != 0);
+	memcpy(prev, next, sizeof(prev));
+    }
+}
+END_TEST
+
 START_TEST(challenge_refuses_bad_hosts)
 {
     char    buf[MG_CRAM_CHALLENGE_MAX];
@@ -353,6 +394,7 @@ static Suite *cram_suite(void)
     tcase_add_test(tc, oversized_response);
     tcase_add_test(tc, challenge_format);
     tcase_add_test(tc, challenge_refuses_bad_hosts);
+    tcase_add_test(tc, random_bytes_not_shared_with_a_child);
     tcase_add_test(tc, client_challenge_checks);
     tcase_add_test(tc, format_refuses_bad_users);
     suite_add_tcase(s, tc);
