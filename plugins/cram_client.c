@@ -124,7 +124,10 @@ static void cram_client_dispose(void *conn_context, const sasl_utils_t *utils)
 	return;
     mg_attempt_dispose(&ctx->ev, utils);
     mg_client_creds_free(utils, &ctx->creds);
-    mg_cleanse(ctx, sizeof(*ctx));
+    /* What held secrets, not the audit record or unused buffer. */
+    mg_cleanse(&ctx->done, sizeof(ctx->done));
+    mg_cleanse(&ctx->creds, sizeof(ctx->creds));
+    mg_cleanse(ctx->response, strnlen(ctx->response, sizeof(ctx->response) - 1) + 1);
     utils->free(ctx);
 }
 

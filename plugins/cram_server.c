@@ -264,7 +264,11 @@ static void cram_server_dispose(void *conn_context, const sasl_utils_t *utils)
     if (ctx == 0)
 	return;
     mg_attempt_dispose(&ctx->ev, utils);
-    mg_cleanse(ctx, sizeof(*ctx));
+    /* What held the challenge, not the audit record or unused buffer. */
+    mg_cleanse(&ctx->state, sizeof(ctx->state));
+    mg_cleanse(ctx->challenge, ctx->challenge_len < sizeof(ctx->challenge) ?
+	       ctx->challenge_len + 1 : sizeof(ctx->challenge));
+    mg_cleanse(&ctx->challenge_len, sizeof(ctx->challenge_len));
     utils->free(ctx);
 }
 

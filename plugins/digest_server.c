@@ -55,6 +55,7 @@
 /*	"empty" accepts only an empty final reply; "any" also accepts what
 /*	clients seen in the wild send back.
 /*--*/
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -650,6 +651,26 @@ static int digest_server_step(void *conn_context, sasl_server_params_t *sparams,
     return (mg_attempt_end(&ctx->ev, sparams->utils, ret));
 }
 
+ /*
+  * Erase what held secrets, not the whole context: the audit record (two
+  * thirds of it) holds nothing secret, and of the message buffer only the
+  * text last written (the rspauth) was ever more than public.
+  */
+static void cleanse_context(struct digest_server *ctx)
+{
+    char   *base = (char *) ctx;
+    size_t  ev_end = offsetof(struct digest_server, ev) + sizeof(ctx->ev);
+    size_t  out_at = offsetof(struct digest_server, out);
+    size_t  out_end = out_at + sizeof(ctx->out);
+
+    _Static_assert(offsetof(struct digest_server, ev) < offsetof(struct digest_server, out),
+		   "the audit record must precede the message buffer");
+    mg_cleanse(base, offsetof(struct digest_server, ev));
+    mg_cleanse(base + ev_end, out_at - ev_end);
+    mg_cleanse(ctx->out, strnlen(ctx->out, sizeof(ctx->out) - 1) + 1);
+    mg_cleanse(base + out_end, sizeof(*ctx) - out_end);
+}
+
 static void digest_server_dispose(void *conn_context, const sasl_utils_t *utils)
 {
     struct digest_server *ctx = conn_context;
@@ -659,7 +680,7 @@ static void digest_server_dispose(void *conn_context, const sasl_utils_t *utils)
     mg_attempt_dispose(&ctx->ev, utils);
     mg_digest_challenge_free(&ctx->chal);
     mg_digest_layer_dispose(&ctx->slot);
-    mg_cleanse(ctx, sizeof(*ctx));
+    cleanse_context(ctx);
     utils->free(ctx);
 }
 
