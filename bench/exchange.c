@@ -22,12 +22,15 @@
  * exchange is checked and not timed (it also loads what is loaded
  * lazily); then exchanges run for S seconds (default 1), or exactly N
  * times when --count is given (for callgrind: run_exchanges() is the
- * function to collect, --toggle-collect=run_exchanges).
+ * function to collect, --toggle-collect=run_exchanges). --count 0 runs
+ * the first exchange only: a process start (library and plugin
+ * initialisation, one login, sasl_done), as an smtpd pays it.
  *
- * Prints one line: "exchanges=N seconds=T rate=R cpu_rate=C", or
- * "fails: ..." and exits 1 when an exchange does not succeed. R is per
- * second of elapsed time, C per second of this process's CPU time (user
- * and system): on a machine busy with other work C varies much less.
+ * Prints one line: "exchanges=N seconds=T rate=R cpu_rate=C
+ * max_rss_kb=K", or "fails: ..." and exits 1 when an exchange does not
+ * succeed. R is per second of elapsed time, C per second of this
+ * process's CPU time (user and system): on a machine busy with other
+ * work C varies much less. K is the process's peak resident memory.
  * Library log messages (md5gate's audit line among them) are formatted
  * by libsasl2 and handed to a callback that drops them.
  */
@@ -179,7 +182,7 @@ long    run_exchanges(long count, double seconds, double *elapsed, double *cpu)
     long    n = 0;
     int     i;
 
-    if (count > 0) {
+    if (count >= 0) {
 	for (n = 0; n < count; n++)
 	    exchange();
     } else {
@@ -204,7 +207,8 @@ int     main(int argc, char **argv)
     };
     const char *dir = 0;
     double  seconds = 1.0, elapsed, cpu;
-    long    count = 0, n;
+    long    count = -1, n;
+    struct rusage ru;
     int     ch;
 
     while ((ch = getopt_long(argc, argv, "", longopts, 0)) != -1) {
@@ -222,7 +226,7 @@ int     main(int argc, char **argv)
 	}
     }
     if (!dir || !mech || !user || !password || !realm || !auxprop_file
-	|| seconds <= 0 || count < 0) {
+	|| seconds <= 0 || count < -1) {
 	fprintf(stderr, "usage: exchange --plugins DIR --mech MECH --user USER "
 		"--password PASS --realm REALM --auxprop-file FILE [--policy FILE] "
 		"[--seconds S | --count N]\n");
@@ -235,8 +239,10 @@ int     main(int argc, char **argv)
 	fail("sasl_client_init", 0);
     exchange();					/* checked, untimed */
     n = run_exchanges(count, seconds, &elapsed, &cpu);
-    printf("exchanges=%ld seconds=%.3f rate=%.1f cpu_rate=%.1f\n", n, elapsed,
-	   n / elapsed, cpu > 0 ? n / cpu : 0.0);
     sasl_done();
+    getrusage(RUSAGE_SELF, &ru);
+    printf("exchanges=%ld seconds=%.3f rate=%.1f cpu_rate=%.1f max_rss_kb=%ld\n", n,
+	   elapsed, elapsed > 0 ? n / elapsed : 0.0, cpu > 0 ? n / cpu : 0.0,
+	   ru.ru_maxrss);
     return (0);
 }
