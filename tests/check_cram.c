@@ -322,6 +322,21 @@ START_TEST(random_bytes_not_shared_with_a_child)
 }
 END_TEST
 
+START_TEST(hex_u32_is_eight_digits)
+{
+    char    out[9];
+
+    mg_hex_u32(0, out);
+    ck_assert_str_eq(out, "00000000");
+    mg_hex_u32(1, out);
+    ck_assert_str_eq(out, "00000001");
+    mg_hex_u32(0xdeadbeefu, out);
+    ck_assert_str_eq(out, "deadbeef");
+    mg_hex_u32(0xffffffffu, out);
+    ck_assert_str_eq(out, "ffffffff");
+}
+END_TEST
+
 START_TEST(challenge_refuses_bad_hosts)
 {
     char    buf[MG_CRAM_CHALLENGE_MAX];
@@ -395,6 +410,7 @@ static Suite *cram_suite(void)
     tcase_add_test(tc, challenge_format);
     tcase_add_test(tc, challenge_refuses_bad_hosts);
     tcase_add_test(tc, random_bytes_not_shared_with_a_child);
+    tcase_add_test(tc, hex_u32_is_eight_digits);
     tcase_add_test(tc, client_challenge_checks);
     tcase_add_test(tc, format_refuses_bad_users);
     suite_add_tcase(s, tc);

@@ -329,7 +329,7 @@ enum mg_code mg_digest_kd(const unsigned char ha1[MG_DIGEST_HASH_LEN],
 	return (mg_fail(err, MG_BADPARAM, "mg_digest_kd: incomplete input"));
     if ((code = ha2_hex(resp, which, ha2, err)) != MG_OK)
 	return (code);
-    snprintf(nc, sizeof(nc), "%08lx", (unsigned long) resp->nc);
+    mg_hex_u32(resp->nc, nc);
     mg_hex_encode(ha1, MG_DIGEST_HASH_LEN, ha1_hex);
     md5_begin(&md5);
     md5_update(&md5, ha1_hex, MG_DIGEST_HEX_LEN);

@@ -297,7 +297,7 @@ enum mg_code mg_digest_print_response(const struct mg_digest_response *resp,
 	put_qdir(&sink, "realm", resp->realm);
     put_qdir(&sink, "nonce", resp->nonce);
     put_qdir(&sink, "cnonce", resp->cnonce);
-    snprintf(num, sizeof(num), "%08lx", (unsigned long) resp->nc);
+    mg_hex_u32(resp->nc, num);
     put_tdir(&sink, "nc", num);
     put_tdir(&sink, "qop", mg_digest_qop_name(resp->qop));
     put_qdir(&sink, "digest-uri", resp->digest_uri);
