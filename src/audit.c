@@ -180,10 +180,17 @@ static void digits(char *p, long value, int count)
   */
 static void format_time(const struct timespec *ts, char *buf, size_t size)
 {
+    static __thread time_t memo_sec = -1;
+    static __thread struct tm memo_tm;
     struct tm tm;
     int     year;
 
-    gmtime_r(&ts->tv_sec, &tm);
+    /* Records come in bursts within one second: gmtime_r() once per second. */
+    if (ts->tv_sec != memo_sec) {
+	gmtime_r(&ts->tv_sec, &memo_tm);
+	memo_sec = ts->tv_sec;
+    }
+    tm = memo_tm;
     year = tm.tm_year + 1900;
     if (year < 0 || year > 9999 || size < sizeof("YYYY-MM-DDThh:mm:ss.mmmZ")) {
 	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", year,
@@ -360,8 +367,17 @@ static void kv(struct out *o, const char *key, size_t keylen, const char *value)
 
     if (value == 0)
 	return;
+    n = plain_token_len(value);
+    /* Most fields: a plain token with room to spare. */
+    if (n > 0 && o->len + keylen + n < o->size) {
+	memcpy(o->buf + o->len, key, keylen);
+	memcpy(o->buf + o->len + keylen, value, n);
+	o->len += keylen + n;
+	o->buf[o->len] = 0;
+	return;
+    }
     put(o, key, keylen);
-    if ((n = plain_token_len(value)) > 0)
+    if (n > 0)
 	put(o, value, n);
     else
 	put_quoted(o, value);

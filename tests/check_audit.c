@@ -122,6 +122,34 @@ START_TEST(kv_line)
 }
 END_TEST
 
+/* The time field, from seconds that change between records and back. */
+START_TEST(kv_time_follows_each_record)
+{
+    static const struct {
+	time_t  sec;
+	long    nsec;
+	const char *text;
+    }       times[] = {
+	{0, 0, " time=1970-01-01T00:00:00.000Z "},
+	{86399, 500000000, " time=1970-01-01T23:59:59.500Z "},
+	{86399, 999999999, " time=1970-01-01T23:59:59.999Z "},
+	{1796601600, 7000000, " time=2026-12-07T00:00:00.007Z "},
+	{0, 0, " time=1970-01-01T00:00:00.000Z "},
+    };
+    struct mg_audit_event ev;
+    char    buf[MG_AUDIT_LINE_MAX];
+    size_t  i;
+
+    sample(&ev);
+    for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+	ev.ended_at.tv_sec = times[i].sec;
+	ev.ended_at.tv_nsec = times[i].nsec;
+	mg_audit_format_kv(&ev, "1", buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, times[i].text) != 0, "%s lacks%s", buf, times[i].text);
+    }
+}
+END_TEST
+
  /*
   * Hostile user names: the kv line must stay one line with one authid
   * field, and the JSON must parse and round-trip the printable parts.
@@ -574,6 +602,7 @@ int     main(void)
 
     tcase_add_test(tc, json_has_every_field);
     tcase_add_test(tc, kv_line);
+    tcase_add_test(tc, kv_time_follows_each_record);
     tcase_add_loop_test(tc, hostile_names, 0, (int) (sizeof(hostile) / sizeof(hostile[0])));
     tcase_add_loop_test(tc, longest_record_fits, 0, 2);
     tcase_add_test(tc, rule_and_enforced);
