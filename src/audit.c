@@ -477,11 +477,18 @@ size_t  mg_audit_format_kv(const struct mg_audit_event *ev, const char *version,
 static json_object *json_text(const char *s)
 {
     const unsigned char *p = (const unsigned char *) s;
-    size_t  n = strlen(s), seq;
+    size_t  n, seq;
     char    clean[4 * MG_AUDIT_NAME_MAX + 1];
     struct out o = {clean, sizeof(clean), 0};
     unsigned long cp;
 
+    /* Most values are ASCII: handed over as they are, without a copy. */
+    while (*p != 0 && *p < 0x80)
+	p++;
+    if (*p == 0)
+	return (json_object_new_string_len(s, (int) (p - (const unsigned char *) s)));
+    p = (const unsigned char *) s;
+    n = strlen(s);
     clean[0] = 0;
     while (n > 0) {
 	if ((seq = utf8_seq(p, n, &cp)) == 0) {
