@@ -4,7 +4,7 @@
  *
  * Usage: exchange --plugins DIR --mech MECH --user USER --password PASS
  *	--realm REALM --auxprop-file FILE [--policy FILE]
- *	[--seconds S | --count N]
+ *	[--seconds S | --count N] [--openssl-first]
  *
  * SASL_PATH is set to DIR, so exactly the plugins in it are loaded:
  * md5gate, or the stock Cyrus mechanism plugins, or libplain, each next
@@ -25,6 +25,12 @@
  * function to collect, --toggle-collect=run_exchanges). --count 0 runs
  * the first exchange only: a process start (library and plugin
  * initialisation, one login, sasl_done), as an smtpd pays it.
+ * --openssl-first draws from OpenSSL's random generator before libsasl2
+ * starts, as an application that set up TLS already has (Postfix's smtpd
+ * creates its TLS server context at start-up when TLS is enabled): its
+ * one-time initialisation is then the application's, not the plugin's.
+ * libcrypto is opened with dlopen() for that only: linked in, it would
+ * add its loading to every run, the stock plugins' included.
  *
  * Prints one line: "exchanges=N seconds=T rate=R cpu_rate=C
  * max_rss_kb=K", or "fails: ..." and exits 1 when an exchange does not
@@ -41,6 +47,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <dlfcn.h>
 #include <sasl/sasl.h>
 
 typedef int (*callback_proc) (void);
@@ -197,19 +204,30 @@ long    run_exchanges(long count, double seconds, double *elapsed, double *cpu)
     return (n);
 }
 
+static void openssl_random_first(void)
+{
+    unsigned char bytes[16];
+    void   *lib = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_GLOBAL);
+    int     (*rand_bytes) (unsigned char *, int);
+
+    if (lib == 0 || (*(void **) &rand_bytes = dlsym(lib, "RAND_bytes")) == 0
+	|| rand_bytes(bytes, (int) sizeof(bytes)) != 1)
+	fail("OpenSSL's RAND_bytes", 0);
+}
+
 int     main(int argc, char **argv)
 {
     static const struct option longopts[] = {
 	{"plugins", 1, 0, 'P'}, {"mech", 1, 0, 'm'}, {"user", 1, 0, 'u'},
 	{"password", 1, 0, 'p'}, {"realm", 1, 0, 'r'}, {"auxprop-file", 1, 0, 'a'},
 	{"policy", 1, 0, 'c'}, {"seconds", 1, 0, 'S'}, {"count", 1, 0, 'n'},
-	{0, 0, 0, 0},
+	{"openssl-first", 0, 0, 'o'}, {0, 0, 0, 0},
     };
     const char *dir = 0;
     double  seconds = 1.0, elapsed, cpu;
     long    count = -1, n;
     struct rusage ru;
-    int     ch;
+    int     ch, openssl_first = 0;
 
     while ((ch = getopt_long(argc, argv, "", longopts, 0)) != -1) {
 	switch (ch) {
@@ -222,6 +240,7 @@ int     main(int argc, char **argv)
 	case 'c': policy = optarg; break;
 	case 'S': seconds = atof(optarg); break;
 	case 'n': count = atol(optarg); break;
+	case 'o': openssl_first = 1; break;
 	default: return (2);
 	}
     }
@@ -229,9 +248,11 @@ int     main(int argc, char **argv)
 	|| seconds <= 0 || count < -1) {
 	fprintf(stderr, "usage: exchange --plugins DIR --mech MECH --user USER "
 		"--password PASS --realm REALM --auxprop-file FILE [--policy FILE] "
-		"[--seconds S | --count N]\n");
+		"[--seconds S | --count N] [--openssl-first]\n");
 	return (2);
     }
+    if (openssl_first)
+	openssl_random_first();
     setenv("SASL_PATH", dir, 1);
     if (sasl_server_init(callbacks, "bench") != SASL_OK)
 	fail("sasl_server_init", 0);
