@@ -152,12 +152,19 @@ static const char *cipher_namer(unsigned bit)
 static enum mg_code finish(struct sink *sp, const char *what, size_t *len,
 			           struct mg_error *err)
 {
+    /*
+     * A message that does not fit is not sent, but what was written of it
+     * may hold a response or rspauth: erase it all, since the caller
+     * erases only up to the first NUL.
+     */
     if (sp->len > sp->limit) {
+	mg_cleanse(sp->buf, sp->len < sp->size ? sp->len : sp->size);
 	sp->buf[0] = 0;
 	return (mg_fail(err, MG_TOOLONG, "DIGEST-MD5 %s would be longer than %zu "
 			"bytes", what, sp->limit));
     }
     if (sp->len >= sp->size) {
+	mg_cleanse(sp->buf, sp->size);
 	sp->buf[0] = 0;
 	return (mg_fail(err, MG_BADPARAM, "output buffer too small for DIGEST-MD5 %s",
 			what));
