@@ -23,6 +23,7 @@
 /*	user once the response is parsed; then the lockout, before any
 /*	secret is looked up. The outcome counts towards the lockout.
 /*--*/
+#include <stddef.h>
 #include <string.h>
 
 #include "attempt.h"
@@ -257,6 +258,27 @@ static int cram_server_step(void *conn_context, sasl_server_params_t *sparams,
     return (mg_attempt_end(&ctx->ev, sparams->utils, ret));
 }
 
+ /*
+  * Erase what held secrets, not the whole context: the audit record (most
+  * of it) holds nothing secret, and of the challenge buffer only the text
+  * written into it.
+  */
+static void cleanse_context(struct cram_server *ctx)
+{
+    char   *base = (char *) ctx;
+    size_t  ev_end = offsetof(struct cram_server, ev) + sizeof(ctx->ev);
+    size_t  buf_at = offsetof(struct cram_server, challenge);
+    size_t  buf_end = buf_at + sizeof(ctx->challenge);
+
+    _Static_assert(offsetof(struct cram_server, ev) < offsetof(struct cram_server, challenge),
+		   "the audit record must precede the challenge buffer");
+    mg_cleanse(base, offsetof(struct cram_server, ev));
+    mg_cleanse(base + ev_end, buf_at - ev_end);
+    mg_cleanse(ctx->challenge, ctx->challenge_len < sizeof(ctx->challenge) ?
+	       ctx->challenge_len + 1 : sizeof(ctx->challenge));
+    mg_cleanse(base + buf_end, sizeof(*ctx) - buf_end);
+}
+
 static void cram_server_dispose(void *conn_context, const sasl_utils_t *utils)
 {
     struct cram_server *ctx = conn_context;
@@ -264,11 +286,7 @@ static void cram_server_dispose(void *conn_context, const sasl_utils_t *utils)
     if (ctx == 0)
 	return;
     mg_attempt_dispose(&ctx->ev, utils);
-    /* What held the challenge, not the audit record or unused buffer. */
-    mg_cleanse(&ctx->state, sizeof(ctx->state));
-    mg_cleanse(ctx->challenge, ctx->challenge_len < sizeof(ctx->challenge) ?
-	       ctx->challenge_len + 1 : sizeof(ctx->challenge));
-    mg_cleanse(&ctx->challenge_len, sizeof(ctx->challenge_len));
+    cleanse_context(ctx);
     utils->free(ctx);
 }
 
