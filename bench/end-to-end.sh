@@ -10,7 +10,9 @@
 # defaults (its configuration file is empty): one audit record per login
 # in the mail log, nothing else. BENCH_E2E_MD5GATE_CONFIG, when set, is
 # the text of that file instead (e.g. "[global]
-# audit_success_level = note", which keeps successes out of the mail log).
+# audit_success_level = note", which keeps successes out of the mail log);
+# @DIR@ in it becomes a directory of this run, for an audit file or a
+# lockout store.
 #
 # bench/smtp-auth-load.py opens sessions (connect, EHLO, AUTH, QUIT) from
 # C concurrent clients for BENCH_E2E_SECONDS (default 8), per mechanism
@@ -43,7 +45,9 @@ E2E_TMP=$(mktemp -d /tmp/md5gate-bench.XXXXXX) || exit 1
 chmod 755 "$E2E_TMP"
 cleanup_push rm -rf "$E2E_TMP"
 printf '%s' 'bench password' >"$E2E_TMP/password"
-printf '%s\n' "${BENCH_E2E_MD5GATE_CONFIG:-}" >"$E2E_TMP/md5gate.conf"
+mkdir -p "$E2E_TMP/state" && chmod 777 "$E2E_TMP/state"
+printf '%s\n' "${BENCH_E2E_MD5GATE_CONFIG:-}" | sed "s|@DIR@|$E2E_TMP/state|g" \
+    >"$E2E_TMP/md5gate.conf"
 chmod 644 "$E2E_TMP/md5gate.conf"
 
 # e2e_instance NAME PLUGIN_SOURCE PLUGINS: create and start one instance.
@@ -101,6 +105,7 @@ for name in md5gate stock; do
     done
 done
 
+[ -n "${BENCH_E2E_TITLE:-}" ] && echo "$BENCH_E2E_TITLE"
 echo "End to end: SMTP sessions (connect, EHLO, AUTH, QUIT) per second through" \
     "Postfix $("$PF_POSTCONF" -d -h mail_version 2>/dev/null), median of" \
     "$BENCH_E2E_ROUNDS interleaved runs of $BENCH_E2E_SECONDS s"

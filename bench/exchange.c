@@ -4,7 +4,7 @@
  *
  * Usage: exchange --plugins DIR --mech MECH --user USER --password PASS
  *	--realm REALM --auxprop-file FILE [--policy FILE]
- *	[--seconds S | --count N]
+ *	[--seconds S | --count N] [--openssl-first]
  *
  * SASL_PATH is set to DIR, so exactly the plugins in it are loaded:
  * md5gate, or the stock Cyrus mechanism plugins, or libplain, each next
@@ -22,12 +22,21 @@
  * exchange is checked and not timed (it also loads what is loaded
  * lazily); then exchanges run for S seconds (default 1), or exactly N
  * times when --count is given (for callgrind: run_exchanges() is the
- * function to collect, --toggle-collect=run_exchanges).
+ * function to collect, --toggle-collect=run_exchanges). --count 0 runs
+ * the first exchange only: a process start (library and plugin
+ * initialisation, one login, sasl_done), as an smtpd pays it.
+ * --openssl-first draws from OpenSSL's random generator before libsasl2
+ * starts, as an application that set up TLS already has (Postfix's smtpd
+ * creates its TLS server context at start-up when TLS is enabled): its
+ * one-time initialisation is then the application's, not the plugin's.
+ * libcrypto is opened with dlopen() for that only: linked in, it would
+ * add its loading to every run, the stock plugins' included.
  *
- * Prints one line: "exchanges=N seconds=T rate=R cpu_rate=C", or
- * "fails: ..." and exits 1 when an exchange does not succeed. R is per
- * second of elapsed time, C per second of this process's CPU time (user
- * and system): on a machine busy with other work C varies much less.
+ * Prints one line: "exchanges=N seconds=T rate=R cpu_rate=C
+ * max_rss_kb=K", or "fails: ..." and exits 1 when an exchange does not
+ * succeed. R is per second of elapsed time, C per second of this
+ * process's CPU time (user and system): on a machine busy with other
+ * work C varies much less. K is the process's peak resident memory.
  * Library log messages (md5gate's audit line among them) are formatted
  * by libsasl2 and handed to a callback that drops them.
  */
@@ -38,6 +47,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <dlfcn.h>
 #include <sasl/sasl.h>
 
 typedef int (*callback_proc) (void);
@@ -179,7 +189,7 @@ long    run_exchanges(long count, double seconds, double *elapsed, double *cpu)
     long    n = 0;
     int     i;
 
-    if (count > 0) {
+    if (count >= 0) {
 	for (n = 0; n < count; n++)
 	    exchange();
     } else {
@@ -194,18 +204,30 @@ long    run_exchanges(long count, double seconds, double *elapsed, double *cpu)
     return (n);
 }
 
+static void openssl_random_first(void)
+{
+    unsigned char bytes[16];
+    void   *lib = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_GLOBAL);
+    int     (*rand_bytes) (unsigned char *, int);
+
+    if (lib == 0 || (*(void **) &rand_bytes = dlsym(lib, "RAND_bytes")) == 0
+	|| rand_bytes(bytes, (int) sizeof(bytes)) != 1)
+	fail("OpenSSL's RAND_bytes", 0);
+}
+
 int     main(int argc, char **argv)
 {
     static const struct option longopts[] = {
 	{"plugins", 1, 0, 'P'}, {"mech", 1, 0, 'm'}, {"user", 1, 0, 'u'},
 	{"password", 1, 0, 'p'}, {"realm", 1, 0, 'r'}, {"auxprop-file", 1, 0, 'a'},
 	{"policy", 1, 0, 'c'}, {"seconds", 1, 0, 'S'}, {"count", 1, 0, 'n'},
-	{0, 0, 0, 0},
+	{"openssl-first", 0, 0, 'o'}, {0, 0, 0, 0},
     };
     const char *dir = 0;
     double  seconds = 1.0, elapsed, cpu;
-    long    count = 0, n;
-    int     ch;
+    long    count = -1, n;
+    struct rusage ru;
+    int     ch, openssl_first = 0;
 
     while ((ch = getopt_long(argc, argv, "", longopts, 0)) != -1) {
 	switch (ch) {
@@ -218,16 +240,19 @@ int     main(int argc, char **argv)
 	case 'c': policy = optarg; break;
 	case 'S': seconds = atof(optarg); break;
 	case 'n': count = atol(optarg); break;
+	case 'o': openssl_first = 1; break;
 	default: return (2);
 	}
     }
     if (!dir || !mech || !user || !password || !realm || !auxprop_file
-	|| seconds <= 0 || count < 0) {
+	|| seconds <= 0 || count < -1) {
 	fprintf(stderr, "usage: exchange --plugins DIR --mech MECH --user USER "
 		"--password PASS --realm REALM --auxprop-file FILE [--policy FILE] "
-		"[--seconds S | --count N]\n");
+		"[--seconds S | --count N] [--openssl-first]\n");
 	return (2);
     }
+    if (openssl_first)
+	openssl_random_first();
     setenv("SASL_PATH", dir, 1);
     if (sasl_server_init(callbacks, "bench") != SASL_OK)
 	fail("sasl_server_init", 0);
@@ -235,8 +260,10 @@ int     main(int argc, char **argv)
 	fail("sasl_client_init", 0);
     exchange();					/* checked, untimed */
     n = run_exchanges(count, seconds, &elapsed, &cpu);
-    printf("exchanges=%ld seconds=%.3f rate=%.1f cpu_rate=%.1f\n", n, elapsed,
-	   n / elapsed, cpu > 0 ? n / cpu : 0.0);
     sasl_done();
+    getrusage(RUSAGE_SELF, &ru);
+    printf("exchanges=%ld seconds=%.3f rate=%.1f cpu_rate=%.1f max_rss_kb=%ld\n", n,
+	   elapsed, elapsed > 0 ? n / elapsed : 0.0, cpu > 0 ? n / cpu : 0.0,
+	   ru.ru_maxrss);
     return (0);
 }

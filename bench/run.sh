@@ -5,11 +5,16 @@
 #   layers     DIGEST-MD5 security layer throughput (bench/layers)
 #   exchanges  complete authentications per second in one process, and
 #              instructions per authentication under callgrind
-#              (bench/exchange, bench/auxprop-mem.c)
+#              (bench/exchange, bench/auxprop-mem.c); then what md5gate
+#              adds: instructions per exchange above the framework floor,
+#              a process start (init + one exchange) and peak memory
 #   e2e        AUTH sessions per second through a private Postfix
 #              (bench/end-to-end.sh; needs root and postfix)
 #   lockout    the time an attempt spends in the lockout store, LMDB
 #              against Redis (bench/lockout-store.sh; needs redis-server)
+#              (bench/end-to-end.sh; needs root and postfix), with
+#              md5gate's defaults and with the home-relay example's
+#              audit file, policy and lockout
 #
 # Environment: BENCH_PARTS (default "layers exchanges e2e lockout"), BENCH_ROUNDS
 # (rounds of the interleaved exchange runs, default 9), BENCH_SECONDS
@@ -162,7 +167,8 @@ exchanges() {
 	    exchanges=*)
 		r=${out##* rate=}
 		echo "${r%% *}" >>"$X/rate.${name//\//_}"
-		echo "${out##*cpu_rate=}" >>"$X/cpu.${name//\//_}" ;;
+		r=${out##*cpu_rate=}
+		echo "${r%% *}" >>"$X/cpu.${name//\//_}" ;;
 	    *) FAILED[$name]=$(printf '%s' "$out" | head -1) ;;
 	    esac
 	done < <(exchange_rows)
@@ -238,10 +244,112 @@ overhead() {
 	else print "-" }'
 }
 
-want exchanges && exchanges
+# ---- what md5gate adds, in instructions (deterministic) -----------------
+
+# minus A B: A-B, or "-".
+minus() {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && a != "" && b != "") print a - b;
+	else print "-" }'
+}
+
+# Instructions of a whole process (library and plugin initialisation, one
+# exchange, sasl_done) under callgrind, and the peak resident memory of a
+# native process that runs 100 exchanges. Sets START[name] and RSS[name].
+process_start() {
+    local name dir mech user conf out
+    local first
+    declare -gA START=() RSS=()
+    while read -r name dir mech user conf; do
+	for first in "" --openssl-first; do
+	    START[$name$first]=- RSS[$name$first]=-
+	    out=$(exchange_run "$dir" "$mech" "$user" "$conf" --count 100 $first 2>&1)
+	    case $out in *max_rss_kb=*) RSS[$name$first]=${out##*max_rss_kb=} ;; esac
+	    command -v valgrind >/dev/null || continue
+	    WRAP=(valgrind --tool=callgrind --callgrind-out-file="$X/start.${name//\//_}$first")
+	    exchange_run "$dir" "$mech" "$user" "$conf" --count 0 $first >/dev/null 2>&1
+	    WRAP=()
+	    START[$name$first]=$(awk '/^totals:/ { print $2 }' \
+		"$X/start.${name//\//_}$first" 2>/dev/null)
+	    [ -n "${START[$name$first]}" ] || START[$name$first]=-
+	done
+    done < <(exchange_rows | grep -E '^(cram-md5|digest-md5)/(md5gate|stock) ')
+}
+
+# goal_cell VALUE LIMIT: "yes" when VALUE <= LIMIT, else "no" ("-" unknown).
+goal_cell() {
+    awk -v v="$1" -v l="$2" 'BEGIN { if (v == "-" || l == "-" || v == "" || l == "") print "-";
+	else if (v + 0 <= l + 0) print "yes"; else print "no" }'
+}
+
+added_cost() {
+    local m mg st floor=${IR[plain/stock]:--} a b
+    process_start
+    echo "What md5gate adds, in instructions (callgrind; deterministic, so the"\
+	"load on the machine does not change them). Above the floor: instructions"\
+	"per exchange less those of stock PLAIN through the same path"\
+	"(${floor}), both sides of the exchange, md5gate's default audit record on."\
+	"A process: libsasl2 initialisation with the plugin, one exchange, sasl_done."\
+	"Peak memory: the process's maximum resident set after 100 exchanges."
+    echo
+    echo "| | md5gate | stock | md5gate/stock | goal | met |"
+    echo "| --- | ---: | ---: | ---: | --- | --- |"
+    for m in cram-md5 digest-md5; do
+	mg=$m/md5gate st=$m/stock
+	a=$(minus "${IR[$mg]:--}" "$floor") b=$(minus "${IR[$st]:--}" "$floor")
+	local limit=10000
+	[ "$m" = digest-md5 ] && limit=50000
+	echo "| ${m^^}, instructions per exchange above the floor | $a | $b | $(ratio "$a" "$b")" \
+	    "| ≤ $limit | $(goal_cell "$a" "$limit") |"
+    done
+    for m in cram-md5 digest-md5; do
+	mg=$m/md5gate st=$m/stock
+	a=${START[$mg]} b=${START[$st]}
+	echo "| ${m^^}, a process: instructions | $a | $b | $(ratio "$a" "$b")" \
+	    "| ≤ 1.5× stock | $(goal_cell "$(ratio "$a" "$b")" 1.5) |"
+    done
+    for m in cram-md5 digest-md5; do
+	mg=$m/md5gate st=$m/stock
+	a=${RSS[$mg]} b=${RSS[$st]}
+	echo "| ${m^^}, peak resident memory (kB, 100 exchanges) | $a | $b | $(ratio "$a" "$b")" \
+	    "| ≤ 1.5× stock | $(goal_cell "$(ratio "$a" "$b")" 1.5) |"
+    done
+    # An application that set up OpenSSL before libsasl2 (Postfix's smtpd
+    # with TLS enabled): OpenSSL's one-time initialisation is its own.
+    for m in cram-md5 digest-md5; do
+	mg=$m/md5gate--openssl-first st=$m/stock--openssl-first
+	a=${START[$mg]} b=${START[$st]}
+	echo "| ${m^^}, a process whose application set up OpenSSL first: instructions" \
+	    "| $a | $b | $(ratio "$a" "$b") | | |"
+	a=${RSS[$mg]} b=${RSS[$st]}
+	echo "| ${m^^}, the same: peak resident memory (kB, 100 exchanges)" \
+	    "| $a | $b | $(ratio "$a" "$b") | | |"
+    done
+    for m in cram-md5 digest-md5; do
+	a=${IR[$m/md5gate]:--} b=${IR[$m/md5gate-full]:--}
+	echo "| ${m^^}, audit file + policy + lockout: instructions per exchange, vs defaults" \
+	    "| $b | | $(ratio "$b" "$a") | ≤ 1.10× | $(goal_cell "$(ratio "$b" "$a")" 1.10) |"
+    done
+    echo
+}
+
+if want exchanges; then
+    exchanges
+    added_cost
+fi
 
 if want e2e; then
     bash "$top_srcdir/bench/end-to-end.sh"
+    # The home-relay example's settings (packaging/examples/home-relay):
+    # the audit file, a policy and the lockout, both mechanisms enabled.
+    BENCH_E2E_TITLE="With the home-relay example's audit file, policy and lockout:" \
+    BENCH_E2E_MD5GATE_CONFIG="[global]
+audit_file = @DIR@/audit.jsonl
+lockout_failures = 5
+lockout_window = 15m
+lockout_duration = 30m
+lockout_store = @DIR@/lockout.mdb
+users_allow = bench
+networks_allow = 127.0.0.0/8" bash "$top_srcdir/bench/end-to-end.sh"
 fi
 
 if want lockout; then

@@ -15,6 +15,7 @@
 /*	The policy's client side rules ([cram-md5:client]) are checked
 /*	before anything is sent: a refused attempt sends no response.
 /*--*/
+#include <stddef.h>
 #include <string.h>
 
 #include "attempt.h"
@@ -116,6 +117,26 @@ static int cram_client_step(void *conn_context, sasl_client_params_t *cparams,
     return (mgp_record_end(&ctx->ev, cparams->utils, ret));
 }
 
+ /*
+  * Erase what held secrets, not the whole context: the audit record (most
+  * of it) holds nothing secret, and of the response buffer only the text
+  * written into it.
+  */
+static void cleanse_context(struct cram_client *ctx)
+{
+    char   *base = (char *) ctx;
+    size_t  ev_end = offsetof(struct cram_client, ev) + sizeof(ctx->ev);
+    size_t  buf_at = offsetof(struct cram_client, response);
+    size_t  buf_end = buf_at + sizeof(ctx->response);
+
+    _Static_assert(offsetof(struct cram_client, ev) < offsetof(struct cram_client, response),
+		   "the audit record must precede the response buffer");
+    mg_cleanse(base, offsetof(struct cram_client, ev));
+    mg_cleanse(base + ev_end, buf_at - ev_end);
+    mg_cleanse(ctx->response, strnlen(ctx->response, sizeof(ctx->response) - 1) + 1);
+    mg_cleanse(base + buf_end, sizeof(*ctx) - buf_end);
+}
+
 static void cram_client_dispose(void *conn_context, const sasl_utils_t *utils)
 {
     struct cram_client *ctx = conn_context;
@@ -124,7 +145,7 @@ static void cram_client_dispose(void *conn_context, const sasl_utils_t *utils)
 	return;
     mgp_record_dispose(&ctx->ev, utils);
     mgp_client_creds_free(utils, &ctx->creds);
-    mg_cleanse(ctx, sizeof(*ctx));
+    cleanse_context(ctx);
     utils->free(ctx);
 }
 

@@ -24,6 +24,7 @@
 /*	a mechanism mech_avail hid, and again (with the lockout) on the
 /*	canonical account once the response is parsed.
 /*--*/
+#include <stddef.h>
 #include <string.h>
 
 #include "cram.h"
@@ -190,6 +191,27 @@ static int cram_server_step(void *conn_context, sasl_server_params_t *sparams,
     return (mgp_attempt_finish(&ctx->attempt, sparams->utils, ret));
 }
 
+ /*
+  * Erase what held secrets, not the whole context: the attempt (its
+  * audit record is most of the context) holds nothing secret, and of the challenge buffer only the text
+  * written into it.
+  */
+static void cleanse_context(struct cram_server *ctx)
+{
+    char   *base = (char *) ctx;
+    size_t  attempt_end = offsetof(struct cram_server, attempt) + sizeof(ctx->attempt);
+    size_t  buf_at = offsetof(struct cram_server, challenge);
+    size_t  buf_end = buf_at + sizeof(ctx->challenge);
+
+    _Static_assert(offsetof(struct cram_server, attempt) < offsetof(struct cram_server, challenge),
+		   "the attempt must precede the challenge buffer");
+    mg_cleanse(base, offsetof(struct cram_server, attempt));
+    mg_cleanse(base + attempt_end, buf_at - attempt_end);
+    mg_cleanse(ctx->challenge, ctx->challenge_len < sizeof(ctx->challenge) ?
+	       ctx->challenge_len + 1 : sizeof(ctx->challenge));
+    mg_cleanse(base + buf_end, sizeof(*ctx) - buf_end);
+}
+
 static void cram_server_dispose(void *conn_context, const sasl_utils_t *utils)
 {
     struct cram_server *ctx = conn_context;
@@ -197,7 +219,7 @@ static void cram_server_dispose(void *conn_context, const sasl_utils_t *utils)
     if (ctx == 0)
 	return;
     mgp_attempt_dispose(&ctx->attempt, utils);
-    mg_cleanse(ctx, sizeof(*ctx));
+    cleanse_context(ctx);
     utils->free(ctx);
 }
 

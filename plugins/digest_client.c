@@ -28,6 +28,7 @@
 /*	when the challenge arrives, before anything is sent, and limit the
 /*	qop values and ciphers the client may choose.
 /*--*/
+#include <stddef.h>
 #include <string.h>
 
 #include "attempt.h"
@@ -344,6 +345,26 @@ static int digest_client_step(void *conn_context, sasl_client_params_t *cparams,
     return (mgp_record_end(&ctx->ev, cparams->utils, ret));
 }
 
+ /*
+  * Erase what held secrets, not the whole context: the audit record (two
+  * thirds of it) holds nothing secret, and of the message buffer only the
+  * text last written (the response) was ever more than public.
+  */
+static void cleanse_context(struct digest_client *ctx)
+{
+    char   *base = (char *) ctx;
+    size_t  ev_end = offsetof(struct digest_client, ev) + sizeof(ctx->ev);
+    size_t  out_at = offsetof(struct digest_client, out);
+    size_t  out_end = out_at + sizeof(ctx->out);
+
+    _Static_assert(offsetof(struct digest_client, ev) < offsetof(struct digest_client, out),
+		   "the audit record must precede the message buffer");
+    mg_cleanse(base, offsetof(struct digest_client, ev));
+    mg_cleanse(base + ev_end, out_at - ev_end);
+    mg_cleanse(ctx->out, strnlen(ctx->out, sizeof(ctx->out) - 1) + 1);
+    mg_cleanse(base + out_end, sizeof(*ctx) - out_end);
+}
+
 static void digest_client_dispose(void *conn_context, const sasl_utils_t *utils)
 {
     struct digest_client *ctx = conn_context;
@@ -353,7 +374,7 @@ static void digest_client_dispose(void *conn_context, const sasl_utils_t *utils)
     mgp_record_dispose(&ctx->ev, utils);
     mgp_client_creds_free(utils, &ctx->creds);
     mg_digest_layer_dispose(&ctx->slot);
-    mg_cleanse(ctx, sizeof(*ctx));
+    cleanse_context(ctx);
     utils->free(ctx);
 }
 

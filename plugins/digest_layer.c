@@ -36,7 +36,15 @@
 /*	no layer for qop=auth.
 /*
 /*	mg_digest_max_ssf() is the SSF the mechanism table declares: that
-/*	of the strongest enabled cipher that can run, else 1 (auth-int).
+/*	of the strongest enabled cipher, else 1 (auth-int). It is worked
+/*	out from the configuration alone: whether OpenSSL can run a cipher
+/*	(its library context, the legacy provider, a fetch per cipher:
+/*	more than a whole process with the stock plugins costs) is found out
+/*	only when a security layer is first negotiable, that is when an
+/*	application that gives a maxbufsize and a max_ssf above 1 starts a
+/*	DIGEST-MD5 exchange. Postfix never does. A cipher that cannot run
+/*	is then left out of the offer, and the log says why, once per
+/*	process.
 /* CONFIGURATION
 /* .IP md5gate_digest_weak_ciphers (default: no)
 /*	Also offer and accept des, rc4, rc4-56 and rc4-40, for legacy peers.
@@ -282,12 +290,12 @@ void    mg_digest_layer_dispose(struct mg_digest_layer_slot *slot)
 
 sasl_ssf_t mg_digest_max_ssf(const sasl_utils_t *utils)
 {
-    unsigned runnable = runnable_ciphers(utils, enabled_ciphers(utils));
+    unsigned enabled = enabled_ciphers(utils);
     sasl_ssf_t best = MG_LAYER_SSF_INT;
     size_t  i;
 
     for (i = 0; i < PREFERENCE_COUNT; i++)
-	if ((runnable & preference[i]) && mg_layer_cipher_ssf(preference[i]) > best)
+	if ((enabled & preference[i]) && mg_layer_cipher_ssf(preference[i]) > best)
 	    best = mg_layer_cipher_ssf(preference[i]);
     return (best);
 }

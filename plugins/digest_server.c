@@ -57,6 +57,7 @@
 /*	"empty" accepts only an empty final reply; "any" also accepts what
 /*	clients seen in the wild send back.
 /*--*/
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -577,6 +578,26 @@ static int digest_server_step(void *conn_context, sasl_server_params_t *sparams,
     return (mgp_attempt_finish(&ctx->attempt, sparams->utils, ret));
 }
 
+ /*
+  * Erase what held secrets, not the whole context: the attempt (its
+  * audit record is two thirds of the context) holds nothing secret, and of the message buffer only the
+  * text last written (the rspauth) was ever more than public.
+  */
+static void cleanse_context(struct digest_server *ctx)
+{
+    char   *base = (char *) ctx;
+    size_t  attempt_end = offsetof(struct digest_server, attempt) + sizeof(ctx->attempt);
+    size_t  out_at = offsetof(struct digest_server, out);
+    size_t  out_end = out_at + sizeof(ctx->out);
+
+    _Static_assert(offsetof(struct digest_server, attempt) < offsetof(struct digest_server, out),
+		   "the attempt must precede the message buffer");
+    mg_cleanse(base, offsetof(struct digest_server, attempt));
+    mg_cleanse(base + attempt_end, out_at - attempt_end);
+    mg_cleanse(ctx->out, strnlen(ctx->out, sizeof(ctx->out) - 1) + 1);
+    mg_cleanse(base + out_end, sizeof(*ctx) - out_end);
+}
+
 static void digest_server_dispose(void *conn_context, const sasl_utils_t *utils)
 {
     struct digest_server *ctx = conn_context;
@@ -586,7 +607,7 @@ static void digest_server_dispose(void *conn_context, const sasl_utils_t *utils)
     mgp_attempt_dispose(&ctx->attempt, utils);
     mg_digest_challenge_free(&ctx->chal);
     mg_digest_layer_dispose(&ctx->slot);
-    mg_cleanse(ctx, sizeof(*ctx));
+    cleanse_context(ctx);
     utils->free(ctx);
 }
 

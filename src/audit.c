@@ -28,16 +28,23 @@
 /*
 /*	mg_audit_format_kv() writes the record as one line of key=value
 /*	pairs for the application's log. Every value that is not a plain
-/*	token is quoted; quotes, backslashes, control characters and bytes
-/*	that are not valid UTF-8 are escaped, so no user name can split the
-/*	line or forge a field.
+/*	token is quoted; quotes and backslashes are escaped with a
+/*	backslash, and C0 and C1 control characters, DEL, the line and
+/*	paragraph separators U+2028 and U+2029, the bidirectional controls
+/*	(U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) and bytes
+/*	that are not valid UTF-8 as \xNN per byte, so no user name can
+/*	split the line, forge a field or make a log viewer display it as
+/*	other text.
 /*
 /*	mg_audit_format_json() writes the record as one JSON object and a
 /*	newline, with json-c. Strings are made valid UTF-8 first (invalid
 /*	bytes become the text \exNN) so every line parses.
 /*
 /*	mg_audit_file_open() opens the JSON Lines file for appending, mode
-/*	0640, close-on-exec. It is called at plugin initialisation, before
+/*	0640, close-on-exec. A symbolic link in place of the file is
+/*	refused (O_NOFOLLOW): whoever can write to the file's directory
+/*	must not be able to point the records, or the created file's mode
+/*	change, at another file. It is called at plugin initialisation, before
 /*	a chrooted server loses sight of the path. mg_audit_file_write()
 /*	issues exactly one write(2) per record: with O_APPEND, records of
 /*	concurrent processes never interleave. A record a full file system
@@ -173,10 +180,17 @@ static void digits(char *p, long value, int count)
   */
 static void format_time(const struct timespec *ts, char *buf, size_t size)
 {
+    static __thread time_t memo_sec = -1;
+    static __thread struct tm memo_tm;
     struct tm tm;
     int     year;
 
-    gmtime_r(&ts->tv_sec, &tm);
+    /* Records come in bursts within one second: gmtime_r() once per second. */
+    if (ts->tv_sec != memo_sec) {
+	gmtime_r(&ts->tv_sec, &memo_tm);
+	memo_sec = ts->tv_sec;
+    }
+    tm = memo_tm;
     year = tm.tm_year + 1900;
     if (year < 0 || year > 9999 || size < sizeof("YYYY-MM-DDThh:mm:ss.mmmZ")) {
 	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", year,
@@ -194,17 +208,22 @@ static void format_time(const struct timespec *ts, char *buf, size_t size)
     digits(buf + 20, ts->tv_nsec / 1000000, 3);
 }
 
+static const char hex_digits[] = "0123456789abcdef";
+
  /*
-  * Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none.
-  * Overlong forms, surrogates and code points past U+10FFFF are invalid.
+  * Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none;
+  * its code point in *cpp. Overlong forms, surrogates and code points
+  * past U+10FFFF are invalid.
   */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+static size_t utf8_seq(const unsigned char *s, size_t n, unsigned long *cpp)
 {
     size_t  len, i;
     unsigned long cp;
 
-    if (s[0] < 0x80)
+    if (s[0] < 0x80) {
+	*cpp = s[0];
 	return (1);
+    }
     if (s[0] >= 0xc2 && s[0] <= 0xdf)
 	len = 2, cp = s[0] & 0x1f;
     else if (s[0] >= 0xe0 && s[0] <= 0xef)
@@ -223,7 +242,24 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
 	|| (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
 	return (0);
+    *cpp = cp;
     return (len);
+}
+
+ /*
+  * Code points a log reader must not see raw: C0 and C1 controls and DEL
+  * (a line break, a terminal escape), U+2028 and U+2029 (line and
+  * paragraph separators, which some viewers break lines at), and the
+  * bidirectional controls (U+061C, U+200E, U+200F, U+202A-U+202E,
+  * U+2066-U+2069), which can make a user name display as another
+  * record's text read in the other direction.
+  */
+static int log_unsafe(unsigned long cp)
+{
+    return (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)
+	    || cp == 0x61c || cp == 0x200e || cp == 0x200f
+	    || (cp >= 0x2028 && cp <= 0x202e)
+	    || (cp >= 0x2066 && cp <= 0x2069));
 }
 
  /*
@@ -244,56 +280,105 @@ static void put(struct out *o, const char *s, size_t n)
     o->buf[o->len] = 0;
 }
 
-static void puts_(struct out *o, const char *s)
+ /*
+  * The text \xNN for each of n bytes.
+  */
+static void put_hex_escaped(struct out *o, const unsigned char *p, size_t n)
 {
-    put(o, s, strlen(s));
+    char    esc[4] = {'\\', 'x', 0, 0};
+
+    for (; n > 0; p++, n--) {
+	esc[2] = hex_digits[*p >> 4];
+	esc[3] = hex_digits[*p & 15];
+	put(o, esc, 4);
+    }
 }
 
-static int plain_token(const char *s)
+ /*
+  * Characters of a value that needs no quotes: [A-Za-z0-9._@:/+-]. A
+  * table, as every byte of every field is looked up.
+  */
+#define PLAIN_RANGE(lo, hi) [lo ... hi] = 1
+static const unsigned char plain_char[256] = {
+    PLAIN_RANGE('a', 'z'), PLAIN_RANGE('A', 'Z'), PLAIN_RANGE('0', '9'),
+    ['.'] = 1, ['_'] = 1, ['@'] = 1, [':'] = 1, ['/'] = 1, ['+'] = 1, ['-'] = 1,
+};
+
+ /*
+  * Length of s when all of it is a plain token, else 0.
+  */
+static size_t plain_token_len(const char *s)
 {
-    if (*s == 0)
-	return (0);
-    for (; *s; s++)
-	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')
-	      || (*s >= '0' && *s <= '9') || strchr("._@:/+-", *s)))
-	    return (0);
-    return (1);
+    const unsigned char *p = (const unsigned char *) s;
+
+    while (plain_char[*p])
+	p++;
+    return (*p == 0 ? (size_t) (p - (const unsigned char *) s) : 0);
 }
 
+ /*
+  * A quoted value: quotes and backslashes escaped with a backslash; every
+  * byte of an invalid UTF-8 sequence and of a character log_unsafe()
+  * names as \xNN. Runs of ordinary bytes are copied at once.
+  */
 static void put_quoted(struct out *o, const char *s)
 {
     const unsigned char *p = (const unsigned char *) s;
+    const unsigned char *run = p;
     size_t  n = strlen(s), seq;
-    char    esc[8];
+    unsigned long cp;
+    char    esc[2] = {'\\', 0};
 
     put(o, "\"", 1);
     while (n > 0) {
+	if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') {
+	    p++, n--;
+	    continue;
+	}
+	put(o, (const char *) run, (size_t) (p - run));
 	if (*p == '"' || *p == '\\') {
-	    esc[0] = '\\';
 	    esc[1] = (char) *p;
 	    put(o, esc, 2);
 	    seq = 1;
-	} else if (*p < 0x20 || *p == 0x7f || (seq = utf8_seq(p, n)) == 0) {
-	    snprintf(esc, sizeof(esc), "\\x%02x", *p);
-	    puts_(o, esc);
+	} else if ((seq = utf8_seq(p, n, &cp)) == 0) {
+	    put_hex_escaped(o, p, 1);
 	    seq = 1;
-	} else
+	} else if (log_unsafe(cp))
+	    put_hex_escaped(o, p, seq);
+	else
 	    put(o, (const char *) p, seq);
 	p += seq;
 	n -= seq;
+	run = p;
     }
+    put(o, (const char *) run, (size_t) (p - run));
     put(o, "\"", 1);
 }
 
-static void kv(struct out *o, const char *key, const char *value)
+ /*
+  * One " key=value" pair; nothing when the value is null. The key is a
+  * string literal (its length is known at compile time).
+  */
+#define KV(o, key, value)	kv((o), " " key "=", sizeof(" " key "=") - 1, (value))
+
+static void kv(struct out *o, const char *key, size_t keylen, const char *value)
 {
+    size_t  n;
+
     if (value == 0)
 	return;
-    put(o, " ", 1);
-    puts_(o, key);
-    put(o, "=", 1);
-    if (plain_token(value))
-	puts_(o, value);
+    n = plain_token_len(value);
+    /* Most fields: a plain token with room to spare. */
+    if (n > 0 && o->len + keylen + n < o->size) {
+	memcpy(o->buf + o->len, key, keylen);
+	memcpy(o->buf + o->len + keylen, value, n);
+	o->len += keylen + n;
+	o->buf[o->len] = 0;
+	return;
+    }
+    put(o, key, keylen);
+    if (n > 0)
+	put(o, value, n);
     else
 	put_quoted(o, value);
 }
@@ -308,42 +393,82 @@ static const char *nonempty(const char *s)
     return (s && *s ? s : 0);
 }
 
+ /*
+  * "addr:port" into buf (room for both and the colon), without printf.
+  */
+static const char *join_endpoint(char *buf, const char *addr, const char *port)
+{
+    size_t  alen = strnlen(addr, MG_AUDIT_ADDR_MAX - 1);
+    size_t  plen = strnlen(port, MG_AUDIT_PORT_MAX - 1);
+
+    memcpy(buf, addr, alen);
+    buf[alen] = ':';
+    memcpy(buf + alen + 1, port, plen);
+    buf[alen + 1 + plen] = 0;
+    return (buf);
+}
+
+ /*
+  * A long in decimal, without printf.
+  */
+static const char *decimal(char *buf, size_t size, long value)
+{
+    unsigned long mag = value < 0 ? 0UL - (unsigned long) value : (unsigned long) value;
+    char   *p = buf + size - 1;
+
+    *p = 0;
+    do {
+	*--p = (char) ('0' + mag % 10);
+	mag /= 10;
+    } while (mag > 0 && p > buf + 1);
+    if (value < 0)
+	*--p = '-';
+    return (p);
+}
+
+ /*
+  * The application's log receives this line for every attempt, so it is
+  * written without the printf machinery (which cost more than the rest of
+  * a CRAM-MD5 exchange). Adding a field is one KV() line here, one in
+  * mg_audit_format_json() and one in MG_AUDIT_TEXT_MAX when it is text.
+  */
 size_t  mg_audit_format_kv(const struct mg_audit_event *ev, const char *version,
 			           char *buf, size_t size)
 {
     struct out o = {buf, size, 0};
-    char    when[64], remote[80], local[80], ms[24];
+    char    when[64], ms[24];
+    char    remote[MG_AUDIT_ADDR_MAX + MG_AUDIT_PORT_MAX];
+    char    local[MG_AUDIT_ADDR_MAX + MG_AUDIT_PORT_MAX];
 
+    if (size == 0)
+	return (0);
     buf[0] = 0;
     format_time(&ev->ended_at, when, sizeof(when));
-    snprintf(remote, sizeof(remote), "%s:%s", ev->remote_addr, ev->remote_port);
-    snprintf(local, sizeof(local), "%s:%s", ev->local_addr, ev->local_port);
-    snprintf(ms, sizeof(ms), "%ld", ev->duration_ms);
-    puts_(&o, "md5gate:");
-    kv(&o, "side", ev->side);
-    kv(&o, "mech", ev->mech);
-    kv(&o, "outcome", mg_outcome_name(ev->outcome));
-    kv(&o, "authid", nonempty(ev->authid));
-    kv(&o, "account", nonempty(ev->account));
-    kv(&o, "authzid", nonempty(ev->authzid));
-    kv(&o, "realm", ev->has_realm ? ev->realm : 0);
-    kv(&o, "realm_offered", tri(ev->realm_offered));
-    kv(&o, "remote", remote);
-    kv(&o, "local", local);
-    kv(&o, "service", nonempty(ev->service));
-    kv(&o, "server", nonempty(ev->server_fqdn));
-    kv(&o, "uri_host", nonempty(ev->uri_host));
-    kv(&o, "uri_host_matched", tri(ev->uri_host_matched));
-    kv(&o, "qop", ev->qop);
-    kv(&o, "cipher", ev->cipher);
-    kv(&o, "final_reply", ev->final_reply);
-    kv(&o, "secret", ev->secret);
-    kv(&o, "rule", nonempty(ev->rule));
-    kv(&o, "enforced", ev->enforced == MG_TRI_NA ? 0 : ev->enforced ? "true" : "false");
-    kv(&o, "reason", nonempty(ev->reason));
-    kv(&o, "duration_ms", ms);
-    kv(&o, "time", when);
-    kv(&o, "version", version);
+    put(&o, "md5gate:", 8);
+    KV(&o, "side", ev->side);
+    KV(&o, "mech", ev->mech);
+    KV(&o, "outcome", mg_outcome_name(ev->outcome));
+    KV(&o, "authid", nonempty(ev->authid));
+    KV(&o, "account", nonempty(ev->account));
+    KV(&o, "authzid", nonempty(ev->authzid));
+    KV(&o, "realm", ev->has_realm ? ev->realm : 0);
+    KV(&o, "realm_offered", tri(ev->realm_offered));
+    KV(&o, "remote", join_endpoint(remote, ev->remote_addr, ev->remote_port));
+    KV(&o, "local", join_endpoint(local, ev->local_addr, ev->local_port));
+    KV(&o, "service", nonempty(ev->service));
+    KV(&o, "server", nonempty(ev->server_fqdn));
+    KV(&o, "uri_host", nonempty(ev->uri_host));
+    KV(&o, "uri_host_matched", tri(ev->uri_host_matched));
+    KV(&o, "qop", ev->qop);
+    KV(&o, "cipher", ev->cipher);
+    KV(&o, "final_reply", ev->final_reply);
+    KV(&o, "secret", ev->secret);
+    KV(&o, "rule", nonempty(ev->rule));
+    KV(&o, "enforced", ev->enforced == MG_TRI_NA ? 0 : ev->enforced ? "true" : "false");
+    KV(&o, "reason", nonempty(ev->reason));
+    KV(&o, "duration_ms", decimal(ms, sizeof(ms), ev->duration_ms));
+    KV(&o, "time", when);
+    KV(&o, "version", version);
     return (o.len);
 }
 
@@ -353,16 +478,22 @@ size_t  mg_audit_format_kv(const struct mg_audit_event *ev, const char *version,
 static json_object *json_text(const char *s)
 {
     const unsigned char *p = (const unsigned char *) s;
-    size_t  n = strlen(s), seq;
+    size_t  n, seq;
     char    clean[4 * MG_AUDIT_NAME_MAX + 1];
     struct out o = {clean, sizeof(clean), 0};
-    char    esc[8];
+    unsigned long cp;
 
+    /* Most values are ASCII: handed over as they are, without a copy. */
+    while (*p != 0 && *p < 0x80)
+	p++;
+    if (*p == 0)
+	return (json_object_new_string_len(s, (int) (p - (const unsigned char *) s)));
+    p = (const unsigned char *) s;
+    n = strlen(s);
     clean[0] = 0;
     while (n > 0) {
-	if ((seq = utf8_seq(p, n)) == 0) {
-	    snprintf(esc, sizeof(esc), "\\x%02x", *p);
-	    puts_(&o, esc);
+	if ((seq = utf8_seq(p, n, &cp)) == 0) {
+	    put_hex_escaped(&o, p, 1);
 	    seq = 1;
 	} else
 	    put(&o, (const char *) p, seq);
@@ -446,7 +577,7 @@ enum mg_code mg_audit_format_json(const struct mg_audit_event *ev,
 enum mg_code mg_audit_file_open(struct mg_audit_file *file, const char *path,
 				        struct mg_error *err)
 {
-    int     flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY;
+    int     flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW;
 
     /*
      * A file md5gate creates gets mode 0640 whatever the process umask
@@ -457,6 +588,9 @@ enum mg_code mg_audit_file_open(struct mg_audit_file *file, const char *path,
 	(void) fchmod(file->fd, 0640);
     else if (errno == EEXIST)
 	file->fd = open(path, flags);
+    if (file->fd < 0 && errno == ELOOP)
+	return (mg_fail(err, MG_INTERNAL, "cannot open audit file %.100s: it is a "
+			"symbolic link (refused)", path));
     if (file->fd < 0)
 	return (mg_fail(err, MG_INTERNAL, "cannot open audit file %.100s: %s",
 			path, strerror(errno)));

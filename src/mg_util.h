@@ -10,10 +10,14 @@
 #define MG_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "mg_error.h"
 
 /* Lower-case hex of len bytes; out must hold 2*len+1 bytes. */
 extern void mg_hex_encode(const unsigned char *in, size_t len, char *out);
+
+/* A 32-bit number as 8 lower-case hex digits and a NUL (DIGEST-MD5's nc). */
+extern void mg_hex_u32(uint32_t value, char out[9]);
 
 /* Strict hex decode of exactly 2*outlen characters (either case). */
 extern enum mg_code mg_hex_decode(const char *in, size_t inlen,

@@ -905,6 +905,44 @@ static int parse_endpoint(const char *text, struct mg_policy_addr *a)
     return (1);
 }
 
+ /*
+  * The endpoints last parsed in this thread: the plugin asks for a
+  * decision several times per exchange with the same two endpoints (a
+  * client and a server in one process: the same two, swapped), and
+  * parsing them was half the cost of deciding.
+  */
+#define ENDPOINT_MEMOS	4
+
+struct endpoint_memo {
+    char    text[INET6_ADDRSTRLEN + 16];	/* empty: nothing kept */
+    struct mg_policy_addr addr;
+    int     ok;
+};
+
+static __thread struct endpoint_memo endpoint_memo[ENDPOINT_MEMOS];
+static __thread unsigned endpoint_memo_next;
+
+static int parse_endpoint_memo(const char *text, struct mg_policy_addr *a)
+{
+    struct endpoint_memo *memo;
+    size_t  len, i;
+
+    if (text == 0 || *text == 0 || (len = strlen(text)) >= sizeof(memo->text))
+	return (parse_endpoint(text, a));
+    for (i = 0; i < ENDPOINT_MEMOS; i++) {
+	memo = endpoint_memo + i;
+	if (memo->text[0] != 0 && strcmp(memo->text, text) == 0) {
+	    *a = memo->addr;
+	    return (memo->ok);
+	}
+    }
+    memo = endpoint_memo + endpoint_memo_next++ % ENDPOINT_MEMOS;
+    memo->ok = parse_endpoint(text, a);
+    memo->addr = *a;
+    memcpy(memo->text, text, len + 1);
+    return (memo->ok);
+}
+
 static int match_any(const struct mg_policy_addrs *nets, const struct mg_policy_addr *host)
 {
     size_t  i;
@@ -1202,8 +1240,8 @@ void    mg_policy_decide(const struct mg_policy *policy,
 	return;
     }
     d->enforced = mg_policy_mode(policy, facts->mech, facts->side) == MG_POLICY_ENFORCE;
-    ev.have_remote = parse_endpoint(facts->remote, &ev.remote);
-    ev.have_local = parse_endpoint(facts->local, &ev.local);
+    ev.have_remote = parse_endpoint_memo(facts->remote, &ev.remote);
+    ev.have_local = parse_endpoint_memo(facts->local, &ev.local);
     for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
 	if (!(checks[i].sides & side))
 	    continue;

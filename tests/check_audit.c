@@ -3,6 +3,7 @@
  * file (src/mg_config.c).
  */
 #include <check.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,34 @@ START_TEST(kv_line)
 }
 END_TEST
 
+/* The time field, from seconds that change between records and back. */
+START_TEST(kv_time_follows_each_record)
+{
+    static const struct {
+	time_t  sec;
+	long    nsec;
+	const char *text;
+    }       times[] = {
+	{0, 0, " time=1970-01-01T00:00:00.000Z "},
+	{86399, 500000000, " time=1970-01-01T23:59:59.500Z "},
+	{86399, 999999999, " time=1970-01-01T23:59:59.999Z "},
+	{1796601600, 7000000, " time=2026-12-07T00:00:00.007Z "},
+	{0, 0, " time=1970-01-01T00:00:00.000Z "},
+    };
+    struct mg_audit_event ev;
+    char    buf[MG_AUDIT_LINE_MAX];
+    size_t  i;
+
+    sample(&ev);
+    for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+	ev.ended_at.tv_sec = times[i].sec;
+	ev.ended_at.tv_nsec = times[i].nsec;
+	mg_audit_format_kv(&ev, "1", buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, times[i].text) != 0, "%s lacks%s", buf, times[i].text);
+    }
+}
+END_TEST
+
  /*
   * Hostile user names: the kv line must stay one line with one authid
   * field, and the JSON must parse and round-trip the printable parts.
@@ -146,6 +175,25 @@ static const struct hostile hostile[] = {
     {"over\xc0\xafl", 0, "authid=\"over\\xc0\\xafl\"", "over\\xc0\\xafl"},
     {"j\xc3\xbcrgen", 0, "authid=\"j\xc3\xbcrgen\"", "j\xc3\xbcrgen"},
     {"del\x7f", 0, "authid=\"del\\x7f\"", "del\x7f"},
+    /* C1 controls: NEL (a line break to some readers) and CSI (a terminal escape). */
+    {"c1\xc2\x85" "next", 0, "authid=\"c1\\xc2\\x85next\"", "c1\xc2\x85" "next"},
+    {"c1\xc2\x9b" "31m", 0, "authid=\"c1\\xc2\\x9b31m\"", "c1\xc2\x9b" "31m"},
+    {"c1\xc2\x80" "first", 0, "authid=\"c1\\xc2\\x80" "first\"", "c1\xc2\x80" "first"},
+    /* Line and paragraph separators. */
+    {"ls\xe2\x80\xa8" "x", 0, "authid=\"ls\\xe2\\x80\\xa8x\"", "ls\xe2\x80\xa8" "x"},
+    {"ps\xe2\x80\xa9" "x", 0, "authid=\"ps\\xe2\\x80\\xa9x\"", "ps\xe2\x80\xa9" "x"},
+    /* Bidirectional controls: LRE, RLO, LRI, PDI, RLM, ALM. */
+    {"\xe2\x80\xaa" "lre", 0, "authid=\"\\xe2\\x80\\xaalre\"", "\xe2\x80\xaa" "lre"},
+    {"x\xe2\x80\xae" "rlo", 0, "authid=\"x\\xe2\\x80\\xaerlo\"", "x\xe2\x80\xae" "rlo"},
+    {"\xe2\x81\xa6" "lri", 0, "authid=\"\\xe2\\x81\\xa6lri\"", "\xe2\x81\xa6" "lri"},
+    {"pdi\xe2\x81\xa9", 0, "authid=\"pdi\\xe2\\x81\\xa9\"", "pdi\xe2\x81\xa9"},
+    {"rlm\xe2\x80\x8f", 0, "authid=\"rlm\\xe2\\x80\\x8f\"", "rlm\xe2\x80\x8f"},
+    {"alm\xd8\x9c", 0, "authid=\"alm\\xd8\\x9c\"", "alm\xd8\x9c"},
+    /* Their neighbours are ordinary text: NBSP, U+2027, U+202F, U+2065, U+206A. */
+    {"nbsp\xc2\xa0", 0, "authid=\"nbsp\xc2\xa0\"", "nbsp\xc2\xa0"},
+    {"u\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa", 0,
+    "authid=\"u\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\"",
+    "u\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa"},
 };
 
 START_TEST(hostile_names)
@@ -327,6 +375,50 @@ START_TEST(file_sink_appends_whole_lines)
     ck_assert_int_eq(mg_audit_file_open(&file, "/nonexistent/dir/audit", &err), MG_INTERNAL);
     ck_assert_str_eq(err.reason, "cannot open audit file /nonexistent/dir/audit: "
 		     "No such file or directory");
+}
+END_TEST
+
+/*
+ * A symbolic link in place of the audit file, dangling or pointing at a
+ * file, is refused: the records must not go wherever whoever can write
+ * to the directory points them, nor may md5gate change that file's mode.
+ */
+START_TEST(file_sink_refuses_symlink)
+{
+    char    dir[] = "/tmp/md5gate-audit-test.XXXXXX";
+    char    target[64], link[64], missing[64];
+    struct mg_audit_file file = {-1};
+    struct mg_error err;
+    struct stat st;
+    int     fd;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(target, sizeof(target), "%s/target", dir);
+    snprintf(link, sizeof(link), "%s/audit.jsonl", dir);
+    snprintf(missing, sizeof(missing), "%s/missing", dir);
+    fd = open(target, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    ck_assert_int_eq(symlink(target, link), 0);
+    ck_assert_int_eq(mg_audit_file_open(&file, link, &err), MG_INTERNAL);
+    ck_assert_int_eq(file.fd, -1);
+    ck_assert_ptr_nonnull(strstr(err.reason, "symbolic link"));
+    ck_assert_int_eq(stat(target, &st), 0);
+    ck_assert_int_eq(st.st_size, 0);
+    ck_assert_int_eq(st.st_mode & 07777, 0600);
+    /* Dangling: nothing is created at the target either. */
+    ck_assert_int_eq(unlink(link), 0);
+    ck_assert_int_eq(symlink(missing, link), 0);
+    ck_assert_int_eq(mg_audit_file_open(&file, link, &err), MG_INTERNAL);
+    ck_assert_ptr_nonnull(strstr(err.reason, "symbolic link"));
+    ck_assert_int_eq(lstat(missing, &st), -1);
+    /* A regular file there is used. */
+    ck_assert_int_eq(unlink(link), 0);
+    ck_assert_int_eq(mg_audit_file_open(&file, link, &err), MG_OK);
+    mg_audit_file_close(&file);
+    unlink(link);
+    unlink(target);
+    rmdir(dir);
 }
 END_TEST
 
@@ -519,12 +611,14 @@ int     main(void)
 
     tcase_add_test(tc, json_has_every_field);
     tcase_add_test(tc, kv_line);
+    tcase_add_test(tc, kv_time_follows_each_record);
     tcase_add_loop_test(tc, hostile_names, 0, (int) (sizeof(hostile) / sizeof(hostile[0])));
     tcase_add_loop_test(tc, longest_record_fits, 0, 2);
     tcase_add_test(tc, rule_and_enforced);
     tcase_add_test(tc, unknown_endpoints);
     tcase_add_test(tc, outcome_names);
     tcase_add_test(tc, file_sink_appends_whole_lines);
+    tcase_add_test(tc, file_sink_refuses_symlink);
     tcase_add_test(tc, short_write_leaves_no_fragment);
     tcase_add_test(tc, config_missing_means_defaults);
     tcase_add_test(tc, config_good);

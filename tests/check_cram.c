@@ -4,6 +4,9 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <time.h>
 
 #include <openssl/hmac.h>
 #include <openssl/evp.h>
@@ -260,10 +263,77 @@ START_TEST(challenge_format)
     ck_assert_str_eq(at, "@relay.example.test>");
     ck_assert_ptr_nonnull(strchr(buf, '.'));
     ck_assert_int_lt(strchr(buf, '.') - buf, at - buf);
+    /* <digits.seconds@host>: the random number and the time in decimal. */
+    {
+	char   *end;
+	time_t  then = time((time_t *) 0);
+	unsigned long long secs;
+
+	ck_assert(buf[1] >= '0' && buf[1] <= '9');
+	(void) strtoull(buf + 1, &end, 10);
+	ck_assert_ptr_eq(end, strchr(buf, '.'));
+	secs = strtoull(end + 1, &end, 10);
+	ck_assert_ptr_eq(end, at);
+	ck_assert((time_t) secs <= then && (time_t) secs + 5 >= then);
+    }
     /* Two challenges differ: they come from the random generator. */
     ck_assert_int_eq(mg_cram_make_challenge("relay.example.test", other, sizeof(other),
 					    &olen, &err), MG_OK);
     ck_assert_str_ne(buf, other);
+}
+END_TEST
+
+/*
+ * Random bytes are drawn from OpenSSL in batches: a forked child must not
+ * hand out the bytes its parent hands out too (two smtpd processes would
+ * send the same challenge), and consecutive draws differ across a batch.
+ */
+START_TEST(random_bytes_not_shared_with_a_child)
+{
+    unsigned char first[8], mine[8], childs[8], prev[16], next[16];
+    struct mg_error err;
+    int     fds[2], status, i;
+    pid_t   pid;
+
+    ck_assert_int_eq(mg_random_bytes(first, sizeof(first), &err), MG_OK);
+    ck_assert_int_eq(pipe(fds), 0);
+    if ((pid = fork()) == 0) {
+	close(fds[0]);
+	if (mg_random_bytes(childs, sizeof(childs), &err) != MG_OK
+	    || write(fds[1], childs, sizeof(childs)) != (ssize_t) sizeof(childs))
+	    _exit(1);
+	_exit(0);
+    }
+    ck_assert_int_gt(pid, 0);
+    close(fds[1]);
+    ck_assert_int_eq(mg_random_bytes(mine, sizeof(mine), &err), MG_OK);
+    ck_assert_int_eq(read(fds[0], childs, sizeof(childs)), (ssize_t) sizeof(childs));
+    close(fds[0]);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert(memcmp(mine, childs, sizeof(mine)) != 0);
+    ck_assert(memcmp(first, mine, sizeof(mine)) != 0);
+    ck_assert_int_eq(mg_random_bytes(prev, sizeof(prev), &err), MG_OK);
+    for (i = 0; i < 200; i++) {
+	ck_assert_int_eq(mg_random_bytes(next, sizeof(next), &err), MG_OK);
+	ck_assert(memcmp(prev, next, sizeof(next)) != 0);
+	memcpy(prev, next, sizeof(prev));
+    }
+}
+END_TEST
+
+START_TEST(hex_u32_is_eight_digits)
+{
+    char    out[9];
+
+    mg_hex_u32(0, out);
+    ck_assert_str_eq(out, "00000000");
+    mg_hex_u32(1, out);
+    ck_assert_str_eq(out, "00000001");
+    mg_hex_u32(0xdeadbeefu, out);
+    ck_assert_str_eq(out, "deadbeef");
+    mg_hex_u32(0xffffffffu, out);
+    ck_assert_str_eq(out, "ffffffff");
 }
 END_TEST
 
@@ -339,6 +409,8 @@ static Suite *cram_suite(void)
     tcase_add_test(tc, oversized_response);
     tcase_add_test(tc, challenge_format);
     tcase_add_test(tc, challenge_refuses_bad_hosts);
+    tcase_add_test(tc, random_bytes_not_shared_with_a_child);
+    tcase_add_test(tc, hex_u32_is_eight_digits);
     tcase_add_test(tc, client_challenge_checks);
     tcase_add_test(tc, format_refuses_bad_users);
     suite_add_tcase(s, tc);

@@ -79,70 +79,57 @@
 /*	MG_DIGEST_NONCE_BYTES random bytes and a NUL; bufsize must be at
 /*	least MG_DIGEST_NONCE_LEN+1. Usable as nonce and cnonce.
 /*
-/*	MD5 is fetched from OpenSSL's default library context once and kept;
-/*	mg_digest_md5_release() lets it go (the plugin calls it when libsasl2
-/*	releases md5gate), and the next use fetches it again.
+/*	MD5 is OpenSSL's low-level implementation, as in cram.c: no
+/*	provider fetch, context allocation or free per hash.
+/*	mg_digest_md5_release() has nothing left to release.
 /* SECURITY
 /*	A1 is never put in a buffer: it goes into the MD5 context piece by
-/*	piece, and EVP_MD_CTX_free() erases the context. The user hash,
+/*	piece, and the context is erased with mg_cleanse() after each hash. The user hash,
 /*	H(A1) in binary and hex, ISO-8859-1 copies of secrets and expected
 /*	digests are erased with mg_cleanse() before return.
 /* DIAGNOSTICS
 /*	MG_BADAUTH from mg_digest_verify_response(), MG_BADSERV from
-/*	mg_digest_verify_rspauth(); MG_INTERNAL when OpenSSL fails (MD5 is
-/*	missing under a FIPS-only configuration); MG_BADPARAM for missing
-/*	inputs.
+/*	mg_digest_verify_rspauth(); MG_INTERNAL when OpenSSL fails;
+/*	MG_BADPARAM for missing inputs.
 /*--*/
-#include <pthread.h>
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <openssl/md5.h>
 
 #include "mg_util.h"
 #include "digest.h"
 
  /*
-  * MD5 with a sticky failure flag, so that a sequence of updates needs
-  * one check at the end.
+  * MD5 through OpenSSL's low-level interface (deprecated but supported,
+  * as in cram.c): an exchange hashes about a dozen short strings per
+  * side, and through EVP each cost a context allocation, an init and a
+  * free, more than the hashing itself. The context is erased at the end,
+  * since A1 goes through it.
   */
 struct md5 {
-    EVP_MD_CTX *ctx;
+    MD5_CTX ctx;
     int     failed;
 };
 
- /*
-  * OpenSSL's MD5, fetched once: EVP_md5() makes EVP_DigestInit_ex() fetch
-  * the implementation anew each time, which costs more than hashing the
-  * short strings of an exchange. mg_digest_md5_release() lets it go with
-  * the plugin; a later use fetches it again. Initialising under the lock
-  * keeps a release from freeing it between fetch and use.
-  */
-static pthread_mutex_t md5_lock = PTHREAD_MUTEX_INITIALIZER;
-static EVP_MD *md5_md;
-
 static void md5_begin(struct md5 *mp)
 {
-    mp->ctx = EVP_MD_CTX_new();
-    pthread_mutex_lock(&md5_lock);
-    if (md5_md == 0)
-	md5_md = EVP_MD_fetch((OSSL_LIB_CTX *) 0, "MD5", (const char *) 0);
-    mp->failed = (mp->ctx == 0 || md5_md == 0
-		  || EVP_DigestInit_ex(mp->ctx, md5_md, (ENGINE *) 0) != 1);
-    pthread_mutex_unlock(&md5_lock);
+    mp->failed = MD5_Init(&mp->ctx) != 1;
 }
 
+ /*
+  * Nothing is kept between exchanges any more; the plugin still calls
+  * this when libsasl2 releases md5gate.
+  */
 void    mg_digest_md5_release(void)
 {
-    pthread_mutex_lock(&md5_lock);
-    EVP_MD_free(md5_md);
-    md5_md = 0;
-    pthread_mutex_unlock(&md5_lock);
 }
 
 static void md5_update(struct md5 *mp, const void *data, size_t len)
 {
-    if (!mp->failed && len > 0 && EVP_DigestUpdate(mp->ctx, data, len) != 1)
+    if (!mp->failed && len > 0 && MD5_Update(&mp->ctx, data, len) != 1)
 	mp->failed = 1;
 }
 
@@ -154,17 +141,12 @@ static void md5_str(struct md5 *mp, const char *str)
 static enum mg_code md5_end(struct md5 *mp, unsigned char out[MG_DIGEST_HASH_LEN],
 			            struct mg_error *err)
 {
-    unsigned int n = 0;
-
-    if (!mp->failed && (EVP_DigestFinal_ex(mp->ctx, out, &n) != 1
-			|| n != MG_DIGEST_HASH_LEN))
+    if (!mp->failed && MD5_Final(out, &mp->ctx) != 1)
 	mp->failed = 1;
-    EVP_MD_CTX_free(mp->ctx);
-    mp->ctx = 0;
+    mg_cleanse(&mp->ctx, sizeof(mp->ctx));
     if (mp->failed) {
 	mg_cleanse(out, MG_DIGEST_HASH_LEN);
-	return (mg_fail(err, MG_INTERNAL, "OpenSSL MD5 failed (unavailable in "
-			"this configuration?)"));
+	return (mg_fail(err, MG_INTERNAL, "OpenSSL MD5 failed"));
     }
     return (MG_OK);
 }
@@ -347,7 +329,7 @@ enum mg_code mg_digest_kd(const unsigned char ha1[MG_DIGEST_HASH_LEN],
 	return (mg_fail(err, MG_BADPARAM, "mg_digest_kd: incomplete input"));
     if ((code = ha2_hex(resp, which, ha2, err)) != MG_OK)
 	return (code);
-    snprintf(nc, sizeof(nc), "%08lx", (unsigned long) resp->nc);
+    mg_hex_u32(resp->nc, nc);
     mg_hex_encode(ha1, MG_DIGEST_HASH_LEN, ha1_hex);
     md5_begin(&md5);
     md5_update(&md5, ha1_hex, MG_DIGEST_HEX_LEN);

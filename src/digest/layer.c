@@ -69,6 +69,10 @@
 /*	the legacy provider loaded into it; the application's default
 /*	context, providers and configuration are never touched. When a
 /*	wanted cipher cannot run, why (if not null) receives the reason.
+/*	Each cipher is tried once per process (until
+/*	mg_layer_library_release()): the first call creates the context and
+/*	fetches and keys the ciphers, millions of instructions, which only
+/*	a process that actually negotiates a security layer should pay.
 /*
 /*	mg_layer_max_plaintext() is the largest message that fits a frame
 /*	of at most peer_maxbuf bytes, counting the 4-byte length prefix
@@ -142,6 +146,8 @@ static int ctx_ok;
 static int legacy_ok;
 static char ctx_error[120];
 static char legacy_error[160];
+static unsigned probed_ciphers;		/* tried in this context */
+static unsigned runnable_probed;	/* of those, which can run */
 
 static void note_openssl_error(char *buf, size_t len, const char *what)
 {
@@ -219,6 +225,7 @@ void    mg_layer_library_release(void)
     priv_ctx = 0;
     ctx_tried = legacy_tried = ctx_ok = legacy_ok = 0;
     ctx_error[0] = legacy_error[0] = 0;
+    probed_ciphers = runnable_probed = 0;
     pthread_mutex_unlock(&ctx_lock);
 }
 
@@ -302,14 +309,18 @@ unsigned mg_layer_ciphers_available(unsigned wanted, struct mg_error *why)
 	    mg_fail(why, MG_INTERNAL, "no DIGEST-MD5 cipher can run: %s", ctx_error);
 	return (0);
     }
+    pthread_mutex_lock(&ctx_lock);
     for (i = 0; i < CIPHER_COUNT; i++) {
-	if ((wanted & ciphers[i].cipher) == 0)
+	if ((wanted & ciphers[i].cipher) == 0 || (probed_ciphers & ciphers[i].cipher))
 	    continue;
+	probed_ciphers |= ciphers[i].cipher;
 	if (ciphers[i].legacy && !legacy_ok)
 	    continue;
 	if (cipher_runs(ctx, &ciphers[i]))
-	    runnable |= ciphers[i].cipher;
+	    runnable_probed |= ciphers[i].cipher;
     }
+    runnable = wanted & runnable_probed;
+    pthread_mutex_unlock(&ctx_lock);
     if ((missing = wanted & ~runnable) != 0 && why) {
 	char    names[64] = "";
 

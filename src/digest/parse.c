@@ -89,11 +89,21 @@ static int is_ctl(int ch)
     return (ch < 32 || ch == 127);
 }
 
+ /*
+  * RFC 2616 token characters: US-ASCII but controls and separators
+  * ()<>@,;:\"/[]?={} SP HT. A table: every byte of a message is looked
+  * up, and strchr() per byte was most of the cost of parsing.
+  */
+#define TOKEN_RANGE(lo, hi)	[lo ... hi] = 1
+static const unsigned char token_char[256] = {
+    ['!'] = 1, TOKEN_RANGE('#', '\''), TOKEN_RANGE('*', '+'), TOKEN_RANGE('-', '.'),
+    TOKEN_RANGE('0', '9'), TOKEN_RANGE('A', 'Z'), TOKEN_RANGE('^', 'z'),
+    ['|'] = 1, ['~'] = 1,
+};
+
 static int is_token_char(int ch)
 {
-    if (ch >= 128 || is_ctl(ch))
-	return (0);
-    return (strchr("()<>@,;:\\\"/[]?={} \t", ch) == 0);
+    return (token_char[ch & 0xff]);
 }
 
  /*
@@ -521,6 +531,15 @@ static enum mg_code challenge_loop(struct mg_digest_lexer *lx,
     }
 }
 
+ /*
+  * The lexer writes at most len+1 bytes of buf (values without their
+  * quotes and escapes, and a NUL): erase those, not the whole buffer.
+  */
+static size_t used_bytes(size_t len, size_t bufsize)
+{
+    return (len < bufsize ? len + 1 : bufsize);
+}
+
 enum mg_code mg_digest_parse_challenge(const char *in, size_t len,
 				               struct mg_digest_challenge *chal,
 				               struct mg_error *err)
@@ -538,7 +557,7 @@ enum mg_code mg_digest_parse_challenge(const char *in, size_t len,
 	|| (code = challenge_loop(&lx, chal, &seen, err)) != MG_OK
 	|| (code = missing(seen, D_NONCE, err)) != MG_OK)
 	mg_digest_challenge_free(chal);
-    mg_cleanse(buf, sizeof(buf));
+    mg_cleanse(buf, used_bytes(len, sizeof(buf)));
     return (code);
 }
 
@@ -656,7 +675,7 @@ enum mg_code mg_digest_parse_response(const char *in, size_t len,
 	|| (code = response_loop(&lx, resp, &seen, err)) != MG_OK
 	|| (code = response_complete(resp, seen, err)) != MG_OK)
 	mg_digest_response_free(resp);
-    mg_cleanse(buf, sizeof(buf));
+    mg_cleanse(buf, used_bytes(len, sizeof(buf)));
     return (code);
 }
 
@@ -700,6 +719,6 @@ enum mg_code mg_digest_parse_rspauth(const char *in, size_t len,
 	|| (code = rspauth_loop(&lx, ra, &seen, err)) != MG_OK
 	|| (code = missing(seen, D_RSPAUTH, err)) != MG_OK)
 	memset(ra, 0, sizeof(*ra));
-    mg_cleanse(buf, sizeof(buf));
+    mg_cleanse(buf, used_bytes(len, sizeof(buf)));
     return (code);
 }

@@ -77,13 +77,23 @@ static void put_str(struct sink *sp, const char *str)
     put(sp, str, strlen(str));
 }
 
+ /*
+  * A quoted string: runs without a quote or backslash are copied at once
+  * (a put() per byte cost more than the rest of printing a response).
+  */
 static void put_quoted(struct sink *sp, const char *str)
 {
+    size_t  run;
+
     put(sp, "\"", 1);
-    for (/* void */ ; *str; str++) {
-	if (*str == '"' || *str == '\\')
+    while (*str) {
+	run = strcspn(str, "\"\\");
+	put(sp, str, run);
+	str += run;
+	if (*str) {
 	    put(sp, "\\", 1);
-	put(sp, str, 1);
+	    put(sp, str++, 1);
+	}
     }
     put(sp, "\"", 1);
 }
@@ -142,12 +152,19 @@ static const char *cipher_namer(unsigned bit)
 static enum mg_code finish(struct sink *sp, const char *what, size_t *len,
 			           struct mg_error *err)
 {
+    /*
+     * A message that does not fit is not sent, but what was written of it
+     * may hold a response or rspauth: erase it all, since the caller
+     * erases only up to the first NUL.
+     */
     if (sp->len > sp->limit) {
+	mg_cleanse(sp->buf, sp->len < sp->size ? sp->len : sp->size);
 	sp->buf[0] = 0;
 	return (mg_fail(err, MG_TOOLONG, "DIGEST-MD5 %s would be longer than %zu "
 			"bytes", what, sp->limit));
     }
     if (sp->len >= sp->size) {
+	mg_cleanse(sp->buf, sp->size);
 	sp->buf[0] = 0;
 	return (mg_fail(err, MG_BADPARAM, "output buffer too small for DIGEST-MD5 %s",
 			what));
@@ -287,7 +304,7 @@ enum mg_code mg_digest_print_response(const struct mg_digest_response *resp,
 	put_qdir(&sink, "realm", resp->realm);
     put_qdir(&sink, "nonce", resp->nonce);
     put_qdir(&sink, "cnonce", resp->cnonce);
-    snprintf(num, sizeof(num), "%08lx", (unsigned long) resp->nc);
+    mg_hex_u32(resp->nc, num);
     put_tdir(&sink, "nc", num);
     put_tdir(&sink, "qop", mg_digest_qop_name(resp->qop));
     put_qdir(&sink, "digest-uri", resp->digest_uri);

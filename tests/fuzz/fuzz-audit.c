@@ -7,7 +7,8 @@
  * RS: authid (also the account), authzid, realm, uri_host, service,
  * server name, remote and local "addr;port", reason.
  *
- * Invariants: the log line has no control character, parses as
+ * Invariants: the log line has no control character (C0, DEL, C1), no
+ * line or paragraph separator and no bidirectional control, parses as
  * "md5gate:" and key=value pairs with each known key at most once (no
  * field can be forged), and every peer-supplied value unescapes to
  * exactly what was recorded; a short buffer gets a NUL-terminated
@@ -102,6 +103,26 @@ static void parse_kv(const char *line, const char *const check_keys[],
 			    known_keys[i]);
     }
     FUZZ_ASSERT(seen & (1U << 2), "no outcome");
+}
+
+/*
+ * The UTF-8 encodings of what must never reach a log line raw: C1
+ * controls (C2 80-C2 9F), U+061C (D8 9C), U+200E-U+200F (E2 80 8E-8F),
+ * U+2028-U+202E (E2 80 A8-AE) and U+2066-U+2069 (E2 81 A6-A9).
+ */
+static void no_raw_separators_or_bidi(const char *line)
+{
+    const unsigned char *p = (const unsigned char *) line;
+
+    for (; *p; p++) {
+	FUZZ_ASSERT(!(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f), "raw C1 control");
+	FUZZ_ASSERT(!(p[0] == 0xd8 && p[1] == 0x9c), "raw U+061C");
+	if (p[0] == 0xe2 && p[1] == 0x80)
+	    FUZZ_ASSERT(!(p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xa8 && p[2] <= 0xae)),
+			"raw separator or bidi control");
+	if (p[0] == 0xe2 && p[1] == 0x81)
+	    FUZZ_ASSERT(!(p[2] >= 0xa6 && p[2] <= 0xa9), "raw bidi isolate");
+    }
 }
 
 /*
@@ -227,6 +248,7 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     n = mg_audit_format_kv(&ev, "0.0-fuzz", line, sizeof(line));
     FUZZ_ASSERT(n == strlen(line) && n < sizeof(line), "length %zu", n);
+    no_raw_separators_or_bidi(line);
     {
 	const char *keys[] = {"authid", "account", "authzid", "realm", "uri_host", "reason", 0};
 	const char *vals[] = {ev.authid, ev.account, ev.authzid, ev.realm, ev.uri_host,
