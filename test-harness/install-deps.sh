@@ -56,6 +56,9 @@ packages=(
     # the package's logrotate file, run against a real Postfix
     # (tests/postfix-audit-rotate.test)
     logrotate
+    # a fresh minimal Debian in which the packages must build from their
+    # Build-Depends alone (test-harness/package-clean-build.sh)
+    mmdebstrap
 )
 
 missing=()

@@ -12,7 +12,7 @@
 # After distcheck, test-harness/package-roundtrip.sh builds the Debian
 # packages, installs, removes and purges them on this machine.
 #
-# MG_SKIP="package fuzz valgrind sanitizers" leaves those runs out (a quicker run
+# MG_SKIP="package builddeps fuzz valgrind sanitizers" leaves those runs out (a quicker run
 # while developing; the summary says what was skipped).
 #
 # Last, the load test (test-harness/load.sh): 200 SMTP sessions at once,
@@ -129,6 +129,9 @@ run_stage() {
 # while the packages are installed, the stock CRAM-MD5 and DIGEST-MD5
 # plugins are diverted out of libsasl2's plugin directory.
 skipping package || run_stage package package bash test-harness/package-roundtrip.sh
+# The same packages built in a fresh minimal Debian holding only their
+# Build-Depends (test-harness/package-clean-build.sh).
+skipping builddeps || run_stage builddeps builddeps bash test-harness/package-clean-build.sh
 skipping sanitizers || run_stage sanitizers sanitize bash test-harness/sanitize.sh "$top/_build-asan"
 skipping valgrind || run_stage valgrind memcheck bash test-harness/memcheck.sh "$top/_build"
 skipping fuzz || run_stage fuzz fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-30}" \
