@@ -115,7 +115,8 @@
 /*	the visitor must not call the store itself.
 /* DIAGNOSTICS
 /*	MG_BADPARAM for an empty path, an empty or overlong key, a key
-/*	given twice or too many keys in a ticket, a time out of range;
+/*	given twice or too many keys in a ticket, admitting a ticket left
+/*	incomplete by any of these, a time out of range;
 /*	MG_MALFORMED for a network that does not parse (with the reason);
 /*	MG_NOMEM;
 /*	MG_INTERNAL for everything the store itself refuses, with a
