@@ -94,6 +94,17 @@
 /*	the count reaches limits->failures (never when that is 0). A
 /*	failure counted while locked (audit-only) does not extend the lock.
 /*
+/*	mg_lockout_key() names an account's counter "KIND:NAME". A name
+/*	too long for MG_LOCKOUT_KEY_MAX is named "KIND#sha256:HEX" after
+/*	the SHA-256 of the whole name instead of being cut, so that two
+/*	long names with a common beginning never share a counter; names
+/*	that fit keep their plain key. The plugin, both stores and md5gate
+/*	lockout all name keys with this one function.
+/*
+/*	A key that could not be added to a ticket (no key, an overlong one,
+/*	one given twice) leaves the ticket incomplete, and admitting it
+/*	fails as the store would: the attempt must not go uncounted.
+/*
 /*	mg_lockout_parse_address() normalises a client address as
 /*	libsasl2 passes it ("ADDR;PORT", brackets and zones allowed): an
 /*	IPv4-mapped IPv6 address is the IPv4 address, and every spelling of
@@ -104,7 +115,8 @@
 /*	the visitor must not call the store itself.
 /* DIAGNOSTICS
 /*	MG_BADPARAM for an empty path, an empty or overlong key, a key
-/*	given twice or too many keys in a ticket, a time out of range;
+/*	given twice or too many keys in a ticket, admitting a ticket left
+/*	incomplete by any of these, a time out of range;
 /*	MG_MALFORMED for a network that does not parse (with the reason);
 /*	MG_NOMEM;
 /*	MG_INTERNAL for everything the store itself refuses, with a
@@ -123,6 +135,7 @@
 #include <unistd.h>
 
 #include <lmdb.h>
+#include <openssl/evp.h>
 
 #include "lockout.h"
 
@@ -540,8 +553,35 @@ static enum mg_code open_new(const char *path, size_t max_entries,
 
 const char *mg_lockout_key(char *buf, const char *kind, const char *name)
 {
-    snprintf(buf, MG_LOCKOUT_KEY_MAX + 1, "%s:%s", kind ? kind : "",
-	     name ? name : "");
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    size_t  klen, nlen, i;
+    char   *p;
+
+    kind = kind ? kind : "";
+    name = name ? name : "";
+    klen = strlen(kind);
+    nlen = strlen(name);
+    if (klen + 1 + nlen <= MG_LOCKOUT_KEY_MAX) {
+	memcpy(buf, kind, klen);
+	buf[klen] = ':';
+	memcpy(buf + klen + 1, name, nlen + 1);
+	return (buf);
+    }
+    if (klen + MG_LOCKOUT_DIGEST_KEY_LEN > MG_LOCKOUT_KEY_MAX
+	|| EVP_Digest(name, nlen, md, &mdlen, EVP_sha256(), (ENGINE *) 0) != 1
+	|| mdlen != 32)
+	return (0);
+    memcpy(buf, kind, klen);
+    p = buf + klen;
+    memcpy(p, "#sha256:", 8);
+    p += 8;
+    for (i = 0; i < mdlen; i++) {
+	*p++ = hex[md[i] >> 4];
+	*p++ = hex[md[i] & 15];
+    }
+    *p = 0;
     return (buf);
 }
 
@@ -901,6 +941,8 @@ enum mg_code mg_lockout_ticket_add(struct mg_lockout_ticket *t, const char *key,
     enum mg_code code;
     size_t  i;
 
+    /* Until the key is in: a key left out must not mean "not counted". */
+    t->incomplete++;
     if ((code = check_key(key, &k, err)) != MG_OK)
 	return (code);
     if (t->nkeys >= MG_LOCKOUT_TICKET_KEYS)
@@ -909,6 +951,7 @@ enum mg_code mg_lockout_ticket_add(struct mg_lockout_ticket *t, const char *key,
     for (i = 0; i < t->nkeys; i++)
 	if (strcmp(t->keys[i].name, key) == 0)
 	    return (mg_fail(err, MG_BADPARAM, "lockout: a key given twice"));
+    t->incomplete--;
     memset(t->keys + t->nkeys, 0, sizeof(t->keys[0]));
     strcpy(t->keys[t->nkeys].name, key);
     t->keys[t->nkeys].role = role;
@@ -968,6 +1011,9 @@ enum mg_code mg_lockout_admit(struct mg_lockout *lo, struct mg_lockout_ticket *t
     if (!time_ok(now))
 	return (mg_fail(err, MG_BADPARAM, "lockout: time %lld out of range",
 			(long long) now));
+    if (t->incomplete)
+	return (mg_fail(err, MG_BADPARAM, "lockout: a key of the attempt could "
+			"not be formed"));
     if (t->nkeys == 0)
 	return (MG_OK);
     if ((rc = begin(lo, 0, &txn)) != 0)

@@ -52,9 +52,12 @@ extern void mg_lockout_close(struct mg_lockout *);
 
  /*
   * Keys: mg_lockout_key() writes "KIND:NAME" ("user:NAME",
-  * "trusted-user:NAME") into buf (MG_LOCKOUT_KEY_MAX + 1 bytes),
-  * truncating overlong names.
+  * "trusted-user:NAME") into buf (MG_LOCKOUT_KEY_MAX + 1 bytes). A
+  * name too long for that is named by the SHA-256 of all of it,
+  * "KIND#sha256:HEX", so that no two names share a counter. Returns
+  * buf, or a null pointer when the digest cannot be computed.
   */
+#define MG_LOCKOUT_DIGEST_KEY_LEN	(sizeof("#sha256:") - 1 + 64)
 extern const char *mg_lockout_key(char *buf, const char *kind, const char *name);
 
  /*
@@ -120,6 +123,7 @@ struct mg_lockout_ticket {
     int     enforce;			/* 0: audit-only, a lock does not refuse */
     size_t  nkeys;
     struct mg_lockout_ticket_key keys[MG_LOCKOUT_TICKET_KEYS];
+    int     incomplete;			/* keys that could not be added */
     /* Set by mg_lockout_admit(). */
     enum mg_lockout_decision decision;
     int     locked;			/* index of a locked key, or -1 */

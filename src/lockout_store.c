@@ -160,6 +160,10 @@ enum mg_code mg_lockout_store_admit(struct mg_lockout_store *st,
 			                    struct mg_lockout_ticket *t, time_t now,
 			                    struct mg_error *err)
 {
+    /* A key that could not be formed must not go uncounted, whatever the store. */
+    if (t->incomplete)
+	return (mg_fail(err, MG_BADPARAM, "lockout: a key of the attempt could "
+			"not be formed"));
     return (st->backend->admit(st->impl, t, now, err));
 }
 

@@ -169,16 +169,58 @@ static const struct mg_lockout_limits five_in_a_minute = {5, 60, 300};
 START_TEST(keys)
 {
     char    buf[MG_LOCKOUT_KEY_MAX + 1];
-    char    longname[MG_LOCKOUT_KEY_MAX * 2];
+    char    name[MG_LOCKOUT_KEY_MAX * 2];
+    char    other[MG_LOCKOUT_KEY_MAX + 1];
 
     ck_assert_str_eq(mg_lockout_key(buf, "user", "alice@example.test"),
 		     "user:alice@example.test");
     ck_assert_str_eq(mg_lockout_key(buf, "addr", "2001:db8::1"), "addr:2001:db8::1");
-    memset(longname, 'x', sizeof(longname) - 1);
-    longname[sizeof(longname) - 1] = 0;
-    mg_lockout_key(buf, "user", longname);
-    ck_assert_uint_eq(strlen(buf), MG_LOCKOUT_KEY_MAX);
+    /* The longest names that fit keep their plain keys. */
+    memset(name, 'x', sizeof(name));
+    name[MG_LOCKOUT_KEY_MAX - 5] = 0;
+    ck_assert_uint_eq(strlen(mg_lockout_key(buf, "user", name)), MG_LOCKOUT_KEY_MAX);
     ck_assert_int_eq(strncmp(buf, "user:xxx", 8), 0);
+    name[MG_LOCKOUT_KEY_MAX - 13] = 0;
+    ck_assert_uint_eq(strlen(mg_lockout_key(buf, "trusted-user", name)),
+		      MG_LOCKOUT_KEY_MAX);
+    ck_assert_int_eq(strncmp(buf, "trusted-user:xxx", 16), 0);
+    /* One byte more: named by the SHA-256 of the whole name. */
+    name[MG_LOCKOUT_KEY_MAX - 13] = 'x';
+    name[MG_LOCKOUT_KEY_MAX - 12] = 0;
+    ck_assert_str_eq(mg_lockout_key(buf, "trusted-user", name), "trusted-user#sha256:"
+		     "5c23afac6a23d232eec964000980d67e0cc39cc1ee9196722748ab6b67043f78");
+    name[MG_LOCKOUT_KEY_MAX - 12] = 'x';
+    name[MG_LOCKOUT_KEY_MAX - 5] = 'x';
+    name[MG_LOCKOUT_KEY_MAX - 4] = 0;
+    ck_assert_str_eq(mg_lockout_key(buf, "user", name), "user#sha256:"
+		     "1172312fc4e7b0894adc5e67def503ad02fc76ddc84400438e691dde58684912");
+    /* Long names alike in their first MG_LOCKOUT_KEY_MAX bytes differ. */
+    name[MG_LOCKOUT_KEY_MAX - 4] = 'x';
+    name[sizeof(name) - 1] = 0;
+    strcpy(other, mg_lockout_key(buf, "user", name));
+    name[sizeof(name) - 2] = 'y';
+    ck_assert_str_ne(mg_lockout_key(buf, "user", name), other);
+}
+END_TEST
+
+ /*
+  * A key that could not be added leaves the ticket incomplete: admitting
+  * it fails (the caller's lockout_store_failure decides), never admits
+  * an attempt that nothing counts.
+  */
+START_TEST(incomplete_ticket_is_not_admitted)
+{
+    struct mg_lockout *lo = open_store(0);
+    struct mg_lockout_ticket t;
+    struct mg_error err;
+
+    mg_lockout_ticket_init(&t, &five_in_a_minute, 1);
+    ck_assert_int_eq(mg_lockout_ticket_add(&t, 0, MG_LOCKOUT_ACCOUNT, &err), MG_BADPARAM);
+    ck_assert_int_eq(mg_lockout_ticket_add(&t, "addr:192.0.2.1", MG_LOCKOUT_ADDRESS, &err),
+		     MG_OK);
+    ck_assert_int_eq(mg_lockout_admit(lo, &t, 1000, &err), MG_BADPARAM);
+    ck_assert_int_eq(list(lo, 0, 0).count, 0);
+    mg_lockout_close(lo);
 }
 END_TEST
 
@@ -1171,6 +1213,43 @@ START_TEST(trusted_networks_keep_the_lan_in)
 }
 END_TEST
 
+ /*
+  * Two accounts with a long common beginning count apart: failures of
+  * one never lock the other, inside trusted networks or outside them.
+  */
+START_TEST(long_accounts_count_apart)
+{
+    struct mg_lockout *lo = open_store(0);
+    struct mg_lockout_ticket t;
+    struct mg_config cfg;
+    char    a[400], b[400];
+    int     i;
+
+    memset(a, 'n', sizeof(a) - 1);
+    a[sizeof(a) - 1] = 0;
+    memcpy(a + sizeof(a) - 14, "@example.test", 13);
+    strcpy(b, a);
+    a[350] = 'a';
+    b[350] = 'b';
+    load_policy(&cfg, "[global]\nlockout_failures = 3\nlockout_duration = 1h\n"
+		"[cram-md5]\nlockout_trusted_networks = 192.168.1.0/24\n");
+    for (i = 0; i < 3; i++)
+	ck_assert_int_eq(guess(lo, &cfg, a, "203.0.113.1;4000", 1000, &t),
+			 MG_LOCKOUT_ADMITTED);
+    ck_assert_int_eq(guess(lo, &cfg, a, "203.0.113.1;4000", 1001, &t), MG_LOCKOUT_REFUSED);
+    ck_assert_int_eq(strncmp(t.keys[t.locked].name, "user#sha256:", 12), 0);
+    ck_assert_int_eq(guess(lo, &cfg, b, "203.0.113.2;4000", 1001, &t), MG_LOCKOUT_ADMITTED);
+    for (i = 0; i < 3; i++)
+	ck_assert_int_eq(guess(lo, &cfg, a, "192.168.1.5;4000", 1002, &t),
+			 MG_LOCKOUT_ADMITTED);
+    ck_assert_int_eq(guess(lo, &cfg, a, "192.168.1.5;4000", 1003, &t), MG_LOCKOUT_REFUSED);
+    ck_assert_int_eq(strncmp(t.keys[t.locked].name, "trusted-user#sha256:", 20), 0);
+    ck_assert_int_eq(guess(lo, &cfg, b, "192.168.1.6;4000", 1003, &t), MG_LOCKOUT_ADMITTED);
+    mg_config_free(&cfg);
+    mg_lockout_close(lo);
+}
+END_TEST
+
 START_TEST(lockout_account_no_counts_addresses_only)
 {
     struct mg_lockout *lo = open_store(0);
@@ -1356,6 +1435,7 @@ int     main(void)
     tcase_add_checked_fixture(tc, make_dir, 0);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, keys);
+    tcase_add_test(tc, incomplete_ticket_is_not_admitted);
     tcase_add_test(tc, counts_within_window);
     tcase_add_test(tc, window_expiry_restarts_count);
     tcase_add_test(tc, locks_at_exactly_n);
@@ -1384,6 +1464,7 @@ int     main(void)
     tcase_add_test(tc, ipv6_counted_per_prefix);
     tcase_add_test(tc, networks_parsed);
     tcase_add_test(tc, trusted_networks_keep_the_lan_in);
+    tcase_add_test(tc, long_accounts_count_apart);
     tcase_add_test(tc, lockout_account_no_counts_addresses_only);
     tcase_add_test(tc, full_store_keeps_its_locks);
     tcase_add_test(tc, full_store_evicts_unlocked_first);

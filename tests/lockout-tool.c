@@ -6,7 +6,9 @@
  * Usage: lockout-tool STORE KEY COUNT LIMIT [TIME]
  * counts COUNT failures of KEY at TIME (default: now) with a limit of
  * LIMIT failures in 900 seconds and a lock of 900 seconds; prints the
- * entry as "failures first last locked_until". STORE is an LMDB file, or
+ * entry as "failures first last locked_until". KEY "user=NAME" or
+ * "trusted-user=NAME" is the account NAME's counter, named as the plugin
+ * names it (a digest for a long name). STORE is an LMDB file, or
  * a Redis store (redis://... or unix:...) with the key prefix
  * $MG_REDIS_PREFIX (default md5gate:).
  */
@@ -18,8 +20,25 @@
 #include "lockout.h"
 #include "lockout_store.h"
 
+ /*
+  * The key itself, or the counter of an account KIND=NAME.
+  */
+static const char *key_of(const char *arg, char *buf)
+{
+    static const char *kinds[] = {"user", "trusted-user"};
+    size_t  i, n;
+
+    for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+	n = strlen(kinds[i]);
+	if (strncmp(arg, kinds[i], n) == 0 && arg[n] == '=')
+	    return (mg_lockout_key(buf, kinds[i], arg + n + 1));
+    }
+    return (arg);
+}
+
 int     main(int argc, char **argv)
 {
+    char    key[MG_LOCKOUT_KEY_MAX + 1];
     struct mg_lockout_store *lo;
     struct mg_lockout_store_config cfg = {0};
     struct mg_lockout_limits lim = {0, 900, 900};
@@ -47,7 +66,7 @@ int     main(int argc, char **argv)
     for (i = 0; i < count; i++) {
 	/* Admitted in audit-only mode, so that a lock does not stop the count. */
 	mg_lockout_ticket_init(&t, &lim, 0);
-	if (mg_lockout_ticket_add(&t, argv[2], MG_LOCKOUT_ACCOUNT, &err) != MG_OK
+	if (mg_lockout_ticket_add(&t, key_of(argv[2], key), MG_LOCKOUT_ACCOUNT, &err) != MG_OK
 	    || mg_lockout_store_admit(lo, &t, now, &err) != MG_OK) {
 	    fprintf(stderr, "lockout-tool: %s\n", err.reason);
 	    mg_lockout_store_close(lo);

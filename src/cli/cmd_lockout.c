@@ -12,13 +12,16 @@
 /*	prints a header line, then the entries of the lockout store, one
 /*	line each: key, failures in the current window, first and last
 /*	failure (ISO 8601, UTC), and the end of the lock or "-" when the
-/*	key is not locked now.
+/*	key is not locked now. A key is printed as one word: UTF-8 text
+/*	as itself, through the command's one escaper, and spaces of every
+/*	kind escaped as well.
 /*
 /*	md5gate lockout clear TARGET | --all [--config FILE | --store PATH]
 /*	forgets the failures and locks of TARGET or of everything.
 /*
 /*	TARGET is an account, as libsasl2 canonicalises it (both of its
-/*	counters: user:NAME and trusted-user:NAME), or a client address or
+/*	counters: user:NAME and trusted-user:NAME, or the digest keys that
+/*	mg_lockout_key() gives a long name), or a client address or
 /*	network ADDR[/BITS] (every address counter that overlaps it: the
 /*	/64 counter of an IPv6 address, the /24 counters inside a /16).
 /*	A word with a ":" or "/", or of digits and dots, is taken for an
@@ -90,7 +93,8 @@ static const char list_help[] =
 "usage: " LIST_USAGE "\n"
 "\n"
 "Print a header, then one line per entry: the key (user:ACCOUNT,\n"
-"trusted-user:ACCOUNT, addr:ADDRESS or addr:NETWORK/BITS), the failures in\n"
+"trusted-user:ACCOUNT, addr:ADDRESS or addr:NETWORK/BITS; a long account is\n"
+"user#sha256:HEX, the SHA-256 of its name), the failures in\n"
 "the current window, the first and the last failure, and the end of the\n"
 "lock or - when not locked (times in UTC).\n"
 "\n"
@@ -121,6 +125,9 @@ struct lockout_args {
     const char *store;
     const char *redis;
     const char *key_prefix;		/* --prefix: the Redis store's */
+    /* The account's two counters, named as the plugin names them. */
+    char    user_key[MG_LOCKOUT_KEY_MAX + 1];
+    char    trusted_key[MG_LOCKOUT_KEY_MAX + 1];
 };
 
  /*
@@ -224,13 +231,14 @@ static int check_target(struct lockout_args *args, const char *usage)
     if (!printable_word(args->user))
 	return (cli_usage_error(usage, "the account contains a control character; "
 				"libsasl2 never hands such a name to md5gate"));
-    if (len > MG_LOCKOUT_KEY_MAX - strlen("trusted-user:"))
-	return (cli_usage_error(usage, "the account is longer than %zu bytes",
-				MG_LOCKOUT_KEY_MAX - strlen("trusted-user:")));
     if (strchr(" \t", args->user[0]) || strchr(" \t", args->user[len - 1]))
 	return (cli_usage_error(usage, "\"%s\" is not an account: libsasl2 removes "
 				"white space at either end of a name before md5gate "
 				"counts it", args->user));
+    /* A long account is counted under a digest of its name: find that. */
+    if (mg_lockout_key(args->user_key, "user", args->user) == 0
+	|| mg_lockout_key(args->trusted_key, "trusted-user", args->user) == 0)
+	return (cli_error(CLI_TROUBLE, "cannot compute the account's lockout keys"));
     return (CLI_OK);
 }
 
@@ -240,13 +248,11 @@ static int check_target(struct lockout_args *args, const char *usage)
   */
 static int selected(const struct lockout_args *args, const char *key)
 {
-    char    buf[MG_LOCKOUT_KEY_MAX + 1];
     struct mg_lockout_addr net;
     unsigned prefix;
 
     if (args->user)
-	return (strcmp(key, mg_lockout_key(buf, "user", args->user)) == 0
-		|| strcmp(key, mg_lockout_key(buf, "trusted-user", args->user)) == 0);
+	return (strcmp(key, args->user_key) == 0 || strcmp(key, args->trusted_key) == 0);
     if (args->address == 0)
 	return (1);
     if (strncmp(key, "addr:", 5) != 0
@@ -284,22 +290,82 @@ struct list_state {
 };
 
  /*
-  * One line per entry. Keys hold peer-supplied names: control characters
-  * are escaped, and so are spaces, which would shift the columns.
+  * The UTF-8 spellings of the characters that look like a space (Unicode
+  * "Zs" beside U+0020): inside a key they would shift the columns as a
+  * space would. Each starts with a lead byte, which is never inside
+  * another character, so finding one at p means a character starts at p.
+  */
+static const struct {
+    const char *utf8;
+    unsigned code;
+}       wide_spaces[] = {
+    {"\xc2\xa0", 0x00a0}, {"\xe1\x9a\x80", 0x1680}, {"\xe2\x80\xaf", 0x202f},
+    {"\xe2\x81\x9f", 0x205f}, {"\xe3\x80\x80", 0x3000},
+};
+
+ /*
+  * The length of the space-like character at p (0: none), and its escape.
+  */
+static size_t space_at(const char *p, char *esc, size_t size)
+{
+    const unsigned char *u = (const unsigned char *) p;
+    size_t  i, n;
+
+    if (*p == ' ') {
+	snprintf(esc, size, "\\x20");
+	return (1);
+    }
+    /* U+2000 to U+200A: E2 80 80 to E2 80 8A */
+    if (u[0] == 0xe2 && u[1] == 0x80 && u[2] >= 0x80 && u[2] <= 0x8a) {
+	snprintf(esc, size, "\\u{%04x}", 0x2000 + (u[2] - 0x80));
+	return (3);
+    }
+    for (i = 0; i < sizeof(wide_spaces) / sizeof(wide_spaces[0]); i++) {
+	n = strlen(wide_spaces[i].utf8);
+	if (strncmp(p, wide_spaces[i].utf8, n) == 0) {
+	    snprintf(esc, size, "\\u{%04x}", wide_spaces[i].code);
+	    return (n);
+	}
+    }
+    return (0);
+}
+
+ /*
+  * A key as one word. Keys hold peer-supplied names: the runs between
+  * spaces go whole to the command's escaper (UTF-8 letters print as
+  * themselves; controls, C1, bidi and invalid bytes are escaped), and
+  * the spaces are escaped too, which would otherwise shift the columns.
+  * A space is never inside a character, so no run cuts one in two.
+  */
+static void print_key(const char *key)
+{
+    const char *run = key, *p = key;
+    char    esc[16];
+    size_t  n;
+
+    while (*p) {
+	if ((n = space_at(p, esc, sizeof(esc))) == 0) {
+	    p++;
+	    continue;
+	}
+	cli_print_escaped(stdout, run, (size_t) (p - run));
+	fputs(esc, stdout);
+	p += n;
+	run = p;
+    }
+    cli_print_escaped(stdout, run, (size_t) (p - run));
+}
+
+ /*
+  * One line per entry, the key a single column.
   */
 static int print_entry(const struct mg_lockout_entry *e, void *context)
 {
     struct list_state *st = context;
-    const char *p;
 
     if (!selected(st->args, e->key))
 	return (1);
-    for (p = e->key; *p; p++) {
-	if (*p == ' ')
-	    fputs("\\x20", stdout);
-	else
-	    cli_print_escaped(stdout, p, 1);
-    }
+    print_key(e->key);
     printf(" %u", e->failures);
     print_time(e->first_failure);
     print_time(e->last_failure);
@@ -391,7 +457,7 @@ static int lockout_clear(const struct lockout_args *args)
 	}
 	if (removed) {
 	    total += removed;
-	    cli_print_escaped(stdout, d.keys[i], strlen(d.keys[i]));
+	    print_key(d.keys[i]);
 	    puts(": cleared");
 	}
     }

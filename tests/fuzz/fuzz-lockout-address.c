@@ -13,6 +13,12 @@
  * back with that length and holds the address; at full length the key
  * parses back to the address itself. A refused network has a reason; an
  * accepted one prints as a key that parses back to the same network.
+ *
+ * Account keys (mg_lockout_key()): the text repeated to a length the
+ * first byte picks (up to 600 bytes, either side of the key limit) is
+ * an account. Its key fits; a name that fits keeps "KIND:NAME"; a longer
+ * one is "KIND#sha256:" and 64 lowercase hex digits, and changing its
+ * last byte changes the key (no cut name shares a counter).
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -68,6 +74,32 @@ static void check_network(const char *text)
 		"network \"%s\" prints as \"%s\"", text, key);
 }
 
+static void check_account_key(const char *kind, const char *text, size_t length)
+{
+    char    name[601], key[MG_LOCKOUT_KEY_MAX + 1], other[MG_LOCKOUT_KEY_MAX + 1];
+    size_t  tlen = strlen(text), klen = strlen(kind), i;
+
+    if (tlen == 0)
+	return;
+    for (i = 0; i < length && i < sizeof(name) - 1; i++)
+	name[i] = text[i % tlen];
+    name[i] = 0;
+    FUZZ_ASSERT(mg_lockout_key(key, kind, name) == key, "no key for %zu bytes", i);
+    FUZZ_ASSERT(strlen(key) <= MG_LOCKOUT_KEY_MAX, "key of %zu bytes", strlen(key));
+    if (klen + 1 + i <= MG_LOCKOUT_KEY_MAX) {
+	FUZZ_ASSERT(strncmp(key, kind, klen) == 0 && key[klen] == ':'
+		    && strcmp(key + klen + 1, name) == 0, "the name was changed");
+	return;
+    }
+    FUZZ_ASSERT(strncmp(key, kind, klen) == 0 && strncmp(key + klen, "#sha256:", 8) == 0
+		&& strlen(key + klen + 8) == 64
+		&& strspn(key + klen + 8, "0123456789abcdef") == 64,
+		"long name keyed \"%.40s...\"", key);
+    name[i - 1] = name[i - 1] == 'a' ? 'b' : 'a';
+    FUZZ_ASSERT(mg_lockout_key(other, kind, name) == other && strcmp(key, other) != 0,
+		"two long names share a key");
+}
+
 int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char    text[256];
@@ -78,5 +110,7 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[n] = 0;
     check_address(text, 8 + pick % 25, 16 + pick % 113);
     check_network(text);
+    check_account_key("user", text, 280 + (pick * 7) % 320);
+    check_account_key("trusted-user", text, 280 + (pick * 7) % 320);
     return (0);
 }
