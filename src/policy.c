@@ -134,30 +134,10 @@ const struct mg_policy_rules *policy_rules_of(const struct mg_policy *policy,
   */
 static int parse_endpoint(const char *text, struct mg_policy_addr *a)
 {
-    char    buf[INET6_ADDRSTRLEN + 8];
-    const char *semi;
-    size_t  len;
-    char   *zone;
-
     memset(a, 0, sizeof(*a));
-    if (text == 0 || *text == 0)
+    if (!mg_addr_parse_endpoint(text, &a->addr, &a->port))
 	return (0);
-    semi = strrchr(text, ';');
-    len = semi ? (size_t) (semi - text) : strlen(text);
-    if (len >= sizeof(buf))
-	return (0);
-    memcpy(buf, text, len);
-    buf[len] = 0;
-    if (buf[0] == '[' && len > 2 && buf[len - 1] == ']') {
-	memmove(buf, buf + 1, len - 2);
-	buf[len - 2] = 0;
-    }
-    if ((zone = strchr(buf, '%')) != 0)
-	*zone = 0;
-    if (!mg_policy_parse_addr(buf, 0, a))
-	return (0);
-    if (semi && !policy_parse_port(semi + 1, &a->port))
-	a->port = 0;
+    a->prefix = mg_addr_max_prefix(a->addr.family);
     return (1);
 }
 
@@ -216,7 +196,7 @@ static int match_listener(const struct mg_policy_addrs *listeners,
 
     for (i = 0; i < listeners->count; i++)
 	if (listeners->addrs[i].port == local->port
-	    && (listeners->addrs[i].family == 0
+	    && (listeners->addrs[i].addr.family == 0
 		|| mg_policy_addr_match(listeners->addrs + i, local)))
 	    return (1);
     return (0);
@@ -559,14 +539,13 @@ int     mg_policy_lockout(const struct mg_policy *policy, const char *mech,
   * nothing is to be counted.
   */
 static int in_trusted(const struct mg_policy_addrs *trusted,
-		              const struct mg_lockout_addr *addr)
+		              const struct mg_addr *addr)
 {
     struct mg_policy_addr host;
 
     memset(&host, 0, sizeof(host));
-    host.family = addr->family;
-    memcpy(host.bytes, addr->bytes, sizeof(host.bytes));
-    host.prefix = addr->family == AF_INET ? 32 : 128;
+    host.addr = *addr;
+    host.prefix = mg_addr_max_prefix(addr->family);
     return (match_any(trusted, &host));
 }
 
@@ -578,7 +557,7 @@ int     mg_policy_lockout_ticket(const struct mg_policy *policy, const char *mec
     struct mg_lockout_limits limits;
     const struct mg_policy_rules *global = policy->section + MG_POLICY_GLOBAL;
     const struct mg_policy_addrs *trusted;
-    struct mg_lockout_addr addr;
+    struct mg_addr addr;
     char    key[MG_LOCKOUT_KEY_MAX + 1];
     int     section = mg_policy_mech_section(mech, MG_POLICY_SERVER);
     int     by_address, have_addr;
@@ -588,7 +567,7 @@ int     mg_policy_lockout_ticket(const struct mg_policy *policy, const char *mec
 	return (0);
     mg_lockout_ticket_init(t, &limits,
 			   mg_policy_mode(policy, mech, MG_POLICY_SERVER) == MG_POLICY_ENFORCE);
-    have_addr = mg_lockout_parse_address(remote, &addr);
+    have_addr = mg_addr_parse_endpoint(remote, &addr, 0);
     trusted = &policy_rules_of(policy, section, MG_SET_LOCKOUT_TRUSTED_NETWORKS, 0)
 	->lockout_trusted_networks;
     if (policy_rules_of(policy, section, MG_SET_LOCKOUT_ACCOUNT, 0)->lockout_account

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "lockout.h"
+#include "mg_addr.h"
 #include "lockout_store.h"
 #include "mg_error.h"
 
@@ -96,8 +97,7 @@ enum mg_policy_setting {
   * "any address" and port is the port.
   */
 struct mg_policy_addr {
-    int     family;
-    unsigned char bytes[16];
+    struct mg_addr addr;		/* family 0: any ("*:PORT") */
     unsigned prefix;
     unsigned port;
 };

@@ -41,14 +41,14 @@ static void format_addr(char *buf, size_t size, const struct mg_policy_addr *a,
 			        int listener)
 {
     char    text[INET6_ADDRSTRLEN];
-    int     max = a->family == AF_INET ? 32 : 128;
+    int     max = a->addr.family == AF_INET ? 32 : 128;
 
-    if (a->family == 0)
+    if (a->addr.family == 0)
 	strcpy(text, "*");
-    else if (inet_ntop(a->family, a->bytes, text, sizeof(text)) == 0)
+    else if (inet_ntop(a->addr.family, a->addr.bytes, text, sizeof(text)) == 0)
 	strcpy(text, "?");
     if (listener)
-	snprintf(buf, size, a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", text, a->port);
+	snprintf(buf, size, a->addr.family == AF_INET6 ? "[%s]:%u" : "%s:%u", text, a->port);
     else if ((int) a->prefix != max)
 	snprintf(buf, size, "%s/%u", text, a->prefix);
     else

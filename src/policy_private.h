@@ -97,11 +97,6 @@ extern int policy_why(char *why, size_t size, const char *fmt,...)
 	__attribute__((format(printf, 3, 4)));
 
  /*
-  * A port number, 1 to 65535, in decimal. Returns 1, or 0.
-  */
-extern int policy_parse_port(const char *s, unsigned *port);
-
- /*
   * The rules of every setting nobody gave; the rules whose value of a
   * setting applies to a section (src: that section, -1 for the default).
   */
