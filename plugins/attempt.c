@@ -510,58 +510,56 @@ int     mgp_policy_client_layer(sasl_client_params_t *cparams, struct mg_audit_e
 }
 
  /*
-  * The DIGEST-MD5 qop values (and auth-conf ciphers) of offered that the
-  * policy allows with these facts. When it allows none, *d says which
-  * rule refused the last one. In audit-only mode everything stays.
+  * The bits of offered, named in names, that the policy allows when
+  * *fact (a field of *f) is each name in turn. When it allows none, *d
+  * says which rule refused the last one.
   */
-static const char *const qop_wire[] = {"auth", "auth-int", "auth-conf"};
-static const char *const cipher_wire[] = {"3des", "des", "rc4", "rc4-40", "rc4-56"};
-
-unsigned mgp_policy_qop_mask(const struct mg_policy_facts *facts, unsigned offered,
-			            struct mg_policy_decision *d)
+static unsigned allowed_layers(struct mg_policy_facts *f, const char **fact,
+			               const struct mg_flag_name *names, unsigned offered,
+			               struct mg_policy_decision *d)
 {
-    struct mg_policy_facts f = *facts;
-    unsigned allowed = 0, i;
+    unsigned allowed = 0;
 
-    memset(d, 0, sizeof(*d));
-    d->allow = 1;
-    if (mg_policy_mode(&state.cfg.policy, f.mech, f.side) != MG_POLICY_ENFORCE)
-	return (offered);
-    for (i = 0; i < 3; i++) {
-	if (!(offered & (1U << i)))
+    for (/* void */ ; names->name; names++) {
+	if (!(offered & names->bit))
 	    continue;
-	f.qop = qop_wire[i];
-	mg_policy_decide(&state.cfg.policy, &f, d);
+	*fact = names->name;
+	mg_policy_decide(&state.cfg.policy, f, d);
 	if (d->allow)
-	    allowed |= 1U << i;
+	    allowed |= names->bit;
     }
     if (allowed)
 	d->allow = 1;
     return (allowed);
 }
 
-unsigned mgp_policy_cipher_mask(const struct mg_policy_facts *facts, unsigned offered,
-			               struct mg_policy_decision *d)
+ /*
+  * The DIGEST-MD5 layers of *qops (and auth-conf ciphers of *ciphers)
+  * that the policy allows with these facts: the server's offer, or what
+  * a client chooses from. Returns 1, or 0 when the policy allows none of
+  * the qop values offered; *d then says which rule refused the last one.
+  * In audit-only mode everything stays.
+  */
+int     mgp_policy_layers(const struct mg_policy_facts *facts, unsigned *qops,
+			          unsigned *ciphers, struct mg_policy_decision *d)
 {
     struct mg_policy_facts f = *facts;
-    unsigned allowed = 0, i;
+    unsigned offered = *qops;
 
     memset(d, 0, sizeof(*d));
     d->allow = 1;
     if (mg_policy_mode(&state.cfg.policy, f.mech, f.side) != MG_POLICY_ENFORCE)
-	return (offered);
-    f.qop = "auth-conf";
-    for (i = 0; i < 5; i++) {
-	if (!(offered & (1U << i)))
-	    continue;
-	f.cipher = cipher_wire[i];
-	mg_policy_decide(&state.cfg.policy, &f, d);
-	if (d->allow)
-	    allowed |= 1U << i;
+	return (1);
+    if (offered & MG_DIGEST_QOP_AUTH_CONF) {
+	f.qop = mg_digest_qop_name(MG_DIGEST_QOP_AUTH_CONF);
+	*ciphers = allowed_layers(&f, &f.cipher, mg_digest_cipher_names, *ciphers, d);
+	if (*ciphers == 0)
+	    *qops &= ~(unsigned) MG_DIGEST_QOP_AUTH_CONF;
+	f = *facts;
     }
-    if (allowed)
-	d->allow = 1;
-    return (allowed);
+    if (*qops != 0)
+	*qops = allowed_layers(&f, &f.qop, mg_digest_qop_names, *qops, d);
+    return (offered == 0 || *qops != 0);
 }
 
 /* Lockout. */

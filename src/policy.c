@@ -385,19 +385,12 @@ static int check_users_allow(const struct eval *ev, const struct mg_policy_rules
     return (policy_why(why, size, "the user is not in users_allow"));
 }
 
-static unsigned flag_of(const struct flag_name *names, const char *name)
-{
-    for (; names->name; names++)
-	if (strcasecmp(names->name, name) == 0)
-	    return (names->bit);
-    return (0);
-}
-
 static int check_qop(const struct eval *ev, const struct mg_policy_rules *r,
 		             char *why, size_t size)
 {
     if (ev->facts->qop == 0 || is_cram_section(ev->section)
-	|| (flag_of(policy_qop_names, ev->facts->qop) & r->qops))
+	|| (mg_flag_lookup(mg_digest_qop_names, ev->facts->qop,
+			   strlen(ev->facts->qop)) & r->qops))
 	return (1);
     return (policy_why(why, size, "qop %.20s is not allowed", ev->facts->qop));
 }
@@ -406,7 +399,8 @@ static int check_ciphers(const struct eval *ev, const struct mg_policy_rules *r,
 			         char *why, size_t size)
 {
     if (ev->facts->cipher == 0 || is_cram_section(ev->section)
-	|| (flag_of(policy_cipher_names, ev->facts->cipher) & r->ciphers))
+	|| (mg_flag_lookup(mg_digest_cipher_names, ev->facts->cipher,
+			  strlen(ev->facts->cipher)) & r->ciphers))
 	return (1);
     return (policy_why(why, size, "cipher %.20s is not allowed", ev->facts->cipher));
 }

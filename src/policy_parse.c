@@ -38,23 +38,7 @@
 
 #include "policy_private.h"
 
-const struct flag_name policy_qop_names[] = {
-    {"auth", MG_DIGEST_QOP_AUTH},
-    {"auth-int", MG_DIGEST_QOP_AUTH_INT},
-    {"auth-conf", MG_DIGEST_QOP_AUTH_CONF},
-    {0, 0},
-};
-
-const struct flag_name policy_cipher_names[] = {
-    {"3des", MG_DIGEST_CIPHER_3DES},
-    {"des", MG_DIGEST_CIPHER_DES},
-    {"rc4", MG_DIGEST_CIPHER_RC4},
-    {"rc4-40", MG_DIGEST_CIPHER_RC4_40},
-    {"rc4-56", MG_DIGEST_CIPHER_RC4_56},
-    {0, 0},
-};
-
-const struct flag_name policy_evidence_names[] = {
+const struct mg_flag_name policy_evidence_names[] = {
     {"ssf", MG_TLS_BY_SSF},
     {"listener", MG_TLS_BY_LISTENER},
     {"flags", MG_TLS_BY_FLAGS},
@@ -89,8 +73,8 @@ const struct setting policy_settings[MG_POLICY_SETTINGS] = {
     {"min_ssf", SERVER_RULE, K_NUMBER, R(min_ssf), 0, 65535},
     {"users_deny", SERVER_RULE, K_USERS, R(users_deny), 0, 0},
     {"users_allow", SERVER_RULE, K_USERS, R(users_allow), 0, 0},
-    {"qop", EVERYWHERE | DIGEST_ONLY, K_FLAGS, R(qops), policy_qop_names, 0},
-    {"ciphers", EVERYWHERE | DIGEST_ONLY, K_FLAGS, R(ciphers), policy_cipher_names, 0},
+    {"qop", EVERYWHERE | DIGEST_ONLY, K_FLAGS, R(qops), mg_digest_qop_names, 0},
+    {"ciphers", EVERYWHERE | DIGEST_ONLY, K_FLAGS, R(ciphers), mg_digest_cipher_names, 0},
     {"lockout_failures", SERVER_RULE, K_NUMBER, R(lockout.failures), 0, 1000000},
     {"lockout_window", SERVER_RULE, K_DURATION, R(lockout.window), 0, MAX_DURATION},
     {"lockout_duration", SERVER_RULE, K_DURATION, R(lockout.duration), 0, MAX_DURATION},
@@ -222,8 +206,8 @@ static int split(const char *name, const char *value,
     int     count = 0;
 
     for (;;) {
-	value += strspn(value, ", \t");
-	if ((n = strcspn(value, ", \t")) == 0)
+	value = mg_word_next(value, &n);
+	if (n == 0)
 	    return (count);
 	if (count >= MG_POLICY_LIST_MAX)
 	    return (policy_why(why, size, "%s has more than %d entries", name,
@@ -434,7 +418,7 @@ static int parse_addrs(const struct setting *s, const char *value,
     return (1);
 }
 
-static const char *flag_list(const struct flag_name *names, char *buf, size_t size)
+static const char *flag_list(const struct mg_flag_name *names, char *buf, size_t size)
 {
     size_t  len = 0;
 
@@ -450,19 +434,17 @@ static int parse_flags(const struct setting *s, const char *value, unsigned *out
 {
     char    known[80];
     char    words[MG_POLICY_LIST_MAX][MG_POLICY_ITEM_MAX + 1];
-    const struct flag_name *names = s->names, *f;
-    unsigned bits = 0;
+    const struct mg_flag_name *names = s->names;
+    unsigned bits = 0, bit;
     int     n, i;
 
     if ((n = split(s->name, value, words, why, size)) < 0)
 	return (0);
     for (i = 0; i < n; i++) {
-	for (f = names; f->name && strcasecmp(f->name, words[i]) != 0; f++)
-	     /* void */ ;
-	if (f->name == 0)
+	if ((bit = mg_flag_lookup(names, words[i], strlen(words[i]))) == 0)
 	    return (policy_why(why, size, "%s: \"%.40s\" is not one of %s", s->name,
 			 words[i], flag_list(names, known, sizeof(known))));
-	bits |= f->bit;
+	bits |= bit;
     }
     if (bits == 0)
 	return (policy_why(why, size, "%s needs at least one value", s->name));

@@ -83,7 +83,7 @@ static void put_word(FILE *fp, const char *word, size_t index, size_t *col,
     *col += 1 + guard + len;
 }
 
-static void print_flags(FILE *fp, const struct flag_name *names, unsigned bits)
+static void print_flags(FILE *fp, const struct mg_flag_name *names, unsigned bits)
 {
     const char *sep = "";
 

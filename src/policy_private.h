@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "digest/digest.h"
+#include "mg_util.h"
 #include "policy.h"
 
 #define BIT(s)	(1UL << (s))
@@ -49,11 +50,6 @@ enum kind {
     K_REDIS_PREFIX,			/* char *, lockout_redis_prefix */
 };
 
-struct flag_name {
-    const char *name;
-    unsigned bit;
-};
-
 #define ALL_QOPS	(MG_DIGEST_QOP_AUTH | MG_DIGEST_QOP_AUTH_INT | MG_DIGEST_QOP_AUTH_CONF)
 #define ALL_CIPHERS	(MG_DIGEST_CIPHER_3DES | MG_DIGEST_CIPHER_DES | MG_DIGEST_CIPHER_RC4 \
 			 | MG_DIGEST_CIPHER_RC4_40 | MG_DIGEST_CIPHER_RC4_56)
@@ -75,9 +71,7 @@ struct setting {
 
 extern const struct setting policy_settings[MG_POLICY_SETTINGS];
 extern const char *policy_section_names[MG_POLICY_SECTIONS];
-extern const struct flag_name policy_qop_names[];
-extern const struct flag_name policy_cipher_names[];
-extern const struct flag_name policy_evidence_names[];
+extern const struct mg_flag_name policy_evidence_names[];
 
 static inline int is_client_section(int section)
 {
