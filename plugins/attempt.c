@@ -281,6 +281,17 @@ void    mgp_audit_only_reason(const char *rule, enum mg_outcome real,
 		 mg_outcome_name(real), real_reason[0] ? ": " : "", real_reason);
 }
 
+ /*
+  * The core numbers its log levels as libsasl2 does, and they go to
+  * utils->log unchanged: a level that drifted would log at another one.
+  */
+_Static_assert(MG_LOG_NONE == SASL_LOG_NONE, "MG_LOG_NONE is not SASL_LOG_NONE");
+_Static_assert(MG_LOG_ERR == SASL_LOG_ERR, "MG_LOG_ERR is not SASL_LOG_ERR");
+_Static_assert(MG_LOG_FAIL == SASL_LOG_FAIL, "MG_LOG_FAIL is not SASL_LOG_FAIL");
+_Static_assert(MG_LOG_WARN == SASL_LOG_WARN, "MG_LOG_WARN is not SASL_LOG_WARN");
+_Static_assert(MG_LOG_NOTE == SASL_LOG_NOTE, "MG_LOG_NOTE is not SASL_LOG_NOTE");
+_Static_assert(MG_LOG_DEBUG == SASL_LOG_DEBUG, "MG_LOG_DEBUG is not SASL_LOG_DEBUG");
+
 static int log_level_of(enum mg_outcome outcome)
 {
     return (outcome == MG_OUTCOME_SUCCESS ? state.cfg.audit_success_level

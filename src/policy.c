@@ -486,15 +486,6 @@ void    mg_policy_decide(const struct mg_policy *policy,
     d->reason[0] = 0;
 }
 
-void    mg_policy_digest_layers(const struct mg_policy *policy, enum mg_policy_side side,
-				        unsigned *qops, unsigned *ciphers)
-{
-    int     section = mg_policy_mech_section("DIGEST-MD5", side);
-
-    *qops = policy_rules_of(policy, section, MG_SET_QOP, 0)->qops;
-    *ciphers = policy_rules_of(policy, section, MG_SET_CIPHERS, 0)->ciphers;
-}
-
  /*
   * The lockout of a mechanism's server side. Returns 0 when it is off.
   */

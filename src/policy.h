@@ -191,8 +191,6 @@ extern void mg_policy_decide(const struct mg_policy *, const struct mg_policy_fa
 extern int mg_policy_advertise_all(const struct mg_policy *, const char *mech);
 extern enum mg_policy_mode mg_policy_mode(const struct mg_policy *, const char *mech,
 					          enum mg_policy_side);
-extern void mg_policy_digest_layers(const struct mg_policy *, enum mg_policy_side,
-				            unsigned *qops, unsigned *ciphers);
 extern int mg_policy_lockout(const struct mg_policy *, const char *mech,
 			             struct mg_lockout_limits *, int *by_address,
 			             char *rule, size_t rule_size);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "digest/digest.h"
 #include "mg_config.h"
 #include "policy.h"
 
@@ -305,7 +306,6 @@ START_TEST(named_file_must_exist)
     mg_config_init(&cfg);
     ck_assert_int_eq(mg_config_load_option(path, &cfg, &err), MG_NOFILE);
     ck_assert_int_eq(err.code, MG_NOFILE);
-    ck_assert_str_eq(mg_code_name(err.code), "no-file");
     ck_assert_ptr_nonnull(strstr(err.reason, path));
     ck_assert_ptr_nonnull(strstr(err.reason, ": no such file (named by md5gate_policy)"));
     ck_assert_int_eq(mg_config_load_option("/nonexistent/dir/policy.conf", &cfg, &err),
@@ -629,18 +629,40 @@ START_TEST(lockout_settings)
 }
 END_TEST
 
+ /*
+  * The qop values, or with ciphers the auth-conf ciphers, that a side's
+  * policy allows, asked one by one as the plugin asks.
+  */
+static unsigned allowed_mask(const struct mg_policy *policy, enum mg_policy_side side,
+			             const struct mg_flag_name *names, int ciphers)
+{
+    struct mg_policy_facts f;
+    struct mg_policy_decision d;
+    unsigned mask = 0;
+
+    for (/* void */ ; names->name; names++) {
+	memset(&f, 0, sizeof(f));
+	f.side = side;
+	f.mech = "DIGEST-MD5";
+	f.service = "smtp";
+	f.qop = ciphers ? "auth-conf" : names->name;
+	f.cipher = ciphers ? names->name : 0;
+	mg_policy_decide(policy, &f, &d);
+	if (d.allow)
+	    mask |= names->bit;
+    }
+    return (mask);
+}
+
 START_TEST(digest_layers_allowed)
 {
     struct mg_config cfg;
-    unsigned qops, ciphers;
 
     load("[global]\nciphers = rc4\n[digest-md5]\nqop = auth-conf\n", &cfg);
-    mg_policy_digest_layers(&cfg.policy, SRV, &qops, &ciphers);
-    ck_assert_uint_eq(qops, 4);
-    ck_assert_uint_eq(ciphers, 4);
-    mg_policy_digest_layers(&cfg.policy, CLI, &qops, &ciphers);
-    ck_assert_uint_eq(qops, 7);
-    ck_assert_uint_eq(ciphers, 4);
+    ck_assert_uint_eq(allowed_mask(&cfg.policy, SRV, mg_digest_qop_names, 0), 4);
+    ck_assert_uint_eq(allowed_mask(&cfg.policy, SRV, mg_digest_cipher_names, 1), 4);
+    ck_assert_uint_eq(allowed_mask(&cfg.policy, CLI, mg_digest_qop_names, 0), 7);
+    ck_assert_uint_eq(allowed_mask(&cfg.policy, CLI, mg_digest_cipher_names, 1), 4);
     mg_config_free(&cfg);
 }
 END_TEST

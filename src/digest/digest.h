@@ -296,9 +296,6 @@ extern enum mg_code mg_digest_compute(const struct mg_digest_response *,
 				              enum mg_digest_a2,
 				       unsigned char out[MG_DIGEST_HASH_LEN],
 				              struct mg_error *);
-extern enum mg_code mg_digest_verify_response(const struct mg_digest_response *,
-				               const struct mg_digest_secret *,
-				                      struct mg_error *);
 extern enum mg_code mg_digest_verify_server(const struct mg_digest_response *,
 				               const struct mg_digest_secret *,
 				       unsigned char ha1[MG_DIGEST_HASH_LEN],
