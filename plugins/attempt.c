@@ -22,9 +22,9 @@
 /*
 /*	int	mgp_refuse(utils, ev, result, fmt, ...)
 /*
-/*	int	mgp_lockout_gate(utils, mech, account, address, verdict)
+/*	int	mgp_lockout_gate(utils, mech, account, address, v)
 /*
-/*	void	mgp_lockout_outcome(utils, mech, verdict, outcome)
+/*	void	mgp_lockout_outcome(utils, mech, v, outcome)
 /* DESCRIPTION
 /*	mgp_state_acquire() runs at plugin initialisation, once per side and
 /*	process (the first call does the work): it reads md5gate's

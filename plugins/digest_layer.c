@@ -6,10 +6,10 @@
 /* SYNOPSIS
 /*	#include "digest_layer.h"
 /*
-/*	void	mg_digest_layers_policy(utils, props, external_ssf, layers)
+/*	void	mg_digest_layers_policy(utils, props, external_ssf, pol)
 /*
-/*	int	mg_digest_layers_choose(utils, layers, offered_qops,
-/*				offered_ciphers, &qop, &cipher)
+/*	int	mg_digest_layers_choose(utils, pol, offered_qops,
+/*					offered_ciphers, qop, cipher)
 /*
 /*	int	mg_digest_layer_start(slot, utils, side, qop, cipher, ha1,
 /*				recv_maxbuf, send_maxbuf)

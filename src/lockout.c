@@ -6,27 +6,27 @@
 /* SYNOPSIS
 /*	#include "lockout.h"
 /*
-/*	enum mg_code mg_lockout_open(path, max_entries, store, err)
+/*	enum mg_code mg_lockout_open(path, max_entries, out, err)
 /*
-/*	void	mg_lockout_close(store)
+/*	void	mg_lockout_close(lo)
 /*
 /*	const char *mg_lockout_key(buf, kind, name)
 /*
-/*	void	mg_lockout_ticket_init(ticket, limits, enforce)
+/*	void	mg_lockout_ticket_init(t, limits, enforce)
 /*
-/*	enum mg_code mg_lockout_ticket_add(ticket, key, role, err)
+/*	enum mg_code mg_lockout_ticket_add(t, key, role, err)
 /*
-/*	enum mg_code mg_lockout_admit(store, ticket, now, err)
+/*	enum mg_code mg_lockout_admit(lo, t, now, err)
 /*
-/*	enum mg_code mg_lockout_settle(store, ticket, result, err)
+/*	enum mg_code mg_lockout_settle(lo, t, result, err)
 /*
 /*	const char *mg_lockout_address_key(buf, addr, ipv4_prefix, ipv6_prefix)
 /*
-/*	enum mg_code mg_lockout_list(store, prefix, visit, context, err)
+/*	enum mg_code mg_lockout_list(lo, prefix, visit, context, err)
 /*
-/*	enum mg_code mg_lockout_clear(store, key, removed, err)
+/*	enum mg_code mg_lockout_clear(lo, key, removed, err)
 /*
-/*	enum mg_code mg_lockout_expire(store, now, horizon, removed, err)
+/*	enum mg_code mg_lockout_expire(lo, now, horizon, removed, err)
 /* DESCRIPTION
 /*	The store is one LMDB file (MDB_NOSUBDIR) and its "-lock" file
 /*	beside it, both created mode 0600: failure counts say which

@@ -11,7 +11,7 @@
 /*
 /*	const struct mg_sasl_option *mg_sasl_option_find(name)
 /*
-/*	enum mg_code mg_sasl_option_check(option, value, err)
+/*	enum mg_code mg_sasl_option_check(opt, value, err)
 /*
 /*	int	mg_sasl_option_bool(value, out)
 /*

@@ -15,7 +15,7 @@
 /*
 /*	const char *mg_policy_section_name(section)
 /*
-/*	int	mg_policy_set(policy, section, name, value, why, why_size)
+/*	int	mg_policy_set(policy, section, name, value, why, size)
 /* DESCRIPTION
 /*	See policy(3) for the sections and what their rules decide.
 /*

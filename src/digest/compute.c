@@ -17,7 +17,7 @@
 /*
 /*	enum mg_code mg_digest_verify_server(resp, secret, ha1, used, err)
 /*
-/*	enum mg_code mg_digest_verify_rspauth(resp, secret, rspauth, err)
+/*	enum mg_code mg_digest_verify_rspauth(resp, secret, ra, err)
 /*
 /*	enum mg_code mg_digest_signing_keys(ha1, kic, kis, err)
 /*

@@ -12,20 +12,20 @@
 /*
 /*	size_t	mg_layer_max_plaintext(qop, cipher, peer_maxbuf)
 /*
-/*	enum mg_code mg_layer_new(&layer, side, qop, cipher, ha1,
-/*				recv_maxbuf, send_maxbuf, err)
+/*	enum mg_code mg_layer_new(lpp, side, qop, cipher, ha1, recv_maxbuf,
+/*					send_maxbuf, err)
 /*
-/*	enum mg_code mg_layer_encodev(layer, iov, iovcnt, &out, &outlen, err)
+/*	enum mg_code mg_layer_encodev(lp, iov, iovcnt, out, outlen, err)
 /*
-/*	enum mg_code mg_layer_encode(layer, in, len, &out, &outlen, err)
+/*	enum mg_code mg_layer_encode(lp, in, len, out, outlen, err)
 /*
-/*	enum mg_code mg_layer_decode(layer, in, len, &out, &outlen, err)
+/*	enum mg_code mg_layer_decode(lp, in, len, out, outlen, err)
 /*
-/*	size_t	mg_layer_maxout(layer)
+/*	size_t	mg_layer_maxout(lp)
 /*
-/*	unsigned mg_layer_ssf(layer)
+/*	unsigned mg_layer_ssf(lp)
 /*
-/*	void	mg_layer_free(layer)
+/*	void	mg_layer_free(lp)
 /*
 /*	void	mg_layer_library_release()
 /* DESCRIPTION

@@ -14,7 +14,7 @@
 /*
 /*	enum mg_code mg_digest_parse_response(in, len, resp, err)
 /*
-/*	enum mg_code mg_digest_parse_rspauth(in, len, rspauth, err)
+/*	enum mg_code mg_digest_parse_rspauth(in, len, ra, err)
 /* DESCRIPTION
 /*	mg_digest_lex_init() and mg_digest_lex_next() split a RFC 2831
 /*	message into name=value directives: a comma-separated list with
