@@ -551,7 +551,7 @@ enum mg_code mg_layer_new(struct mg_layer **lpp, enum mg_layer_side side,
     if (mg_layer_max_plaintext(qop, cipher, send_maxbuf) == 0)
 	return (mg_fail(err, MG_MALFORMED, "peer maxbuf %lu is too small for %s",
 			(unsigned long) send_maxbuf,
-			ci ? mg_digest_cipher_name(cipher) : "auth-int"));
+			ci ? mg_digest_cipher_name(cipher) : mg_digest_qop_name(qop)));
     if ((ctx = layer_ctx(ci != 0 && ci->legacy)) == 0)
 	return (mg_fail(err, MG_INTERNAL, "%s", ctx_error));
     if ((lp = calloc(1, sizeof(*lp))) == 0)
