@@ -38,7 +38,7 @@
 
 #include "policy_private.h"
 
-const struct mg_flag_name policy_evidence_names[] = {
+static const struct mg_flag_name evidence_names[] = {
     {"ssf", MG_TLS_BY_SSF},
     {"listener", MG_TLS_BY_LISTENER},
     {"flags", MG_TLS_BY_FLAGS},
@@ -69,7 +69,7 @@ const struct setting policy_settings[MG_POLICY_SETTINGS] = {
     {"unknown_address", SERVER_RULE, K_CHOICE, R(unknown_address_deny), address_names, 0},
     {"require_tls", SERVER_RULE, K_BOOL, R(require_tls), 0, 0},
     {"tls_listeners", SERVER_RULE, K_LISTENERS, R(tls_listeners), 0, 0},
-    {"tls_evidence", SERVER_RULE, K_FLAGS, R(tls_evidence), policy_evidence_names, 0},
+    {"tls_evidence", SERVER_RULE, K_FLAGS, R(tls_evidence), evidence_names, 0},
     {"min_ssf", SERVER_RULE, K_NUMBER, R(min_ssf), 0, 65535},
     {"users_deny", SERVER_RULE, K_USERS, R(users_deny), 0, 0},
     {"users_allow", SERVER_RULE, K_USERS, R(users_allow), 0, 0},
@@ -101,21 +101,7 @@ const char *policy_section_names[MG_POLICY_SECTIONS] = {
 
 static void rules_default(struct mg_policy_rules *r)
 {
-    memset(r, 0, sizeof(*r));
-    r->mode = MG_POLICY_ENFORCE;
-    r->enabled = 1;
-    r->tls_evidence = ALL_EVIDENCE;
-    r->qops = ALL_QOPS;
-    r->ciphers = ALL_CIPHERS;
-    r->lockout.failures = 0;
-    r->lockout.window = 900;
-    r->lockout.duration = 900;
-    r->lockout_address = 1;
-    r->lockout_account = 1;
-    r->lockout_ipv4_prefix = MG_LOCKOUT_DEFAULT_IPV4_PREFIX;
-    r->lockout_ipv6_prefix = MG_LOCKOUT_DEFAULT_IPV6_PREFIX;
-    r->lockout_store_open = 0;
-    r->lockout_max_entries = MG_LOCKOUT_DEFAULT_MAX;
+    *r = *policy_defaults();
 }
 
 static void list_free(struct mg_policy_list *list)

@@ -71,7 +71,6 @@ struct setting {
 
 extern const struct setting policy_settings[MG_POLICY_SETTINGS];
 extern const char *policy_section_names[MG_POLICY_SECTIONS];
-extern const struct mg_flag_name policy_evidence_names[];
 
 static inline int is_client_section(int section)
 {
