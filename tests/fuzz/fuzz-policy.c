@@ -1,7 +1,7 @@
 /*
- * The policy sections of the configuration file (src/policy.c through
- * src/mg_config.c), read from memory, then decisions on facts taken from
- * the tail of the input.
+ * The policy sections of the configuration file (src/policy_parse.c and
+ * src/mg_addr.c through src/mg_config.c), read from memory, then
+ * decisions (src/policy.c) on facts taken from the tail of the input.
  *
  * Input: the file, then optionally a NUL byte and the facts separated by
  * ASCII RS: mechanism, service, remote "addr;port", local "addr;port",
