@@ -22,9 +22,9 @@
 /*
 /*	int	mgp_refuse(utils, ev, result, fmt, ...)
 /*
-/*	int	mgp_lockout_gate(utils, mech, account, address, verdict)
+/*	int	mgp_lockout_gate(utils, mech, account, address, v)
 /*
-/*	void	mgp_lockout_outcome(utils, mech, verdict, outcome)
+/*	void	mgp_lockout_outcome(utils, mech, v, outcome)
 /* DESCRIPTION
 /*	mgp_state_acquire() runs at plugin initialisation, once per side and
 /*	process (the first call does the work): it reads md5gate's
@@ -281,6 +281,17 @@ void    mgp_audit_only_reason(const char *rule, enum mg_outcome real,
 		 mg_outcome_name(real), real_reason[0] ? ": " : "", real_reason);
 }
 
+ /*
+  * The core numbers its log levels as libsasl2 does, and they go to
+  * utils->log unchanged: a level that drifted would log at another one.
+  */
+_Static_assert(MG_LOG_NONE == SASL_LOG_NONE, "MG_LOG_NONE is not SASL_LOG_NONE");
+_Static_assert(MG_LOG_ERR == SASL_LOG_ERR, "MG_LOG_ERR is not SASL_LOG_ERR");
+_Static_assert(MG_LOG_FAIL == SASL_LOG_FAIL, "MG_LOG_FAIL is not SASL_LOG_FAIL");
+_Static_assert(MG_LOG_WARN == SASL_LOG_WARN, "MG_LOG_WARN is not SASL_LOG_WARN");
+_Static_assert(MG_LOG_NOTE == SASL_LOG_NOTE, "MG_LOG_NOTE is not SASL_LOG_NOTE");
+_Static_assert(MG_LOG_DEBUG == SASL_LOG_DEBUG, "MG_LOG_DEBUG is not SASL_LOG_DEBUG");
+
 static int log_level_of(enum mg_outcome outcome)
 {
     return (outcome == MG_OUTCOME_SUCCESS ? state.cfg.audit_success_level
@@ -510,58 +521,56 @@ int     mgp_policy_client_layer(sasl_client_params_t *cparams, struct mg_audit_e
 }
 
  /*
-  * The DIGEST-MD5 qop values (and auth-conf ciphers) of offered that the
-  * policy allows with these facts. When it allows none, *d says which
-  * rule refused the last one. In audit-only mode everything stays.
+  * The bits of offered, named in names, that the policy allows when
+  * *fact (a field of *f) is each name in turn. When it allows none, *d
+  * says which rule refused the last one.
   */
-static const char *const qop_wire[] = {"auth", "auth-int", "auth-conf"};
-static const char *const cipher_wire[] = {"3des", "des", "rc4", "rc4-40", "rc4-56"};
-
-unsigned mgp_policy_qop_mask(const struct mg_policy_facts *facts, unsigned offered,
-			            struct mg_policy_decision *d)
+static unsigned allowed_layers(struct mg_policy_facts *f, const char **fact,
+			               const struct mg_flag_name *names, unsigned offered,
+			               struct mg_policy_decision *d)
 {
-    struct mg_policy_facts f = *facts;
-    unsigned allowed = 0, i;
+    unsigned allowed = 0;
 
-    memset(d, 0, sizeof(*d));
-    d->allow = 1;
-    if (mg_policy_mode(&state.cfg.policy, f.mech, f.side) != MG_POLICY_ENFORCE)
-	return (offered);
-    for (i = 0; i < 3; i++) {
-	if (!(offered & (1U << i)))
+    for (/* void */ ; names->name; names++) {
+	if (!(offered & names->bit))
 	    continue;
-	f.qop = qop_wire[i];
-	mg_policy_decide(&state.cfg.policy, &f, d);
+	*fact = names->name;
+	mg_policy_decide(&state.cfg.policy, f, d);
 	if (d->allow)
-	    allowed |= 1U << i;
+	    allowed |= names->bit;
     }
     if (allowed)
 	d->allow = 1;
     return (allowed);
 }
 
-unsigned mgp_policy_cipher_mask(const struct mg_policy_facts *facts, unsigned offered,
-			               struct mg_policy_decision *d)
+ /*
+  * The DIGEST-MD5 layers of *qops (and auth-conf ciphers of *ciphers)
+  * that the policy allows with these facts: the server's offer, or what
+  * a client chooses from. Returns 1, or 0 when the policy allows none of
+  * the qop values offered; *d then says which rule refused the last one.
+  * In audit-only mode everything stays.
+  */
+int     mgp_policy_layers(const struct mg_policy_facts *facts, unsigned *qops,
+			          unsigned *ciphers, struct mg_policy_decision *d)
 {
     struct mg_policy_facts f = *facts;
-    unsigned allowed = 0, i;
+    unsigned offered = *qops;
 
     memset(d, 0, sizeof(*d));
     d->allow = 1;
     if (mg_policy_mode(&state.cfg.policy, f.mech, f.side) != MG_POLICY_ENFORCE)
-	return (offered);
-    f.qop = "auth-conf";
-    for (i = 0; i < 5; i++) {
-	if (!(offered & (1U << i)))
-	    continue;
-	f.cipher = cipher_wire[i];
-	mg_policy_decide(&state.cfg.policy, &f, d);
-	if (d->allow)
-	    allowed |= 1U << i;
+	return (1);
+    if (offered & MG_DIGEST_QOP_AUTH_CONF) {
+	f.qop = mg_digest_qop_name(MG_DIGEST_QOP_AUTH_CONF);
+	*ciphers = allowed_layers(&f, &f.cipher, mg_digest_cipher_names, *ciphers, d);
+	if (*ciphers == 0)
+	    *qops &= ~(unsigned) MG_DIGEST_QOP_AUTH_CONF;
+	f = *facts;
     }
-    if (allowed)
-	d->allow = 1;
-    return (allowed);
+    if (*qops != 0)
+	*qops = allowed_layers(&f, &f.qop, mg_digest_qop_names, *qops, d);
+    return (offered == 0 || *qops != 0);
 }
 
 /* Lockout. */

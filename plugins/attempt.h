@@ -38,10 +38,8 @@ extern int mgp_policy_client_start(sasl_client_params_t *, struct mg_audit_event
 extern int mgp_policy_client_layer(sasl_client_params_t *, struct mg_audit_event *,
 				           const char *mech, const char *qop,
 				           const char *cipher);
-extern unsigned mgp_policy_qop_mask(const struct mg_policy_facts *, unsigned offered,
-				            struct mg_policy_decision *);
-extern unsigned mgp_policy_cipher_mask(const struct mg_policy_facts *, unsigned offered,
-				               struct mg_policy_decision *);
+extern int mgp_policy_layers(const struct mg_policy_facts *, unsigned *qops,
+			             unsigned *ciphers, struct mg_policy_decision *);
 extern void mgp_policy_server_facts(sasl_server_params_t *, const char *mech,
 				            struct mg_policy_facts *);
 extern void mgp_policy_client_facts(sasl_client_params_t *, const char *mech,

@@ -194,37 +194,14 @@ static void note_identity(struct mg_audit_event *ev, const struct mgp_client_cre
     ev->qop = "auth";
 }
 
- /*
-  * Choose only among the qop values and ciphers the policy allows; when
-  * it allows none of those offered, the rule that took the last away
-  * refuses the attempt.
-  */
-static int policy_offer(struct digest_client *ctx, sasl_client_params_t *cparams,
-			        struct mg_digest_challenge *chal)
-{
-    struct mg_policy_facts facts;
-    struct mg_policy_decision d;
-    unsigned offered = chal->qops;
-
-    mgp_policy_client_facts(cparams, MECH, &facts);
-    if (offered & MG_DIGEST_QOP_AUTH_CONF) {
-	chal->ciphers = mgp_policy_cipher_mask(&facts, chal->ciphers, &d);
-	if (chal->ciphers == 0)
-	    chal->qops &= ~MG_DIGEST_QOP_AUTH_CONF;
-    }
-    if (chal->qops != 0)
-	chal->qops = mgp_policy_qop_mask(&facts, chal->qops, &d);
-    if (offered != 0 && chal->qops == 0)
-	return (mgp_policy_refuse(cparams->utils, &ctx->ev, MECH, &d));
-    return (SASL_OK);
-}
-
 static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
 		           const char *serverin, unsigned serverin_len,
 		           sasl_interact_t **prompt_need, const char **clientout,
 		           unsigned *clientout_len, sasl_out_params_t *oparams)
 {
     const sasl_utils_t *utils = cparams->utils;
+    struct mg_policy_facts facts;
+    struct mg_policy_decision d;
     struct mg_digest_challenge chal;
     struct mg_digest_layers layers;
     enum mg_digest_qop qop;
@@ -247,8 +224,12 @@ static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
     if ((ret = mgp_policy_client_start(cparams, &ctx->ev, MECH)) != SASL_OK)
 	goto done;
     mg_digest_layers_policy(utils, &cparams->props, cparams->external_ssf, &layers);
-    if ((ret = policy_offer(ctx, cparams, &chal)) != SASL_OK)
+    /* Choose only what the policy allows; when it leaves no qop, its rule refuses. */
+    mgp_policy_client_facts(cparams, MECH, &facts);
+    if (!mgp_policy_layers(&facts, &chal.qops, &chal.ciphers, &d)) {
+	ret = mgp_policy_refuse(cparams->utils, &ctx->ev, MECH, &d);
 	goto done;
+    }
     if ((ret = mg_digest_layers_choose(utils, &layers, chal.qops, chal.ciphers,
 				       &qop, &cipher)) != SASL_OK)
 	goto done;

@@ -6,10 +6,10 @@
 /* SYNOPSIS
 /*	#include "digest_layer.h"
 /*
-/*	void	mg_digest_layers_policy(utils, props, external_ssf, layers)
+/*	void	mg_digest_layers_policy(utils, props, external_ssf, pol)
 /*
-/*	int	mg_digest_layers_choose(utils, layers, offered_qops,
-/*				offered_ciphers, &qop, &cipher)
+/*	int	mg_digest_layers_choose(utils, pol, offered_qops,
+/*					offered_ciphers, qop, cipher)
 /*
 /*	int	mg_digest_layer_start(slot, utils, side, qop, cipher, ha1,
 /*				recv_maxbuf, send_maxbuf)
@@ -252,6 +252,7 @@ int     mg_digest_layer_start(struct mg_digest_layer_slot *slot,
 			              uint32_t recv_maxbuf, uint32_t send_maxbuf)
 {
     struct mg_error err;
+    const char *layer;
 
     mg_digest_layer_dispose(slot);
     slot->utils = utils;
@@ -259,12 +260,12 @@ int     mg_digest_layer_start(struct mg_digest_layer_slot *slot,
 	return (SASL_OK);
     if (mg_layer_new(&slot->layer, side, qop, cipher, ha1, recv_maxbuf,
 		     send_maxbuf, &err) != MG_OK) {
+	layer = qop == MG_DIGEST_QOP_AUTH_INT ? mg_digest_qop_name(qop)
+	    : mg_digest_cipher_name(cipher);
 	utils->log(utils->conn, SASL_LOG_ERR, "md5gate: " MECH ": cannot start "
-		   "the %s security layer: %s", qop == MG_DIGEST_QOP_AUTH_INT ?
-		   "auth-int" : mg_digest_cipher_name(cipher), err.reason);
+		   "the %s security layer: %s", layer, err.reason);
 	utils->seterror(utils->conn, 0, MECH ": cannot start the %s security "
-			"layer: %s", qop == MG_DIGEST_QOP_AUTH_INT ? "auth-int" :
-			mg_digest_cipher_name(cipher), err.reason);
+			"layer: %s", layer, err.reason);
 	return (err.code == MG_MALFORMED ? SASL_BADPROT : SASL_FAIL);
     }
     return (SASL_OK);

@@ -118,7 +118,8 @@ static int digest_server_new(void *glob, sasl_server_params_t *sparams,
 }
 
  /*
-  * Apply fn to each word of a space- or comma-separated list.
+  * Apply fn to each word of a list (see mg_word_next()); a word too long
+  * for any name is skipped.
   */
 static int each_word(const char *list, int (*fn) (void *, const char *),
 		             void *arg)
@@ -127,18 +128,14 @@ static int each_word(const char *list, int (*fn) (void *, const char *),
     size_t  n;
     int     ret;
 
-    while (list && *list) {
-	list += strspn(list, " ,\t");
-	n = strcspn(list, " ,\t");
-	if (n == 0)
-	    break;
+    for (list = list ? mg_word_next(list, &n) : 0; list && n > 0;
+	 list = mg_word_next(list + n, &n)) {
 	if (n < sizeof(word)) {
 	    memcpy(word, list, n);
 	    word[n] = 0;
 	    if ((ret = fn(arg, word)) != SASL_OK)
 		return (ret);
 	}
-	list += n;
     }
     return (SASL_OK);
 }
@@ -180,34 +177,12 @@ static int build_challenge(struct digest_server *ctx, sasl_server_params_t *spar
     return (MG_OK);
 }
 
- /*
-  * Offer only the qop values and ciphers the policy allows. When it
-  * allows none of what the security properties leave, the attempt is
-  * refused by the rule that took the last one away.
-  */
-static int policy_layers(struct digest_server *ctx, sasl_server_params_t *sparams)
-{
-    struct mg_policy_facts facts;
-    struct mg_policy_decision d;
-    unsigned offered = ctx->layers.qops;
-
-    mgp_policy_server_facts(sparams, MECH, &facts);
-    if (offered & MG_DIGEST_QOP_AUTH_CONF) {
-	ctx->layers.ciphers = mgp_policy_cipher_mask(&facts, ctx->layers.ciphers, &d);
-	if (ctx->layers.ciphers == 0)
-	    ctx->layers.qops &= ~MG_DIGEST_QOP_AUTH_CONF;
-    }
-    if (ctx->layers.qops != 0)
-	ctx->layers.qops = mgp_policy_qop_mask(&facts, ctx->layers.qops, &d);
-    if (offered != 0 && ctx->layers.qops == 0)
-	return (mgp_attempt_decision(&ctx->attempt, sparams->utils, &d));
-    return (SASL_OK);
-}
-
 static int send_challenge(struct digest_server *ctx, sasl_server_params_t *sparams,
 			          unsigned clientin_len, const char **serverout,
 			          unsigned *serverout_len)
 {
+    struct mg_policy_facts facts;
+    struct mg_policy_decision d;
     struct mg_error err;
     size_t  len;
     int     ret;
@@ -220,8 +195,10 @@ static int send_challenge(struct digest_server *ctx, sasl_server_params_t *spara
 	return (ret);
     mg_digest_layers_policy(sparams->utils, &sparams->props, sparams->external_ssf,
 			    &ctx->layers);
-    if ((ret = policy_layers(ctx, sparams)) != SASL_OK)
-	return (ret);
+    /* Offer only what the policy allows; when it leaves no qop, its rule refuses. */
+    mgp_policy_server_facts(sparams, MECH, &facts);
+    if (!mgp_policy_layers(&facts, &ctx->layers.qops, &ctx->layers.ciphers, &d))
+	return (mgp_attempt_decision(&ctx->attempt, sparams->utils, &d));
     if (ctx->layers.qops == 0) {
 	mg_digest_layers_tooweak(sparams->utils, &ctx->layers, "no quality of "
 				 "protection is available");

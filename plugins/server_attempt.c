@@ -15,7 +15,7 @@
 /*
 /*	int	mgp_attempt_gate(a, sparams, qop, cipher)
 /*
-/*	int	mgp_attempt_verify(a, sparams, verifier)
+/*	int	mgp_attempt_verify(a, sparams, v)
 /*
 /*	int	mgp_attempt_authorize(a, sparams, oparams)
 /*

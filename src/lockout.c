@@ -6,33 +6,27 @@
 /* SYNOPSIS
 /*	#include "lockout.h"
 /*
-/*	enum mg_code mg_lockout_open(path, max_entries, store, err)
+/*	enum mg_code mg_lockout_open(path, max_entries, out, err)
 /*
-/*	void	mg_lockout_close(store)
+/*	void	mg_lockout_close(lo)
 /*
 /*	const char *mg_lockout_key(buf, kind, name)
 /*
-/*	void	mg_lockout_ticket_init(ticket, limits, enforce)
+/*	void	mg_lockout_ticket_init(t, limits, enforce)
 /*
-/*	enum mg_code mg_lockout_ticket_add(ticket, key, role, err)
+/*	enum mg_code mg_lockout_ticket_add(t, key, role, err)
 /*
-/*	enum mg_code mg_lockout_admit(store, ticket, now, err)
+/*	enum mg_code mg_lockout_admit(lo, t, now, err)
 /*
-/*	enum mg_code mg_lockout_settle(store, ticket, result, err)
-/*
-/*	int	mg_lockout_parse_address(text, addr)
-/*
-/*	enum mg_code mg_lockout_parse_network(text, addr, prefix, err)
+/*	enum mg_code mg_lockout_settle(lo, t, result, err)
 /*
 /*	const char *mg_lockout_address_key(buf, addr, ipv4_prefix, ipv6_prefix)
 /*
-/*	int	mg_lockout_network_contains(net, prefix, host)
+/*	enum mg_code mg_lockout_list(lo, prefix, visit, context, err)
 /*
-/*	enum mg_code mg_lockout_list(store, prefix, visit, context, err)
+/*	enum mg_code mg_lockout_clear(lo, key, removed, err)
 /*
-/*	enum mg_code mg_lockout_clear(store, key, removed, err)
-/*
-/*	enum mg_code mg_lockout_expire(store, now, horizon, removed, err)
+/*	enum mg_code mg_lockout_expire(lo, now, horizon, removed, err)
 /* DESCRIPTION
 /*	The store is one LMDB file (MDB_NOSUBDIR) and its "-lock" file
 /*	beside it, both created mode 0600: failure counts say which
@@ -105,11 +99,10 @@
 /*	one given twice) leaves the ticket incomplete, and admitting it
 /*	fails as the store would: the attempt must not go uncounted.
 /*
-/*	mg_lockout_parse_address() normalises a client address as
-/*	libsasl2 passes it ("ADDR;PORT", brackets and zones allowed): an
-/*	IPv4-mapped IPv6 address is the IPv4 address, and every spelling of
-/*	an IPv6 address is the same. mg_lockout_address_key() names the
-/*	counter of the network of the given prefix length around it.
+/*	mg_lockout_address_key() names the counter of the network of the
+/*	given prefix length around a client address (read by mg_addr(3):
+/*	an IPv4-mapped IPv6 address is the IPv4 address, and every spelling
+/*	of an IPv6 address is the same).
 /*
 /*	mg_lockout_list() calls the visitor inside a read transaction:
 /*	the visitor must not call the store itself.
@@ -117,7 +110,6 @@
 /*	MG_BADPARAM for an empty path, an empty or overlong key, a key
 /*	given twice or too many keys in a ticket, admitting a ticket left
 /*	incomplete by any of these, a time out of range;
-/*	MG_MALFORMED for a network that does not parse (with the reason);
 /*	MG_NOMEM;
 /*	MG_INTERNAL for everything the store itself refuses, with a
 /*	reason "lockout store PATH: ...".
@@ -777,130 +769,17 @@ static void count_failure(struct mg_lockout_entry *e,
 
 /* Client addresses. */
 
- /*
-  * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address.
-  */
-static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-static int max_prefix(int family)
-{
-    return (family == AF_INET ? 32 : 128);
-}
-
-static void mask_to(struct mg_lockout_addr *a, unsigned prefix)
-{
-    unsigned i;
-
-    for (i = prefix; i < 128; i++)
-	a->bytes[i / 8] &= (unsigned char) ~(0x80 >> (i % 8));
-}
-
-static int parse_bare(const char *text, size_t len, struct mg_lockout_addr *a)
-{
-    char    buf[INET6_ADDRSTRLEN + 1];
-
-    memset(a, 0, sizeof(*a));
-    if (len == 0 || len >= sizeof(buf))
-	return (0);
-    memcpy(buf, text, len);
-    buf[len] = 0;
-    if (inet_pton(AF_INET, buf, a->bytes) == 1) {
-	a->family = AF_INET;
-    } else if (inet_pton(AF_INET6, buf, a->bytes) == 1) {
-	a->family = AF_INET6;
-	if (memcmp(a->bytes, v4mapped, sizeof(v4mapped)) == 0) {
-	    memmove(a->bytes, a->bytes + 12, 4);
-	    memset(a->bytes + 4, 0, 12);
-	    a->family = AF_INET;
-	}
-    } else {
-	return (0);
-    }
-    return (1);
-}
-
-int     mg_lockout_parse_address(const char *text, struct mg_lockout_addr *a)
-{
-    const char *semi, *p, *end;
-    size_t  len;
-
-    memset(a, 0, sizeof(*a));
-    if (text == 0 || strnlen(text, 128) >= 128)
-	return (0);
-    end = text + strlen(text);
-    /* "ADDR;PORT": the port is digits, or nothing. */
-    if ((semi = strrchr(text, ';')) != 0) {
-	for (p = semi + 1; *p; p++)
-	    if (*p < '0' || *p > '9')
-		return (0);
-	if (p - semi - 1 > 5)
-	    return (0);
-	end = semi;
-    }
-    if (text < end && *text == '[') {
-	if (end - text < 3 || end[-1] != ']')
-	    return (0);
-	text++;
-	end--;
-    }
-    /* A zone (fe80::1%eth0) says nothing about who the client is. */
-    if ((p = memchr(text, '%', (size_t) (end - text))) != 0)
-	end = p;
-    len = (size_t) (end - text);
-    return (parse_bare(text, len, a));
-}
-
-enum mg_code mg_lockout_parse_network(const char *text, struct mg_lockout_addr *a,
-				              unsigned *prefix, struct mg_error *err)
-{
-    const char *slash = strchr(text, '/');
-    size_t  len = slash ? (size_t) (slash - text) : strlen(text);
-    struct mg_lockout_addr masked;
-    unsigned long bits;
-    char   *end;
-    int     mapped;
-
-    if (!parse_bare(text, len, a))
-	return (mg_fail(err, MG_MALFORMED, "not an IPv4 or IPv6 address"));
-    mapped = a->family == AF_INET && memchr(text, ':', len) != 0;
-    *prefix = (unsigned) max_prefix(a->family);
-    if (slash == 0)
-	return (MG_OK);
-    if (slash[1] < '0' || slash[1] > '9' || strlen(slash + 1) > 3)
-	return (mg_fail(err, MG_MALFORMED, "the prefix length after / is not a number"));
-    bits = strtoul(slash + 1, &end, 10);
-    if (*end != 0)
-	return (mg_fail(err, MG_MALFORMED, "the prefix length after / is not a number"));
-    if (mapped) {
-	/* ::ffff:a.b.c.d/N is the IPv4 network a.b.c.d/(N - 96). */
-	if (bits < 96 || bits > 128)
-	    return (mg_fail(err, MG_MALFORMED, "an IPv4-mapped network needs a "
-			    "prefix length from 96 to 128"));
-	bits -= 96;
-    }
-    if (bits > (unsigned long) max_prefix(a->family))
-	return (mg_fail(err, MG_MALFORMED, "prefix length %lu is longer than the "
-			"address (%d bits)", bits, max_prefix(a->family)));
-    *prefix = (unsigned) bits;
-    masked = *a;
-    mask_to(&masked, *prefix);
-    if (memcmp(masked.bytes, a->bytes, sizeof(a->bytes)) != 0)
-	return (mg_fail(err, MG_MALFORMED, "bits are set after the prefix length "
-			"(a network is written with its host bits zero)"));
-    return (MG_OK);
-}
-
-const char *mg_lockout_address_key(char *buf, const struct mg_lockout_addr *addr,
+const char *mg_lockout_address_key(char *buf, const struct mg_addr *addr,
 				           unsigned ipv4_prefix, unsigned ipv6_prefix)
 {
-    struct mg_lockout_addr net = *addr;
+    struct mg_addr net = *addr;
     unsigned prefix = addr->family == AF_INET ? ipv4_prefix : ipv6_prefix;
-    unsigned max = (unsigned) max_prefix(addr->family);
+    unsigned max = mg_addr_max_prefix(addr->family);
     char    text[INET6_ADDRSTRLEN];
 
     if (prefix > max)
 	prefix = max;
-    mask_to(&net, prefix);
+    mg_addr_mask(&net, prefix);
     if (inet_ntop(net.family, net.bytes, text, sizeof(text)) == 0)
 	strcpy(text, "?");
     if (prefix < max)
@@ -908,17 +787,6 @@ const char *mg_lockout_address_key(char *buf, const struct mg_lockout_addr *addr
     else
 	snprintf(buf, MG_LOCKOUT_KEY_MAX + 1, "addr:%s", text);
     return (buf);
-}
-
-int     mg_lockout_network_contains(const struct mg_lockout_addr *net, unsigned prefix,
-				            const struct mg_lockout_addr *host)
-{
-    struct mg_lockout_addr masked = *host;
-
-    if (net->family != host->family || prefix > (unsigned) max_prefix(net->family))
-	return (0);
-    mask_to(&masked, prefix);
-    return (memcmp(masked.bytes, net->bytes, sizeof(net->bytes)) == 0);
 }
 
 /* Admission. */

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "mg_addr.h"
 #include "mg_error.h"
 
 #define MG_LOCKOUT_DEFAULT_STORE	"/var/lib/md5gate/lockout.mdb"
@@ -61,30 +62,15 @@ extern void mg_lockout_close(struct mg_lockout *);
 extern const char *mg_lockout_key(char *buf, const char *kind, const char *name);
 
  /*
-  * Client addresses. mg_lockout_parse_address() takes what libsasl2
-  * passes ("ADDR;PORT" in Postfix and most applications), or a bare
-  * address, IPv6 possibly in brackets or with a zone: it returns 1 and
-  * the address (an IPv4-mapped IPv6 address as IPv4), or 0.
-  * mg_lockout_parse_network() takes "ADDR" or "ADDR/BITS" (the host bits
-  * must be zero) for the command line. mg_lockout_address_key() writes
+  * Client addresses (see mg_addr(3)). mg_lockout_address_key() writes
   * the key of the counter that holds addr: "addr:ADDR" at a full-length
   * prefix, else "addr:NETWORK/BITS", in the canonical text of inet_ntop().
   */
-struct mg_lockout_addr {
-    int     family;			/* AF_INET or AF_INET6 */
-    unsigned char bytes[16];
-};
-
 #define MG_LOCKOUT_DEFAULT_IPV4_PREFIX	32
 #define MG_LOCKOUT_DEFAULT_IPV6_PREFIX	64
 
-extern int mg_lockout_parse_address(const char *text, struct mg_lockout_addr *);
-extern enum mg_code mg_lockout_parse_network(const char *text, struct mg_lockout_addr *,
-					             unsigned *prefix, struct mg_error *);
-extern const char *mg_lockout_address_key(char *buf, const struct mg_lockout_addr *,
+extern const char *mg_lockout_address_key(char *buf, const struct mg_addr *,
 					          unsigned ipv4_prefix, unsigned ipv6_prefix);
-extern int mg_lockout_network_contains(const struct mg_lockout_addr *net, unsigned prefix,
-				               const struct mg_lockout_addr *host);
 
  /*
   * One attempt's passage through the lockout: the keys it is counted

@@ -9,7 +9,7 @@
 /*
 /*	const struct mg_lockout_backend mg_lockout_redis_backend;
 /*
-/*	enum mg_code mg_lockout_redis_check(store, policy, size, err)
+/*	enum mg_code mg_lockout_redis_check(st, policy, size, err)
 /* DESCRIPTION
 /*	This backend keeps the counters of lockout(3) on a Redis (or
 /*	Valkey) server, so that every relay that uses the same server and

@@ -7,21 +7,21 @@
 /* SYNOPSIS
 /*	#include "lockout_store.h"
 /*
-/*	enum mg_code mg_lockout_store_open(config, store, err)
+/*	enum mg_code mg_lockout_store_open(cfg, out, err)
 /*
-/*	void	mg_lockout_store_close(store)
+/*	void	mg_lockout_store_close(st)
 /*
-/*	enum mg_code mg_lockout_store_admit(store, ticket, now, err)
+/*	enum mg_code mg_lockout_store_admit(st, t, now, err)
 /*
-/*	enum mg_code mg_lockout_store_settle(store, ticket, result, err)
+/*	enum mg_code mg_lockout_store_settle(st, t, result, err)
 /*
-/*	enum mg_code mg_lockout_store_list(store, prefix, visit, context, err)
+/*	enum mg_code mg_lockout_store_list(st, prefix, visit, context, err)
 /*
-/*	enum mg_code mg_lockout_store_clear(store, key, removed, err)
+/*	enum mg_code mg_lockout_store_clear(st, key, removed, err)
 /*
-/*	const char *mg_lockout_store_name(store)
+/*	const char *mg_lockout_store_name(st)
 /*
-/*	enum mg_code mg_lockout_redis_check(store, policy, size, err)
+/*	enum mg_code mg_lockout_redis_check(st, policy, size, err)
 /* DESCRIPTION
 /*	The plugin and the command reach the lockout through these
 /*	functions; struct mg_lockout_backend says what a store must do,

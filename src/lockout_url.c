@@ -7,7 +7,7 @@
 /* SYNOPSIS
 /*	#include "lockout_store.h"
 /*
-/*	enum mg_code mg_lockout_redis_url_parse(text, url, err)
+/*	enum mg_code mg_lockout_redis_url_parse(text, u, err)
 /*
 /*	int	mg_lockout_redis_prefix_ok(prefix, why, size)
 /* DESCRIPTION

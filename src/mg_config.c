@@ -130,7 +130,7 @@ void    mg_config_free(struct mg_config *cfg)
 
 static const char *level_names[] = {"none", "err", "fail", "warn", "note", "debug"};
 
-const char *mg_log_level_name(enum mg_log_level level)
+static const char *log_level_name(enum mg_log_level level)
 {
     if (level < MG_LOG_NONE || level > MG_LOG_DEBUG)
 	return ("unknown");
@@ -476,12 +476,12 @@ static const char *audit_failure_text(const struct mg_config *cfg)
 
 static const char *audit_success_level_text(const struct mg_config *cfg)
 {
-    return (mg_log_level_name(cfg->audit_success_level));
+    return (log_level_name(cfg->audit_success_level));
 }
 
 static const char *audit_failure_level_text(const struct mg_config *cfg)
 {
-    return (mg_log_level_name(cfg->audit_failure_level));
+    return (log_level_name(cfg->audit_failure_level));
 }
 
 static const char *plaintext_secrets_text(const struct mg_config *cfg)

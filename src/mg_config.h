@@ -54,7 +54,6 @@ extern enum mg_code mg_config_load_stream(FILE *, const char *name,
 				                  struct mg_config *,
 				                  struct mg_error *);
 extern void mg_config_free(struct mg_config *);
-extern const char *mg_log_level_name(enum mg_log_level);
 extern void mg_config_print(const struct mg_config *, unsigned flags, FILE *);
 
 #endif

@@ -9,15 +9,10 @@
 /*	enum mg_code mg_fail(err, code, fmt, ...)
 /*
 /*	void	mg_error_clear(err)
-/*
-/*	const char *mg_code_name(code)
 /* DESCRIPTION
 /*	mg_fail() records a result code and a formatted reason in err (which
 /*	may be null) and returns the code. The reason is truncated to
 /*	MG_REASON_MAX-1 bytes.
-/*
-/*	mg_code_name() returns a stable lower-case name for a code, as used
-/*	in audit records and test output.
 /*--*/
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,37 +39,4 @@ void    mg_error_clear(struct mg_error *err)
 	return;
     err->code = MG_OK;
     err->reason[0] = 0;
-}
-
-const char *mg_code_name(enum mg_code code)
-{
-    switch (code) {
-    case MG_OK:
-	return ("ok");
-    case MG_CONTINUE:
-	return ("continue");
-    case MG_MALFORMED:
-	return ("malformed");
-    case MG_TOOLONG:
-	return ("too-long");
-    case MG_BADAUTH:
-	return ("bad-credentials");
-    case MG_NOUSER:
-	return ("unknown-user");
-    case MG_BADSERV:
-	return ("bad-server");
-    case MG_BADMAC:
-	return ("bad-mac");
-    case MG_NOMEM:
-	return ("no-memory");
-    case MG_INTERNAL:
-	return ("internal-error");
-    case MG_BADPARAM:
-	return ("bad-parameter");
-    case MG_BADSECRET:
-	return ("bad-secret");
-    case MG_NOFILE:
-	return ("no-file");
-    }
-    return ("unknown");
 }

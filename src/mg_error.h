@@ -46,6 +46,5 @@ struct mg_error {
 extern enum mg_code mg_fail(struct mg_error *, enum mg_code, const char *,...)
 	__attribute__((format(printf, 3, 4)));
 extern void mg_error_clear(struct mg_error *);
-extern const char *mg_code_name(enum mg_code);
 
 #endif

@@ -11,7 +11,7 @@
 /*
 /*	const struct mg_sasl_option *mg_sasl_option_find(name)
 /*
-/*	enum mg_code mg_sasl_option_check(option, value, err)
+/*	enum mg_code mg_sasl_option_check(opt, value, err)
 /*
 /*	int	mg_sasl_option_bool(value, out)
 /*
@@ -66,13 +66,6 @@ const struct mg_sasl_option mg_sasl_options[] = {
     {0, 0, 0},
 };
 
-static const enum mg_digest_cipher all_ciphers[] = {
-    MG_DIGEST_CIPHER_3DES, MG_DIGEST_CIPHER_DES, MG_DIGEST_CIPHER_RC4,
-    MG_DIGEST_CIPHER_RC4_56, MG_DIGEST_CIPHER_RC4_40,
-};
-
-#define SEPARATORS	" ,\t"
-
 const struct mg_sasl_option *mg_sasl_option_find(const char *name)
 {
     const struct mg_sasl_option *opt;
@@ -102,29 +95,6 @@ int     mg_sasl_option_bool(const char *value, int *out)
     return (0);
 }
 
-static unsigned cipher_of(const char *word, size_t len)
-{
-    const char *name;
-    size_t  i;
-
-    for (i = 0; i < sizeof(all_ciphers) / sizeof(all_ciphers[0]); i++) {
-	name = mg_digest_cipher_name(all_ciphers[i]);
-	if (name && strlen(name) == len && strncasecmp(name, word, len) == 0)
-	    return ((unsigned) all_ciphers[i]);
-    }
-    return (0);
-}
-
- /*
-  * Each word of a list in turn: *len is its length, 0 at the end.
-  */
-static const char *next_word(const char *list, size_t *len)
-{
-    list += strspn(list, SEPARATORS);
-    *len = strcspn(list, SEPARATORS);
-    return (list);
-}
-
 int     mg_sasl_option_ciphers(const char *value, unsigned *ciphers)
 {
     const char *word;
@@ -134,11 +104,11 @@ int     mg_sasl_option_ciphers(const char *value, unsigned *ciphers)
 
     if (value == 0)
 	return (0);
-    for (word = next_word(value, &len); len > 0; word = next_word(word + len, &len)) {
+    for (word = mg_word_next(value, &len); len > 0; word = mg_word_next(word + len, &len)) {
 	words++;
 	if (len == 4 && strncasecmp(word, "none", 4) == 0)
 	    none = 1;
-	else if ((bit = cipher_of(word, len)) != 0)
+	else if ((bit = mg_flag_lookup(mg_digest_cipher_names, word, len)) != 0)
 	    mask |= bit;
 	else
 	    return (0);
@@ -199,7 +169,7 @@ static enum mg_code check_names(const struct mg_sasl_option *opt, const char *va
 
     if (has_controls(value, strlen(value)))
 	return (bad(err, opt, "a control character in the value"));
-    for (word = next_word(value, &len); len > 0; word = next_word(word + len, &len)) {
+    for (word = mg_word_next(value, &len); len > 0; word = mg_word_next(word + len, &len)) {
 	if (++count > MG_SASL_OPTION_NAMES_MAX)
 	    return (bad(err, opt, "more than %d names", MG_SASL_OPTION_NAMES_MAX));
 	if (len > MG_SASL_OPTION_NAME_LEN)

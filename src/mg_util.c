@@ -5,7 +5,15 @@
 /*	small helpers of the mechanism core: hex, random, cleansing
 /* SYNOPSIS
 /*	#include "mg_util.h"
+/*
+/*	const char *mg_word_next(list, len)
+/*
+/*	unsigned mg_flag_lookup(names, name, len)
 /* DESCRIPTION
+/*	mg_word_next() and mg_flag_lookup() are the one reader of word
+/*	lists (policy values, SASL options, realm lists) and of flag names
+/*	(qop values, ciphers, TLS evidence).
+/*
 /*	Thin wrappers so that every random byte, every comparison of a
 /*	digest and every erasure of a secret goes through OpenSSL, in one
 /*	place that is easy to audit.
@@ -24,6 +32,7 @@
 /*--*/
 #include <pthread.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -160,4 +169,19 @@ void    mg_cleanse(void *buf, size_t len)
 int     mg_equal_ct(const void *a, const void *b, size_t len)
 {
     return (CRYPTO_memcmp(a, b, len) == 0);
+}
+
+const char *mg_word_next(const char *list, size_t *len)
+{
+    list += strspn(list, MG_WORD_SEPARATORS);
+    *len = strcspn(list, MG_WORD_SEPARATORS);
+    return (list);
+}
+
+unsigned mg_flag_lookup(const struct mg_flag_name *names, const char *name, size_t len)
+{
+    for (/* void */ ; names->name; names++)
+	if (strlen(names->name) == len && strncasecmp(names->name, name, len) == 0)
+	    return (names->bit);
+    return (0);
 }

@@ -14,6 +14,24 @@
 #include "mg_error.h"
 
 /* Lower-case hex of len bytes; out must hold 2*len+1 bytes. */
+/*
+ * Lists of words separated by white space and commas: the next word at
+ * or after list, its length in *len (0 at the end).
+ */
+#define MG_WORD_SEPARATORS	" ,\t"
+extern const char *mg_word_next(const char *list, size_t *len);
+
+/*
+ * Names of bits (a table ending with a null name): the bit of the len
+ * bytes at name, in any case, or 0.
+ */
+struct mg_flag_name {
+    const char *name;
+    unsigned bit;
+};
+extern unsigned mg_flag_lookup(const struct mg_flag_name *names, const char *name,
+			               size_t len);
+
 extern void mg_hex_encode(const unsigned char *in, size_t len, char *out);
 
 /* A 32-bit number as 8 lower-case hex digits and a NUL (DIGEST-MD5's nc). */

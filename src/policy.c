@@ -6,34 +6,30 @@
 /* SYNOPSIS
 /*	#include "policy.h"
 /*
-/*	void	mg_policy_init(policy)
+/*	int	mg_policy_mech_section(mech, side)
 /*
-/*	void	mg_policy_free(policy)
+/*	void	mg_policy_decide(policy, facts, d)
 /*
-/*	int	mg_policy_section_id(name, len)
+/*	int	mg_policy_advertise_all(policy, mech)
 /*
-/*	int	mg_policy_set(policy, section, name, value, why, why_size)
+/*	enum mg_policy_mode mg_policy_mode(policy, mech, side)
 /*
-/*	void	mg_policy_decide(policy, facts, decision)
+/*	int	mg_policy_lockout(policy, mech, limits, by_address, rule, rule_size)
 /*
-/*	void	mg_policy_print(policy, fp)
+/*	int	mg_policy_lockout_ticket(policy, mech, account, remote, t, rule,
+/*					rule_size)
 /*
-/*	int	mg_policy_section_given(policy, section)
-/*
-/*	void	mg_policy_print_section(policy, section, flags, fp)
+/*	void	mg_policy_lockout_store_config(policy, cfg)
 /* DESCRIPTION
 /*	The rules live in md5gate's configuration file (see mg_config(3)),
-/*	which hands every setting of a policy section to mg_policy_set().
+/*	which hands every setting of a policy section to mg_policy_set()
+/*	(see policy_parse(3); policy_print(3) writes them back).
 /*	[global] holds defaults, [cram-md5] and [digest-md5] the server
 /*	side rules of each mechanism, [cram-md5:client] and
 /*	[digest-md5:client] the client side. Section names are
 /*	case-insensitive. A setting in a mechanism section overrides the
 /*	same setting in [global]; what neither gives has its default, and
 /*	defaults allow everything.
-/*
-/*	mg_policy_set() returns 1 when the setting was taken, 0 when its
-/*	value is wrong or the setting does not belong in that section (why
-/*	then says what is wrong), -1 when no such setting exists.
 /*
 /*	mg_policy_decide() checks the rules in a fixed order (enabled,
 /*	services, listeners, networks, the client address, TLS, SSF, users,
@@ -61,15 +57,6 @@
 /*	mg_policy_lockout_store_config() says how to open the store
 /*	(lockout_backend, lockout_store, lockout_max_entries, lockout_redis,
 /*	lockout_redis_prefix; see lockout_store(3)).
-/*
-/*	mg_policy_print_section() writes the settings a section gives, one
-/*	line each; with MG_POLICY_PRINT_ALL it adds every other setting that
-/*	may stand there as a comment line holding its effective value and
-/*	where that comes from ("(default)", "(from [global])"). Either way
-/*	the output is a valid configuration file that reads back to the
-/*	same policy and prints the same again. mg_policy_section_given()
-/*	says whether a section gives any setting. mg_policy_print() writes
-/*	every section that way, with MG_POLICY_PRINT_ALL.
 /*--*/
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -83,738 +70,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "digest/digest.h"
-#include "policy.h"
-
-#define BIT(s)	(1UL << (s))
-
- /*
-  * Where a setting may stand.
-  */
-#define IN_GLOBAL	(1<<0)
-#define IN_SERVER	(1<<1)
-#define IN_CLIENT	(1<<2)
-#define DIGEST_ONLY	(1<<3)		/* not in the CRAM-MD5 sections */
-#define GLOBAL_ONLY	(1<<4)
-#define CLIENT_INHERITS	(1<<5)		/* [global] is a client default too */
-
-enum kind {
-    K_CHOICE,				/* int: 0 or 1, by names[] */
-    K_BOOL,				/* int */
-    K_USERS,				/* struct mg_policy_list */
-    K_SERVICES,				/* struct mg_policy_list */
-    K_NETWORKS,				/* struct mg_policy_addrs */
-    K_LISTENERS,			/* struct mg_policy_addrs */
-    K_FLAGS,				/* unsigned, by flag names */
-    K_NUMBER,				/* unsigned, up to max */
-    K_DURATION,				/* unsigned seconds, 1 up to max */
-    K_PATH,				/* char *, absolute */
-    K_PREFIX,				/* unsigned, from min up to max */
-    K_REDIS_URL,			/* char *, lockout_redis */
-    K_REDIS_PREFIX,			/* char *, lockout_redis_prefix */
-};
-
-struct flag_name {
-    const char *name;
-    unsigned bit;
-};
-
-static const struct flag_name qop_names[] = {
-    {"auth", MG_DIGEST_QOP_AUTH},
-    {"auth-int", MG_DIGEST_QOP_AUTH_INT},
-    {"auth-conf", MG_DIGEST_QOP_AUTH_CONF},
-    {0, 0},
-};
-
-static const struct flag_name cipher_names[] = {
-    {"3des", MG_DIGEST_CIPHER_3DES},
-    {"des", MG_DIGEST_CIPHER_DES},
-    {"rc4", MG_DIGEST_CIPHER_RC4},
-    {"rc4-40", MG_DIGEST_CIPHER_RC4_40},
-    {"rc4-56", MG_DIGEST_CIPHER_RC4_56},
-    {0, 0},
-};
-
-static const struct flag_name evidence_names[] = {
-    {"ssf", MG_TLS_BY_SSF},
-    {"listener", MG_TLS_BY_LISTENER},
-    {"flags", MG_TLS_BY_FLAGS},
-    {0, 0},
-};
-
-#define ALL_QOPS	(MG_DIGEST_QOP_AUTH | MG_DIGEST_QOP_AUTH_INT | MG_DIGEST_QOP_AUTH_CONF)
-#define ALL_CIPHERS	(MG_DIGEST_CIPHER_3DES | MG_DIGEST_CIPHER_DES | MG_DIGEST_CIPHER_RC4 \
-			 | MG_DIGEST_CIPHER_RC4_40 | MG_DIGEST_CIPHER_RC4_56)
-#define ALL_EVIDENCE	(MG_TLS_BY_SSF | MG_TLS_BY_LISTENER | MG_TLS_BY_FLAGS)
-
-#define MAX_DURATION	(366U * 86400U)
-
-struct setting {
-    const char *name;
-    unsigned where;
-    enum kind kind;
-    size_t  offset;
-    const void *names;			/* K_CHOICE: const char *[2]; K_FLAGS */
-    unsigned max;			/* K_NUMBER, K_DURATION, K_PREFIX */
-};
-
-static const char *mode_names[] = {"enforce", "audit-only"};
-static const char *address_names[] = {"allow", "deny"};
-static const char *advertise_names[] = {"filtered", "all"};
-static const char *store_failure_names[] = {"closed", "open"};
-static const char *backend_names[] = {"lmdb", "redis"};
-
-#define R(field) offsetof(struct mg_policy_rules, field)
-#define EVERYWHERE	(IN_GLOBAL | IN_SERVER | IN_CLIENT | CLIENT_INHERITS)
-#define SERVER_RULE	(IN_GLOBAL | IN_SERVER)
-
- /*
-  * Indexed by enum mg_policy_setting.
-  */
-static const struct setting settings[MG_POLICY_SETTINGS] = {
-    {"mode", EVERYWHERE, K_CHOICE, R(mode), mode_names, 0},
-    {"advertise", SERVER_RULE, K_CHOICE, R(advertise_all), advertise_names, 0},
-    {"enabled", IN_SERVER | IN_CLIENT, K_BOOL, R(enabled), 0, 0},
-    {"services", EVERYWHERE, K_SERVICES, R(services), 0, 0},
-    {"listeners", SERVER_RULE, K_LISTENERS, R(listeners), 0, 0},
-    {"networks_deny", IN_GLOBAL | IN_SERVER | IN_CLIENT, K_NETWORKS, R(networks_deny), 0, 0},
-    {"networks_allow", IN_GLOBAL | IN_SERVER | IN_CLIENT, K_NETWORKS, R(networks_allow), 0, 0},
-    {"unknown_address", SERVER_RULE, K_CHOICE, R(unknown_address_deny), address_names, 0},
-    {"require_tls", SERVER_RULE, K_BOOL, R(require_tls), 0, 0},
-    {"tls_listeners", SERVER_RULE, K_LISTENERS, R(tls_listeners), 0, 0},
-    {"tls_evidence", SERVER_RULE, K_FLAGS, R(tls_evidence), evidence_names, 0},
-    {"min_ssf", SERVER_RULE, K_NUMBER, R(min_ssf), 0, 65535},
-    {"users_deny", SERVER_RULE, K_USERS, R(users_deny), 0, 0},
-    {"users_allow", SERVER_RULE, K_USERS, R(users_allow), 0, 0},
-    {"qop", EVERYWHERE | DIGEST_ONLY, K_FLAGS, R(qops), qop_names, 0},
-    {"ciphers", EVERYWHERE | DIGEST_ONLY, K_FLAGS, R(ciphers), cipher_names, 0},
-    {"lockout_failures", SERVER_RULE, K_NUMBER, R(lockout.failures), 0, 1000000},
-    {"lockout_window", SERVER_RULE, K_DURATION, R(lockout.window), 0, MAX_DURATION},
-    {"lockout_duration", SERVER_RULE, K_DURATION, R(lockout.duration), 0, MAX_DURATION},
-    {"lockout_address", SERVER_RULE, K_BOOL, R(lockout_address), 0, 0},
-    {"lockout_account", SERVER_RULE, K_BOOL, R(lockout_account), 0, 0},
-    {"lockout_trusted_networks", SERVER_RULE, K_NETWORKS, R(lockout_trusted_networks), 0, 0},
-    {"lockout_ipv4_prefix", IN_GLOBAL | GLOBAL_ONLY, K_PREFIX, R(lockout_ipv4_prefix), 0, 32},
-    {"lockout_ipv6_prefix", IN_GLOBAL | GLOBAL_ONLY, K_PREFIX, R(lockout_ipv6_prefix), 0, 128},
-    {"lockout_store", IN_GLOBAL | GLOBAL_ONLY, K_PATH, R(lockout_store), 0, 0},
-    {"lockout_store_failure", IN_GLOBAL | GLOBAL_ONLY, K_CHOICE, R(lockout_store_open),
-    store_failure_names, 0},
-    {"lockout_max_entries", IN_GLOBAL | GLOBAL_ONLY, K_NUMBER, R(lockout_max_entries), 0,
-    100000000},
-    {"lockout_backend", IN_GLOBAL | GLOBAL_ONLY, K_CHOICE, R(lockout_backend_redis),
-    backend_names, 0},
-    {"lockout_redis", IN_GLOBAL | GLOBAL_ONLY, K_REDIS_URL, R(lockout_redis), 0, 0},
-    {"lockout_redis_prefix", IN_GLOBAL | GLOBAL_ONLY, K_REDIS_PREFIX,
-    R(lockout_redis_prefix), 0, 0},
-};
-
-static const char *section_names[MG_POLICY_SECTIONS] = {
-    "global", "cram-md5", "digest-md5", "cram-md5:client", "digest-md5:client",
-};
-
-#define FIELD(r, s, type) ((type *) ((char *) (r) + settings[s].offset))
-#define CFIELD(r, s, type) ((const type *) ((const char *) (r) + settings[s].offset))
-
-static void rules_default(struct mg_policy_rules *r)
-{
-    memset(r, 0, sizeof(*r));
-    r->mode = MG_POLICY_ENFORCE;
-    r->enabled = 1;
-    r->tls_evidence = ALL_EVIDENCE;
-    r->qops = ALL_QOPS;
-    r->ciphers = ALL_CIPHERS;
-    r->lockout.failures = 0;
-    r->lockout.window = 900;
-    r->lockout.duration = 900;
-    r->lockout_address = 1;
-    r->lockout_account = 1;
-    r->lockout_ipv4_prefix = MG_LOCKOUT_DEFAULT_IPV4_PREFIX;
-    r->lockout_ipv6_prefix = MG_LOCKOUT_DEFAULT_IPV6_PREFIX;
-    r->lockout_store_open = 0;
-    r->lockout_max_entries = MG_LOCKOUT_DEFAULT_MAX;
-}
-
-static void list_free(struct mg_policy_list *list)
-{
-    size_t  i;
-
-    for (i = 0; i < list->count; i++)
-	free(list->words[i]);
-    free(list->words);
-    list->words = 0;
-    list->count = 0;
-}
-
-static void addrs_free(struct mg_policy_addrs *addrs)
-{
-    free(addrs->addrs);
-    addrs->addrs = 0;
-    addrs->count = 0;
-}
-
-static void rules_free(struct mg_policy_rules *r)
-{
-    list_free(&r->users_allow);
-    list_free(&r->users_deny);
-    list_free(&r->services);
-    addrs_free(&r->networks_allow);
-    addrs_free(&r->networks_deny);
-    addrs_free(&r->listeners);
-    addrs_free(&r->tls_listeners);
-    addrs_free(&r->lockout_trusted_networks);
-    free(r->lockout_store);
-    free(r->lockout_redis);
-    free(r->lockout_redis_prefix);
-    rules_default(r);
-}
-
-void    mg_policy_init(struct mg_policy *policy)
-{
-    int     i;
-
-    for (i = 0; i < MG_POLICY_SECTIONS; i++)
-	rules_default(policy->section + i);
-}
-
-void    mg_policy_free(struct mg_policy *policy)
-{
-    int     i;
-
-    for (i = 0; i < MG_POLICY_SECTIONS; i++)
-	rules_free(policy->section + i);
-}
-
-int     mg_policy_section_id(const char *name, size_t len)
-{
-    int     i;
-
-    for (i = 0; i < MG_POLICY_SECTIONS; i++)
-	if (strlen(section_names[i]) == len && strncasecmp(name, section_names[i], len) == 0)
-	    return (i);
-    return (-1);
-}
-
-const char *mg_policy_section_name(enum mg_policy_section section)
-{
-    return (section < MG_POLICY_SECTIONS ? section_names[section] : "unknown");
-}
-
-static int is_client_section(int section)
-{
-    return (section == MG_POLICY_CRAM_CLIENT || section == MG_POLICY_DIGEST_CLIENT);
-}
-
-static int is_cram_section(int section)
-{
-    return (section == MG_POLICY_CRAM_SERVER || section == MG_POLICY_CRAM_CLIENT);
-}
-
-/* Parsing. */
-
-static int why_(char *why, size_t size, const char *fmt,...)
-	__attribute__((format(printf, 3, 4)));
-
-static int why_(char *why, size_t size, const char *fmt,...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(why, size, fmt, ap);
-    va_end(ap);
-    return (0);
-}
-
- /*
-  * Split a list at commas and white space. Returns the number of words,
-  * -1 (with why) when one is too long or there are too many.
-  */
-static int split(const char *name, const char *value,
-		         char words[][MG_POLICY_ITEM_MAX + 1], char *why, size_t size)
-{
-    size_t  n;
-    int     count = 0;
-
-    for (;;) {
-	value += strspn(value, ", \t");
-	if ((n = strcspn(value, ", \t")) == 0)
-	    return (count);
-	if (count >= MG_POLICY_LIST_MAX)
-	    return (why_(why, size, "%s has more than %d entries", name,
-			 MG_POLICY_LIST_MAX) - 1);
-	if (n > MG_POLICY_ITEM_MAX)
-	    return (why_(why, size, "%s: an entry is longer than %d bytes", name,
-			 MG_POLICY_ITEM_MAX) - 1);
-	memcpy(words[count], value, n);
-	words[count++][n] = 0;
-	value += n;
-    }
-}
-
-static int no_controls(const char *s)
-{
-    for (; *s; s++)
-	if ((unsigned char) *s < 0x20 || *s == 0x7f)
-	    return (0);
-    return (1);
-}
-
-static int printable(const char *s)
-{
-    for (; *s; s++)
-	if ((unsigned char) *s < 0x21 || *s == 0x7f)
-	    return (0);
-    return (1);
-}
-
- /*
-  * "alice", "alice@realm", "*@realm".
-  */
-static int valid_user(const char *word, char *why, size_t size)
-{
-    const char *at = strrchr(word, '@');
-
-    if (!printable(word))
-	return (why_(why, size, "user \"%.60s\" contains a control character", word));
-    /*
-     * The file reader takes "#" and ";" for a comment, and "=" on a
-     * continuation line (where a long list is printed) for a setting:
-     * no user holds one.
-     */
-    if (strpbrk(word, "#;=") != 0)
-	return (why_(why, size, "user \"%.60s\" contains \"#\", \";\" or \"=\"", word));
-    if (word[0] == '*' && (at != word + 1 || word[2] == 0))
-	return (why_(why, size, "\"%.60s\" is not a user pattern: a wildcard is "
-		     "allowed only as \"*@realm\"", word));
-    if (strchr(word + 1, '*') != 0)
-	return (why_(why, size, "\"%.60s\" is not a user pattern: a wildcard is "
-		     "allowed only as \"*@realm\"", word));
-    if (at == word || (at != 0 && at[1] == 0))
-	return (why_(why, size, "\"%.60s\" is not a user: empty name or realm", word));
-    return (1);
-}
-
-static int valid_service(const char *word, char *why, size_t size)
-{
-    const char *s;
-
-    for (s = word; *s; s++)
-	if (!isalnum((unsigned char) *s) && *s != '-' && *s != '_' && *s != '.')
-	    return (why_(why, size, "\"%.60s\" is not a service name", word));
-    return (1);
-}
-
-static int parse_port(const char *s, unsigned *port)
-{
-    unsigned long n = 0;
-
-    if (*s == 0 || strlen(s) > 5)
-	return (0);
-    for (; *s; s++) {
-	if (*s < '0' || *s > '9')
-	    return (0);
-	n = n * 10 + (unsigned) (*s - '0');
-    }
-    if (n == 0 || n > 65535)
-	return (0);
-    *port = (unsigned) n;
-    return (1);
-}
-
- /*
-  * An IPv4-mapped IPv6 address is the IPv4 address it maps; so is a
-  * network of them, when its prefix covers the mapping.
-  */
-static void unmap(struct mg_policy_addr *a)
-{
-    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-    if (a->family == AF_INET6 && a->prefix >= 96 && memcmp(a->bytes, mapped, 12) == 0) {
-	memmove(a->bytes, a->bytes + 12, 4);
-	memset(a->bytes + 4, 0, 12);
-	a->family = AF_INET;
-	a->prefix -= 96;
-    }
-}
-
- /*
-  * "ADDR" or, with_prefix, "ADDR/N". The host bits of a network are
-  * cleared. Returns 1, or 0 for anything else.
-  */
-int     mg_policy_parse_addr(const char *text, int with_prefix, struct mg_policy_addr *a)
-{
-    char    buf[INET6_ADDRSTRLEN + 8];
-    const char *slash = with_prefix ? strchr(text, '/') : 0;
-    size_t  len = slash ? (size_t) (slash - text) : strlen(text);
-    unsigned long prefix;
-    unsigned max, i;
-    char   *end;
-
-    memset(a, 0, sizeof(*a));
-    if (len == 0 || len >= sizeof(buf))
-	return (0);
-    memcpy(buf, text, len);
-    buf[len] = 0;
-    if (inet_pton(AF_INET, buf, a->bytes) == 1)
-	a->family = AF_INET, max = 32;
-    else if (inet_pton(AF_INET6, buf, a->bytes) == 1)
-	a->family = AF_INET6, max = 128;
-    else
-	return (0);
-    a->prefix = max;
-    if (slash) {
-	if (slash[1] < '0' || slash[1] > '9' || strlen(slash + 1) > 3)
-	    return (0);
-	prefix = strtoul(slash + 1, &end, 10);
-	if (*end != 0 || prefix > max)
-	    return (0);
-	a->prefix = (unsigned) prefix;
-    }
-    for (i = a->prefix; i < max; i++)
-	a->bytes[i / 8] &= (unsigned char) ~(0x80 >> (i % 8));
-    unmap(a);
-    return (1);
-}
-
-int     mg_policy_addr_match(const struct mg_policy_addr *net,
-			             const struct mg_policy_addr *host)
-{
-    unsigned full = net->prefix / 8, rest = net->prefix % 8;
-    unsigned char mask;
-
-    if (net->family != host->family)
-	return (0);
-    if (memcmp(net->bytes, host->bytes, full) != 0)
-	return (0);
-    if (rest == 0)
-	return (1);
-    mask = (unsigned char) (0xff << (8 - rest));
-    return ((net->bytes[full] & mask) == (host->bytes[full] & mask));
-}
-
- /*
-  * A listener: "ADDR:PORT", "[V6]:PORT", "*:PORT".
-  */
-static int parse_listener(const char *word, struct mg_policy_addr *a)
-{
-    char    host[INET6_ADDRSTRLEN + 1];
-    const char *colon;
-    size_t  len;
-
-    memset(a, 0, sizeof(*a));
-    if (word[0] == '[') {
-	if ((colon = strstr(word, "]:")) == 0)
-	    return (0);
-	len = (size_t) (colon - word - 1);
-	colon++;
-	if (len == 0 || len >= sizeof(host))
-	    return (0);
-	memcpy(host, word + 1, len);
-	host[len] = 0;
-	if (!mg_policy_parse_addr(host, 0, a) || strchr(host, ':') == 0)
-	    return (0);
-    } else {
-	if ((colon = strchr(word, ':')) == 0 || strchr(colon + 1, ':') != 0)
-	    return (0);
-	len = (size_t) (colon - word);
-	if (len == 0 || len >= sizeof(host))
-	    return (0);
-	memcpy(host, word, len);
-	host[len] = 0;
-	if (strcmp(host, "*") != 0 && (!mg_policy_parse_addr(host, 0, a)
-				       || a->family != AF_INET))
-	    return (0);
-    }
-    return (parse_port(colon + 1, &a->port));
-}
-
-static int parse_words(const struct setting *s, const char *value,
-		               struct mg_policy_list *out, char *why, size_t size)
-{
-    char    words[MG_POLICY_LIST_MAX][MG_POLICY_ITEM_MAX + 1];
-    struct mg_policy_list list = {0, 0};
-    int     n, i;
-
-    if ((n = split(s->name, value, words, why, size)) < 0)
-	return (0);
-    for (i = 0; i < n; i++)
-	if (!(s->kind == K_USERS ? valid_user(words[i], why, size) :
-	      valid_service(words[i], why, size)))
-	    return (0);
-    if (n > 0 && (list.words = calloc((size_t) n, sizeof(char *))) == 0)
-	return (why_(why, size, "out of memory"));
-    for (i = 0; i < n; i++) {
-	if ((list.words[i] = strdup(words[i])) == 0) {
-	    list_free(&list);
-	    return (why_(why, size, "out of memory"));
-	}
-	list.count++;
-    }
-    list_free(out);
-    *out = list;
-    return (1);
-}
-
-static int parse_addrs(const struct setting *s, const char *value,
-		               struct mg_policy_addrs *out, char *why, size_t size)
-{
-    char    words[MG_POLICY_LIST_MAX][MG_POLICY_ITEM_MAX + 1];
-    struct mg_policy_addr parsed[MG_POLICY_LIST_MAX];
-    int     n, i;
-
-    if ((n = split(s->name, value, words, why, size)) < 0)
-	return (0);
-    for (i = 0; i < n; i++) {
-	if (s->kind == K_NETWORKS && !mg_policy_parse_addr(words[i], 1, parsed + i))
-	    return (why_(why, size, "%s: \"%.60s\" is not an IPv4 or IPv6 address "
-			 "or network (ADDR or ADDR/BITS)", s->name, words[i]));
-	if (s->kind == K_LISTENERS && !parse_listener(words[i], parsed + i))
-	    return (why_(why, size, "%s: \"%.60s\" is not ADDR:PORT, [IPV6]:PORT "
-			 "or *:PORT", s->name, words[i]));
-    }
-    addrs_free(out);
-    if (n > 0) {
-	if ((out->addrs = calloc((size_t) n, sizeof(*out->addrs))) == 0)
-	    return (why_(why, size, "out of memory"));
-	memcpy(out->addrs, parsed, (size_t) n * sizeof(*parsed));
-	out->count = (size_t) n;
-    }
-    return (1);
-}
-
-static const char *flag_list(const struct flag_name *names, char *buf, size_t size)
-{
-    size_t  len = 0;
-
-    buf[0] = 0;
-    for (; names->name && len < size; names++)
-	len += (size_t) snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
-				 names->name);
-    return (buf);
-}
-
-static int parse_flags(const struct setting *s, const char *value, unsigned *out,
-		               char *why, size_t size)
-{
-    char    known[80];
-    char    words[MG_POLICY_LIST_MAX][MG_POLICY_ITEM_MAX + 1];
-    const struct flag_name *names = s->names, *f;
-    unsigned bits = 0;
-    int     n, i;
-
-    if ((n = split(s->name, value, words, why, size)) < 0)
-	return (0);
-    for (i = 0; i < n; i++) {
-	for (f = names; f->name && strcasecmp(f->name, words[i]) != 0; f++)
-	     /* void */ ;
-	if (f->name == 0)
-	    return (why_(why, size, "%s: \"%.40s\" is not one of %s", s->name,
-			 words[i], flag_list(names, known, sizeof(known))));
-	bits |= f->bit;
-    }
-    if (bits == 0)
-	return (why_(why, size, "%s needs at least one value", s->name));
-    *out = bits;
-    return (1);
-}
-
-static int parse_number(const char *value, unsigned max, unsigned *out)
-{
-    unsigned long n = 0;
-    const char *p;
-
-    if (*value == 0 || strlen(value) > 10)
-	return (0);
-    for (p = value; *p; p++) {
-	if (*p < '0' || *p > '9')
-	    return (0);
-	n = n * 10 + (unsigned) (*p - '0');
-    }
-    if (n > max)
-	return (0);
-    *out = (unsigned) n;
-    return (1);
-}
-
- /*
-  * Seconds, or a number with s, m, h or d.
-  */
-static int parse_duration(const char *value, unsigned max, unsigned *out)
-{
-    char    digits[16];
-    size_t  len = strlen(value);
-    unsigned long unit = 1;
-    unsigned n;
-
-    if (len == 0 || len >= sizeof(digits))
-	return (0);
-    memcpy(digits, value, len + 1);
-    switch (digits[len - 1]) {
-    case 's':
-	unit = 1;
-	break;
-    case 'm':
-	unit = 60;
-	break;
-    case 'h':
-	unit = 3600;
-	break;
-    case 'd':
-	unit = 86400;
-	break;
-    default:
-	len++;
-	break;
-    }
-    digits[len - 1] = 0;
-    if (!parse_number(digits, max, &n) || n == 0 || n * unit > max)
-	return (0);
-    *out = (unsigned) (n * unit);
-    return (1);
-}
-
- /*
-  * A lockout prefix: /8 (IPv4) or /16 (IPv6) at the shortest; shorter
-  * ones would put whole providers behind one counter.
-  */
-static int parse_prefix(const struct setting *s, const char *value, unsigned *out,
-			        char *why, size_t size)
-{
-    unsigned min = s->max == 32 ? 8 : 16;
-    unsigned n;
-
-    if (!parse_number(value, s->max, &n) || n < min)
-	return (why_(why, size, "%s must be a prefix length from %u to %u, not "
-		     "\"%.40s\"", s->name, min, s->max, value));
-    *out = n;
-    return (1);
-}
-
- /*
-  * lockout_redis and lockout_redis_prefix: checked here, so that a bad
-  * value is an error at its line and not at the first login.
-  */
-static int parse_redis(const struct setting *s, const char *value, char **field,
-		               char *why, size_t size)
-{
-    struct mg_lockout_redis_url url;
-    struct mg_error err;
-
-    if (s->kind == K_REDIS_URL
-	&& mg_lockout_redis_url_parse(value, &url, &err) != MG_OK)
-	return (why_(why, size, "%s", err.reason));
-    if (s->kind == K_REDIS_PREFIX && !mg_lockout_redis_prefix_ok(value, why, size))
-	return (0);
-    free(*field);
-    if ((*field = strdup(value)) == 0)
-	return (why_(why, size, "out of memory"));
-    return (1);
-}
-
-static int parse_value(const struct setting *s, struct mg_policy_rules *r,
-		               const char *value, char *why, size_t size)
-{
-    const char *const *names = s->names;
-
-    switch (s->kind) {
-    case K_CHOICE:
-	if (strcasecmp(value, names[0]) == 0)
-	    *FIELD(r, s - settings, int) = 0;
-	else if (strcasecmp(value, names[1]) == 0)
-	    *FIELD(r, s - settings, int) = 1;
-	else
-	    return (why_(why, size, "%s must be %s or %s, not \"%.40s\"", s->name,
-			 names[0], names[1], value));
-	return (1);
-    case K_BOOL:
-	if (strcasecmp(value, "yes") == 0)
-	    *FIELD(r, s - settings, int) = 1;
-	else if (strcasecmp(value, "no") == 0)
-	    *FIELD(r, s - settings, int) = 0;
-	else
-	    return (why_(why, size, "%s must be yes or no, not \"%.40s\"", s->name, value));
-	return (1);
-    case K_USERS:
-    case K_SERVICES:
-	return (parse_words(s, value, FIELD(r, s - settings, struct mg_policy_list),
-			    why, size));
-    case K_NETWORKS:
-    case K_LISTENERS:
-	return (parse_addrs(s, value, FIELD(r, s - settings, struct mg_policy_addrs),
-			    why, size));
-    case K_FLAGS:
-	return (parse_flags(s, value, FIELD(r, s - settings, unsigned), why, size));
-    case K_NUMBER:
-	if (!parse_number(value, s->max, FIELD(r, s - settings, unsigned)))
-	    return (why_(why, size, "%s must be a number from 0 to %u, not \"%.40s\"",
-			 s->name, s->max, value));
-	return (1);
-    case K_DURATION:
-	if (!parse_duration(value, s->max, FIELD(r, s - settings, unsigned)))
-	    return (why_(why, size, "%s must be a duration (e.g. 900, 900s, 15m, 1h, "
-			 "1d) from 1s to 366d, not \"%.40s\"", s->name, value));
-	return (1);
-    case K_PATH:
-	if (value[0] != '/')
-	    return (why_(why, size, "%s must be an absolute path, not \"%.60s\"",
-			 s->name, value));
-	if (strlen(value) > MG_POLICY_PATH_MAX || !no_controls(value)
-	    || strpbrk(value, "#;") != 0)
-	    return (why_(why, size, "%s must be a path of at most %d bytes without "
-			 "control characters, \"#\" or \";\"", s->name, MG_POLICY_PATH_MAX));
-	free(*FIELD(r, s - settings, char *));
-	if ((*FIELD(r, s - settings, char *) = strdup(value)) == 0)
-	    return (why_(why, size, "out of memory"));
-	return (1);
-    case K_PREFIX:
-	return (parse_prefix(s, value, FIELD(r, s - settings, unsigned), why, size));
-    case K_REDIS_URL:
-    case K_REDIS_PREFIX:
-	return (parse_redis(s, value, FIELD(r, s - settings, char *), why, size));
-    }
-    return (why_(why, size, "internal error"));
-}
-
-static int allowed_in(const struct setting *s, int section, char *why, size_t size)
-{
-    const char *name = section_names[section];
-
-    if (section == MG_POLICY_GLOBAL && !(s->where & IN_GLOBAL))
-	return (why_(why, size, "%s is not allowed in [global]: give it in a "
-		     "mechanism section", s->name));
-    if (section != MG_POLICY_GLOBAL && (s->where & GLOBAL_ONLY))
-	return (why_(why, size, "%s is allowed only in [global], not in [%s]",
-		     s->name, name));
-    if (is_client_section(section) && !(s->where & IN_CLIENT))
-	return (why_(why, size, "%s does not apply to the client side: not "
-		     "in [%s]", s->name, name));
-    if (section != MG_POLICY_GLOBAL && !is_client_section(section)
-	&& !(s->where & IN_SERVER))
-	return (why_(why, size, "%s is not allowed in [%s]", s->name, name));
-    if (is_cram_section(section) && (s->where & DIGEST_ONLY))
-	return (why_(why, size, "%s applies only to DIGEST-MD5, not in [%s]",
-		     s->name, name));
-    return (1);
-}
-
-int     mg_policy_set(struct mg_policy *policy, enum mg_policy_section section,
-		              const char *name, const char *value,
-		              char *why, size_t size)
-{
-    int     i;
-
-    if (section >= MG_POLICY_SECTIONS)
-	return (-1);
-    for (i = 0; i < MG_POLICY_SETTINGS; i++)
-	if (strcmp(settings[i].name, name) == 0)
-	    break;
-    if (i == MG_POLICY_SETTINGS)
-	return (-1);
-    if (!allowed_in(settings + i, section, why, size)
-	|| !parse_value(settings + i, policy->section + section, value, why, size))
-	return (0);
-    policy->section[section].set |= BIT(i);
-    return (1);
-}
+#include "policy_private.h"
 
 /* Decisions. */
 
@@ -836,14 +92,14 @@ static int source_of(const struct mg_policy *policy, int section, int setting)
     if (section >= 0 && (policy->section[section].set & BIT(setting)))
 	return (section);
     if (section >= 0 && is_client_section(section)
-	&& !(settings[setting].where & CLIENT_INHERITS))
+	&& !(policy_settings[setting].where & CLIENT_INHERITS))
 	return (-1);
     if (policy->section[MG_POLICY_GLOBAL].set & BIT(setting))
 	return (MG_POLICY_GLOBAL);
     return (-1);
 }
 
-static const struct mg_policy_rules *defaults(void)
+const struct mg_policy_rules *policy_defaults(void)
 {
     static const struct mg_policy_rules dflt = {
 	.mode = MG_POLICY_ENFORCE,
@@ -862,14 +118,14 @@ static const struct mg_policy_rules *defaults(void)
     return (&dflt);
 }
 
-static const struct mg_policy_rules *rules_of(const struct mg_policy *policy,
+const struct mg_policy_rules *policy_rules_of(const struct mg_policy *policy,
 					              int section, int setting, int *src)
 {
     int     from = source_of(policy, section, setting);
 
     if (src)
 	*src = from;
-    return (from < 0 ? defaults() : policy->section + from);
+    return (from < 0 ? policy_defaults() : policy->section + from);
 }
 
  /*
@@ -878,30 +134,10 @@ static const struct mg_policy_rules *rules_of(const struct mg_policy *policy,
   */
 static int parse_endpoint(const char *text, struct mg_policy_addr *a)
 {
-    char    buf[INET6_ADDRSTRLEN + 8];
-    const char *semi;
-    size_t  len;
-    char   *zone;
-
     memset(a, 0, sizeof(*a));
-    if (text == 0 || *text == 0)
+    if (!mg_addr_parse_endpoint(text, &a->addr, &a->port))
 	return (0);
-    semi = strrchr(text, ';');
-    len = semi ? (size_t) (semi - text) : strlen(text);
-    if (len >= sizeof(buf))
-	return (0);
-    memcpy(buf, text, len);
-    buf[len] = 0;
-    if (buf[0] == '[' && len > 2 && buf[len - 1] == ']') {
-	memmove(buf, buf + 1, len - 2);
-	buf[len - 2] = 0;
-    }
-    if ((zone = strchr(buf, '%')) != 0)
-	*zone = 0;
-    if (!mg_policy_parse_addr(buf, 0, a))
-	return (0);
-    if (semi && !parse_port(semi + 1, &a->port))
-	a->port = 0;
+    a->prefix = mg_addr_max_prefix(a->addr.family);
     return (1);
 }
 
@@ -960,7 +196,7 @@ static int match_listener(const struct mg_policy_addrs *listeners,
 
     for (i = 0; i < listeners->count; i++)
 	if (listeners->addrs[i].port == local->port
-	    && (listeners->addrs[i].family == 0
+	    && (listeners->addrs[i].addr.family == 0
 		|| mg_policy_addr_match(listeners->addrs + i, local)))
 	    return (1);
     return (0);
@@ -1022,7 +258,7 @@ static int check_enabled(const struct eval *ev, const struct mg_policy_rules *r,
 {
     if (r->enabled)
 	return (1);
-    return (why_(why, size, "%s is disabled on the %s side (enabled = no)",
+    return (policy_why(why, size, "%s is disabled on the %s side (enabled = no)",
 		 ev->facts->mech, ev->facts->side == MG_POLICY_CLIENT ? "client" : "server"));
 }
 
@@ -1036,7 +272,7 @@ static int check_services(const struct eval *ev, const struct mg_policy_rules *r
     for (i = 0; ev->facts->service && i < r->services.count; i++)
 	if (strcasecmp(r->services.words[i], ev->facts->service) == 0)
 	    return (1);
-    return (why_(why, size, "service %.40s is not in services",
+    return (policy_why(why, size, "service %.40s is not in services",
 		 ev->facts->service ? ev->facts->service : "(none)"));
 }
 
@@ -1046,11 +282,11 @@ static int check_listeners(const struct eval *ev, const struct mg_policy_rules *
     if (r->listeners.count == 0)
 	return (1);
     if (!ev->have_local)
-	return (why_(why, size, "the application gave no local address to match "
+	return (policy_why(why, size, "the application gave no local address to match "
 		     "listeners"));
     if (match_listener(&r->listeners, &ev->local))
 	return (1);
-    return (why_(why, size, "the local endpoint is not in listeners"));
+    return (policy_why(why, size, "the local endpoint is not in listeners"));
 }
 
 static const char *peer(const struct eval *ev)
@@ -1063,7 +299,7 @@ static int check_networks_deny(const struct eval *ev, const struct mg_policy_rul
 {
     if (!ev->have_remote || !match_any(&r->networks_deny, &ev->remote))
 	return (1);
-    return (why_(why, size, "the %s address is in networks_deny", peer(ev)));
+    return (policy_why(why, size, "the %s address is in networks_deny", peer(ev)));
 }
 
 static int check_networks_allow(const struct eval *ev, const struct mg_policy_rules *r,
@@ -1075,9 +311,9 @@ static int check_networks_allow(const struct eval *ev, const struct mg_policy_ru
     if (!ev->have_remote && ev->facts->side == MG_POLICY_SERVER)
 	return (1);
     if (!ev->have_remote)
-	return (why_(why, size, "the application gave no server address to match "
+	return (policy_why(why, size, "the application gave no server address to match "
 		     "networks_allow"));
-    return (why_(why, size, "the %s address is not in networks_allow", peer(ev)));
+    return (policy_why(why, size, "the %s address is not in networks_allow", peer(ev)));
 }
 
 static int check_unknown_address(const struct eval *ev, const struct mg_policy_rules *r,
@@ -1085,13 +321,13 @@ static int check_unknown_address(const struct eval *ev, const struct mg_policy_r
 {
     if (ev->have_remote || !r->unknown_address_deny)
 	return (1);
-    return (why_(why, size, "the application gave no client address "
+    return (policy_why(why, size, "the application gave no client address "
 		 "(unknown_address = deny)"));
 }
 
 static unsigned effective_min_ssf(const struct eval *ev)
 {
-    return (rules_of(ev->policy, ev->section, MG_SET_MIN_SSF, 0)->min_ssf);
+    return (policy_rules_of(ev->policy, ev->section, MG_SET_MIN_SSF, 0)->min_ssf);
 }
 
 static int check_require_tls(const struct eval *ev, const struct mg_policy_rules *r,
@@ -1102,19 +338,19 @@ static int check_require_tls(const struct eval *ev, const struct mg_policy_rules
 
     if (!r->require_tls)
 	return (1);
-    evidence = rules_of(ev->policy, ev->section, MG_SET_TLS_EVIDENCE, 0)->tls_evidence;
+    evidence = policy_rules_of(ev->policy, ev->section, MG_SET_TLS_EVIDENCE, 0)->tls_evidence;
     need = effective_min_ssf(ev);
     if (need < 1)
 	need = 1;
     if ((evidence & MG_TLS_BY_SSF) && ev->facts->external_ssf >= need)
 	return (1);
-    lr = rules_of(ev->policy, ev->section, MG_SET_TLS_LISTENERS, 0);
+    lr = policy_rules_of(ev->policy, ev->section, MG_SET_TLS_LISTENERS, 0);
     if ((evidence & MG_TLS_BY_LISTENER) && ev->have_local
 	&& match_listener(&lr->tls_listeners, &ev->local))
 	return (1);
     if ((evidence & MG_TLS_BY_FLAGS) && !ev->facts->noplaintext)
 	return (1);
-    return (why_(why, size, "TLS is required and nothing shows it (external SSF %u, "
+    return (policy_why(why, size, "TLS is required and nothing shows it (external SSF %u, "
 		 "%s, %s)", ev->facts->external_ssf, ev->have_local &&
 		 match_listener(&lr->tls_listeners, &ev->local) ?
 		 "a TLS listener" : "not a TLS listener", ev->facts->noplaintext ?
@@ -1127,7 +363,7 @@ static int check_min_ssf(const struct eval *ev, const struct mg_policy_rules *r,
     /* No external SSF is SSF 0: below any min_ssf, never "not known". */
     if (r->min_ssf == 0 || ev->facts->external_ssf >= r->min_ssf)
 	return (1);
-    return (why_(why, size, "external SSF %u is below min_ssf %u",
+    return (policy_why(why, size, "external SSF %u is below min_ssf %u",
 		 ev->facts->external_ssf, r->min_ssf));
 }
 
@@ -1137,7 +373,7 @@ static int check_users_deny(const struct eval *ev, const struct mg_policy_rules 
     if (ev->facts->authid == 0
 	|| !any_user(&r->users_deny, ev->facts->authid, ev->facts->realm))
 	return (1);
-    return (why_(why, size, "the user is in users_deny"));
+    return (policy_why(why, size, "the user is in users_deny"));
 }
 
 static int check_users_allow(const struct eval *ev, const struct mg_policy_rules *r,
@@ -1146,33 +382,27 @@ static int check_users_allow(const struct eval *ev, const struct mg_policy_rules
     if (ev->facts->authid == 0 || r->users_allow.count == 0
 	|| any_user(&r->users_allow, ev->facts->authid, ev->facts->realm))
 	return (1);
-    return (why_(why, size, "the user is not in users_allow"));
-}
-
-static unsigned flag_of(const struct flag_name *names, const char *name)
-{
-    for (; names->name; names++)
-	if (strcasecmp(names->name, name) == 0)
-	    return (names->bit);
-    return (0);
+    return (policy_why(why, size, "the user is not in users_allow"));
 }
 
 static int check_qop(const struct eval *ev, const struct mg_policy_rules *r,
 		             char *why, size_t size)
 {
     if (ev->facts->qop == 0 || is_cram_section(ev->section)
-	|| (flag_of(qop_names, ev->facts->qop) & r->qops))
+	|| (mg_flag_lookup(mg_digest_qop_names, ev->facts->qop,
+			   strlen(ev->facts->qop)) & r->qops))
 	return (1);
-    return (why_(why, size, "qop %.20s is not allowed", ev->facts->qop));
+    return (policy_why(why, size, "qop %.20s is not allowed", ev->facts->qop));
 }
 
 static int check_ciphers(const struct eval *ev, const struct mg_policy_rules *r,
 			         char *why, size_t size)
 {
     if (ev->facts->cipher == 0 || is_cram_section(ev->section)
-	|| (flag_of(cipher_names, ev->facts->cipher) & r->ciphers))
+	|| (mg_flag_lookup(mg_digest_cipher_names, ev->facts->cipher,
+			  strlen(ev->facts->cipher)) & r->ciphers))
 	return (1);
-    return (why_(why, size, "cipher %.20s is not allowed", ev->facts->cipher));
+    return (policy_why(why, size, "cipher %.20s is not allowed", ev->facts->cipher));
 }
 
 #define BOTH_SIDES	3
@@ -1208,13 +438,13 @@ int     mg_policy_advertise_all(const struct mg_policy *policy, const char *mech
 
     if (section < 0)
 	return (0);
-    return (rules_of(policy, section, MG_SET_ADVERTISE, 0)->advertise_all);
+    return (policy_rules_of(policy, section, MG_SET_ADVERTISE, 0)->advertise_all);
 }
 
 enum mg_policy_mode mg_policy_mode(const struct mg_policy *policy, const char *mech,
 				           enum mg_policy_side side)
 {
-    return (rules_of(policy, mg_policy_mech_section(mech, side), MG_SET_MODE, 0)->mode);
+    return (policy_rules_of(policy, mg_policy_mech_section(mech, side), MG_SET_MODE, 0)->mode);
 }
 
 void    mg_policy_decide(const struct mg_policy *policy,
@@ -1245,24 +475,15 @@ void    mg_policy_decide(const struct mg_policy *policy,
     for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
 	if (!(checks[i].sides & side))
 	    continue;
-	r = rules_of(policy, ev.section, checks[i].setting, &src);
+	r = policy_rules_of(policy, ev.section, checks[i].setting, &src);
 	if (checks[i].fn(&ev, r, d->reason, sizeof(d->reason)))
 	    continue;
 	d->allow = 0;
 	snprintf(d->rule, sizeof(d->rule), "%s.%s",
-		 section_names[src < 0 ? ev.section : src], settings[checks[i].setting].name);
+		 policy_section_names[src < 0 ? ev.section : src], policy_settings[checks[i].setting].name);
 	return;
     }
     d->reason[0] = 0;
-}
-
-void    mg_policy_digest_layers(const struct mg_policy *policy, enum mg_policy_side side,
-				        unsigned *qops, unsigned *ciphers)
-{
-    int     section = mg_policy_mech_section("DIGEST-MD5", side);
-
-    *qops = rules_of(policy, section, MG_SET_QOP, 0)->qops;
-    *ciphers = rules_of(policy, section, MG_SET_CIPHERS, 0)->ciphers;
 }
 
  /*
@@ -1279,15 +500,15 @@ int     mg_policy_lockout(const struct mg_policy *policy, const char *mech,
     *by_address = 0;
     if (section < 0)
 	return (0);
-    limits->failures = rules_of(policy, section, MG_SET_LOCKOUT_FAILURES, &src)
+    limits->failures = policy_rules_of(policy, section, MG_SET_LOCKOUT_FAILURES, &src)
 	->lockout.failures;
     if (rule)
 	snprintf(rule, rule_size, "%s.lockout_failures",
-		 section_names[src < 0 ? section : src]);
-    limits->window = rules_of(policy, section, MG_SET_LOCKOUT_WINDOW, 0)->lockout.window;
-    limits->duration = rules_of(policy, section, MG_SET_LOCKOUT_DURATION, 0)
+		 policy_section_names[src < 0 ? section : src]);
+    limits->window = policy_rules_of(policy, section, MG_SET_LOCKOUT_WINDOW, 0)->lockout.window;
+    limits->duration = policy_rules_of(policy, section, MG_SET_LOCKOUT_DURATION, 0)
 	->lockout.duration;
-    *by_address = rules_of(policy, section, MG_SET_LOCKOUT_ADDRESS, 0)->lockout_address;
+    *by_address = policy_rules_of(policy, section, MG_SET_LOCKOUT_ADDRESS, 0)->lockout_address;
     return (limits->failures > 0);
 }
 
@@ -1303,14 +524,13 @@ int     mg_policy_lockout(const struct mg_policy *policy, const char *mech,
   * nothing is to be counted.
   */
 static int in_trusted(const struct mg_policy_addrs *trusted,
-		              const struct mg_lockout_addr *addr)
+		              const struct mg_addr *addr)
 {
     struct mg_policy_addr host;
 
     memset(&host, 0, sizeof(host));
-    host.family = addr->family;
-    memcpy(host.bytes, addr->bytes, sizeof(host.bytes));
-    host.prefix = addr->family == AF_INET ? 32 : 128;
+    host.addr = *addr;
+    host.prefix = mg_addr_max_prefix(addr->family);
     return (match_any(trusted, &host));
 }
 
@@ -1322,7 +542,7 @@ int     mg_policy_lockout_ticket(const struct mg_policy *policy, const char *mec
     struct mg_lockout_limits limits;
     const struct mg_policy_rules *global = policy->section + MG_POLICY_GLOBAL;
     const struct mg_policy_addrs *trusted;
-    struct mg_lockout_addr addr;
+    struct mg_addr addr;
     char    key[MG_LOCKOUT_KEY_MAX + 1];
     int     section = mg_policy_mech_section(mech, MG_POLICY_SERVER);
     int     by_address, have_addr;
@@ -1332,10 +552,10 @@ int     mg_policy_lockout_ticket(const struct mg_policy *policy, const char *mec
 	return (0);
     mg_lockout_ticket_init(t, &limits,
 			   mg_policy_mode(policy, mech, MG_POLICY_SERVER) == MG_POLICY_ENFORCE);
-    have_addr = mg_lockout_parse_address(remote, &addr);
-    trusted = &rules_of(policy, section, MG_SET_LOCKOUT_TRUSTED_NETWORKS, 0)
+    have_addr = mg_addr_parse_endpoint(remote, &addr, 0);
+    trusted = &policy_rules_of(policy, section, MG_SET_LOCKOUT_TRUSTED_NETWORKS, 0)
 	->lockout_trusted_networks;
-    if (rules_of(policy, section, MG_SET_LOCKOUT_ACCOUNT, 0)->lockout_account
+    if (policy_rules_of(policy, section, MG_SET_LOCKOUT_ACCOUNT, 0)->lockout_account
 	&& account != 0 && *account != 0) {
 	if (trusted->count > 0 && have_addr && in_trusted(trusted, &addr)) {
 	    (void) mg_lockout_ticket_add(t, mg_lockout_key(key, "trusted-user", account),
@@ -1404,215 +624,3 @@ void    mg_policy_lockout_store_config(const struct mg_policy *policy,
 	: MG_LOCKOUT_REDIS_DEFAULT_PREFIX;
 }
 
-/* The effective policy, for "md5gate policy check". */
-
-static void format_addr(char *buf, size_t size, const struct mg_policy_addr *a,
-			        int listener)
-{
-    char    text[INET6_ADDRSTRLEN];
-    int     max = a->family == AF_INET ? 32 : 128;
-
-    if (a->family == 0)
-	strcpy(text, "*");
-    else if (inet_ntop(a->family, a->bytes, text, sizeof(text)) == 0)
-	strcpy(text, "?");
-    if (listener)
-	snprintf(buf, size, a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", text, a->port);
-    else if ((int) a->prefix != max)
-	snprintf(buf, size, "%s/%u", text, a->prefix);
-    else
-	snprintf(buf, size, "%s", text);
-}
-
- /*
-  * Long lists go on indented continuation lines, which the parser joins:
-  * inih reads lines of at most 198 bytes. inih takes "[" at the start of
-  * a line, indented or not, for a section header, so an entry starting
-  * with it (an IPv6 listener, say) gets a comma, which the list splitter
-  * skips, before it. No entry holds "#" or ";" (the parser refuses them:
-  * they start comments), so none needs guarding against them. A value
-  * printed as a comment continues on comment lines: an indented line
-  * after a comment would extend the setting before it.
-  */
-static void put_word(FILE *fp, const char *word, size_t index, size_t *col,
-		             const char *lead)
-{
-    size_t  len = strlen(word);
-    int     guard = (word[0] == '[');
-
-    if (*col + 1 + guard + len > 72 && (index > 0 || *col > 4)) {
-	fprintf(fp, "\n%s   ", lead);
-	*col = 3 + strlen(lead);
-    }
-    if (index > 0)
-	fputc(' ', fp);
-    if (guard)
-	fputc(',', fp);
-    fputs(word, fp);
-    *col += 1 + guard + len;
-}
-
-static void print_flags(FILE *fp, const struct flag_name *names, unsigned bits)
-{
-    const char *sep = "";
-
-    for (; names->name; names++) {
-	if (bits & names->bit) {
-	    fprintf(fp, "%s%s", sep, names->name);
-	    sep = " ";
-	}
-    }
-}
-
-static void print_value(FILE *fp, int setting, const struct mg_policy_rules *r,
-			        const char *lead)
-{
-    const struct setting *s = settings + setting;
-    const struct mg_policy_list *list;
-    const struct mg_policy_addrs *addrs;
-    const char *const *names = s->names;
-    char    text[INET6_ADDRSTRLEN + 16];
-    size_t  i, col = strlen(lead) + strlen(s->name) + 3;
-
-    switch (s->kind) {
-    case K_CHOICE:
-	fputs(names[*CFIELD(r, setting, int) ? 1 : 0], fp);
-	break;
-    case K_BOOL:
-	fputs(*CFIELD(r, setting, int) ? "yes" : "no", fp);
-	break;
-    case K_USERS:
-    case K_SERVICES:
-	list = CFIELD(r, setting, struct mg_policy_list);
-	for (i = 0; i < list->count; i++)
-	    put_word(fp, list->words[i], i, &col, lead);
-	break;
-    case K_NETWORKS:
-    case K_LISTENERS:
-	addrs = CFIELD(r, setting, struct mg_policy_addrs);
-	for (i = 0; i < addrs->count; i++) {
-	    format_addr(text, sizeof(text), addrs->addrs + i, s->kind == K_LISTENERS);
-	    put_word(fp, text, i, &col, lead);
-	}
-	break;
-    case K_FLAGS:
-	print_flags(fp, s->names, *CFIELD(r, setting, unsigned));
-	break;
-    case K_NUMBER:
-	fprintf(fp, "%u", *CFIELD(r, setting, unsigned));
-	break;
-    case K_DURATION:
-	fprintf(fp, "%us", *CFIELD(r, setting, unsigned));
-	break;
-    case K_PREFIX:
-	fprintf(fp, "%u", *CFIELD(r, setting, unsigned));
-	break;
-    case K_PATH:
-	fputs(*CFIELD(r, setting, char *) ? *CFIELD(r, setting, char *) :
-	      MG_LOCKOUT_DEFAULT_STORE, fp);
-	break;
-    case K_REDIS_URL:
-	fputs(*CFIELD(r, setting, char *) ? *CFIELD(r, setting, char *) :
-	      MG_LOCKOUT_REDIS_DEFAULT_URL, fp);
-	break;
-    case K_REDIS_PREFIX:
-	fputs(*CFIELD(r, setting, char *) ? *CFIELD(r, setting, char *) :
-	      MG_LOCKOUT_REDIS_DEFAULT_PREFIX, fp);
-	break;
-    }
-}
-
- /*
-  * An empty list (no restriction) would print as nothing at all.
-  */
-static int is_empty_list(int setting, const struct mg_policy_rules *r)
-{
-    switch (settings[setting].kind) {
-    case K_USERS:
-    case K_SERVICES:
-	return (CFIELD(r, setting, struct mg_policy_list)->count == 0);
-    case K_NETWORKS:
-    case K_LISTENERS:
-	return (CFIELD(r, setting, struct mg_policy_addrs)->count == 0);
-    default:
-	return (0);
-    }
-}
-
- /*
-  * Whether a setting may stand in a section at all: then --all shows it
-  * there. [global] shows what it may hold, a mechanism section what
-  * applies to it.
-  */
-static int shown_in(int setting, int section)
-{
-    const struct setting *s = settings + setting;
-
-    if (section == MG_POLICY_GLOBAL)
-	return ((s->where & IN_GLOBAL) != 0);
-    if (s->where & GLOBAL_ONLY)
-	return (0);
-    if (is_client_section(section) && !(s->where & IN_CLIENT))
-	return (0);
-    if (is_cram_section(section) && (s->where & DIGEST_ONLY))
-	return (0);
-    return (1);
-}
-
-int     mg_policy_section_given(const struct mg_policy *policy, int section)
-{
-    return (section >= 0 && section < MG_POLICY_SECTIONS
-	    && policy->section[section].set != 0);
-}
-
- /*
-  * A setting the section gives is a line of its own. With
-  * MG_POLICY_PRINT_ALL the others follow as comments with their
-  * effective value and where it comes from, so that the output, read
-  * back, is the same policy and prints the same again.
-  */
-void    mg_policy_print_section(const struct mg_policy *policy, int section,
-				        unsigned flags, FILE *fp)
-{
-    int     setting, src;
-    const struct mg_policy_rules *r;
-
-    if (section < 0 || section >= MG_POLICY_SECTIONS)
-	return;
-    for (setting = 0; setting < MG_POLICY_SETTINGS; setting++) {
-	if (!shown_in(setting, section))
-	    continue;
-	if (policy->section[section].set & BIT(setting)) {
-	    fprintf(fp, "%s = ", settings[setting].name);
-	    print_value(fp, setting, policy->section + section, "");
-	    fputc('\n', fp);
-	    continue;
-	}
-	if (!(flags & MG_POLICY_PRINT_ALL))
-	    continue;
-	if (section == MG_POLICY_GLOBAL) {
-	    r = defaults();
-	    src = -1;
-	} else {
-	    r = rules_of(policy, section, setting, &src);
-	}
-	fprintf(fp, "# %s = ", settings[setting].name);
-	if (!is_empty_list(setting, r)) {
-	    print_value(fp, setting, r, "#");
-	    fputc(' ', fp);
-	}
-	fprintf(fp, "(%s%s%s%s)\n", is_empty_list(setting, r) ? "empty, " : "",
-		src < 0 ? "default" : "from [", src < 0 ? "" : section_names[src],
-		src < 0 ? "" : "]");
-    }
-}
-
-void    mg_policy_print(const struct mg_policy *policy, FILE *fp)
-{
-    int     section;
-
-    for (section = 0; section < MG_POLICY_SECTIONS; section++) {
-	fprintf(fp, "%s[%s]\n", section ? "\n" : "", section_names[section]);
-	mg_policy_print_section(policy, section, MG_POLICY_PRINT_ALL, fp);
-    }
-}

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "lockout.h"
+#include "mg_addr.h"
 #include "lockout_store.h"
 #include "mg_error.h"
 
@@ -96,8 +97,7 @@ enum mg_policy_setting {
   * "any address" and port is the port.
   */
 struct mg_policy_addr {
-    int     family;
-    unsigned char bytes[16];
+    struct mg_addr addr;		/* family 0: any ("*:PORT") */
     unsigned prefix;
     unsigned port;
 };
@@ -191,8 +191,6 @@ extern void mg_policy_decide(const struct mg_policy *, const struct mg_policy_fa
 extern int mg_policy_advertise_all(const struct mg_policy *, const char *mech);
 extern enum mg_policy_mode mg_policy_mode(const struct mg_policy *, const char *mech,
 					          enum mg_policy_side);
-extern void mg_policy_digest_layers(const struct mg_policy *, enum mg_policy_side,
-				            unsigned *qops, unsigned *ciphers);
 extern int mg_policy_lockout(const struct mg_policy *, const char *mech,
 			             struct mg_lockout_limits *, int *by_address,
 			             char *rule, size_t rule_size);

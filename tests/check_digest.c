@@ -14,6 +14,25 @@
 #include "digest/digest.h"
 #include "mg_util.h"
 
+ /*
+  * The response digest checked against the one reading secret->charset
+  * names (the plugin's check, mg_digest_verify_server(), also tries the
+  * other reading).
+  */
+static enum mg_code verify_response(const struct mg_digest_response *resp,
+				            const struct mg_digest_secret *secret,
+				            struct mg_error *err)
+{
+    unsigned char expected[MG_DIGEST_HASH_LEN];
+    enum mg_code code;
+
+    code = mg_digest_compute(resp, secret, MG_DIGEST_A2_RESPONSE, expected, err);
+    if (code == MG_OK && !mg_equal_ct(expected, resp->response, sizeof(expected)))
+	code = mg_fail(err, MG_BADAUTH, "DIGEST-MD5 response does not verify");
+    mg_cleanse(expected, sizeof(expected));
+    return (code);
+}
+
 /* RFC 2831, section 4: the IMAP example. */
 #define RFC_USER	"chris"
 #define RFC_PASS	"secret"
@@ -200,13 +219,13 @@ START_TEST(rfc2831_imap_example_parsed_and_verified)
 		     MG_OK);
     ck_assert_int_eq(report.host_matched, 1);
     ck_assert_int_eq(report.realm_offered, 1);
-    ck_assert_int_eq(mg_digest_verify_response(&resp, &secret, &err), MG_OK);
+    ck_assert_int_eq(verify_response(&resp, &secret, &err), MG_OK);
     ck_assert_int_eq(mg_digest_parse_rspauth(ratext, strlen(ratext), &ra, &err), MG_OK);
     ck_assert_int_eq(mg_digest_verify_rspauth(&resp, &secret, &ra, &err), MG_OK);
 
     /* A wrong password and a wrong rspauth are both refused. */
     secret = plain_secret("Secret");
-    ck_assert_int_eq(mg_digest_verify_response(&resp, &secret, &err), MG_BADAUTH);
+    ck_assert_int_eq(verify_response(&resp, &secret, &err), MG_BADAUTH);
     ck_assert_str_eq(err.reason, "DIGEST-MD5 response does not verify");
     ck_assert_int_eq(mg_digest_verify_rspauth(&resp, &secret, &ra, &err), MG_BADSERV);
     ck_assert_str_eq(err.reason, "DIGEST-MD5 rspauth does not verify");
@@ -267,7 +286,7 @@ START_TEST(hex_a1_is_wrong)
 
     /* A client with that bug does not get in. */
     memcpy(resp.response, out, 16);
-    ck_assert_int_eq(mg_digest_verify_response(&resp, &secret, &err), MG_BADAUTH);
+    ck_assert_int_eq(verify_response(&resp, &secret, &err), MG_BADAUTH);
 
     /* The correct H(A1) through KD gives the RFC value. */
     ck_assert_int_eq(mg_digest_kd(right_ha1, &resp, MG_DIGEST_A2_RESPONSE, out, 0), MG_OK);
@@ -299,7 +318,7 @@ START_TEST(precomputed_userhash_secret)
 		     MG_OK);
     ck_assert_str_eq(hex16(out, hex), RFC_RESPONSE);
     memcpy(resp.response, out, 16);
-    ck_assert_int_eq(mg_digest_verify_response(&resp, &secret, &err), MG_OK);
+    ck_assert_int_eq(verify_response(&resp, &secret, &err), MG_OK);
     ck_assert_int_eq(mg_digest_compute(&resp, &secret, MG_DIGEST_A2_RSPAUTH, out, 0),
 		     MG_OK);
     ck_assert_str_eq(hex16(out, hex), RFC_RSPAUTH);
@@ -308,11 +327,11 @@ START_TEST(precomputed_userhash_secret)
 
     /* A hash of another password does not verify. */
     md5_of(userhash, S(RFC_USER ":" RFC_REALM ":secreT"), (void *) 0);
-    ck_assert_int_eq(mg_digest_verify_response(&resp, &secret, &err), MG_BADAUTH);
+    ck_assert_int_eq(verify_response(&resp, &secret, &err), MG_BADAUTH);
 
     /* A hash secret without its bytes is caller misuse. */
     secret.userhash = 0;
-    ck_assert_int_eq(mg_digest_verify_response(&resp, &secret, &err), MG_BADPARAM);
+    ck_assert_int_eq(verify_response(&resp, &secret, &err), MG_BADPARAM);
     mg_digest_response_free(&resp);
 }
 END_TEST
@@ -479,7 +498,7 @@ START_TEST(verify_server_accepts_both_readings)
     /* Stock Cyrus client: no charset directive, converted anyway. */
     cyrus_style_response(&resp, "j\xc3\xbcrgen", "gr\xc3\xbc\xc3\x9f" "e", 0,
 			 MG_DIGEST_CHARSET_LATIN1);
-    ck_assert_int_eq(mg_digest_verify_response(&resp, &secret, &err), MG_BADAUTH);
+    ck_assert_int_eq(verify_response(&resp, &secret, &err), MG_BADAUTH);
     ck_assert_int_eq(mg_digest_verify_server(&resp, &secret, ha1, &used, &err), MG_OK);
     ck_assert_int_eq(used, MG_DIGEST_CHARSET_LATIN1);
     /* rspauth from the H(A1) that verified is what that client expects. */
@@ -494,7 +513,7 @@ START_TEST(verify_server_accepts_both_readings)
     /* A client that says utf-8 but hashes the UTF-8 bytes. */
     cyrus_style_response(&resp, "j\xc3\xbcrgen", "gr\xc3\xbc\xc3\x9f" "e", 1,
 			 MG_DIGEST_CHARSET_RAW);
-    ck_assert_int_eq(mg_digest_verify_response(&resp, &secret, &err), MG_BADAUTH);
+    ck_assert_int_eq(verify_response(&resp, &secret, &err), MG_BADAUTH);
     ck_assert_int_eq(mg_digest_verify_server(&resp, &secret, ha1, &used, &err), MG_OK);
     ck_assert_int_eq(used, MG_DIGEST_CHARSET_RAW);
     ck_assert_int_eq(mg_digest_kd(ha1, &resp, MG_DIGEST_A2_RSPAUTH, got, 0), MG_OK);

@@ -1047,9 +1047,9 @@ END_TEST
 static const char *key_of(const char *endpoint, unsigned v4, unsigned v6)
 {
     static char buf[MG_LOCKOUT_KEY_MAX + 1];
-    struct mg_lockout_addr a;
+    struct mg_addr a;
 
-    if (!mg_lockout_parse_address(endpoint, &a))
+    if (!mg_addr_parse_endpoint(endpoint, &a, 0))
 	return ("-");
     return (mg_lockout_address_key(buf, &a, v4, v6));
 }
@@ -1072,6 +1072,7 @@ START_TEST(addresses_normalised)
     ck_assert_str_eq(key_of("unknown", 32, 64), "-");
     ck_assert_str_eq(key_of("192.0.2.7;smtp", 32, 64), "-");
     ck_assert_str_eq(key_of("192.0.2.7;1234567", 32, 64), "-");
+    ck_assert_str_eq(key_of("192.0.2.7;65536", 32, 64), "-");
     ck_assert_str_eq(key_of("[2001:db8::1;25", 32, 64), "-");
     ck_assert_str_eq(key_of("192.0.2.7:25", 32, 64), "-");
     ck_assert_str_eq(key_of("192.0.2.256", 32, 64), "-");
@@ -1107,32 +1108,32 @@ END_TEST
 
 START_TEST(networks_parsed)
 {
-    struct mg_lockout_addr a, h;
+    struct mg_addr a, h;
     struct mg_error err;
     unsigned prefix;
 
-    ck_assert_int_eq(mg_lockout_parse_network("2001:db8:1:2::/64", &a, &prefix, &err), MG_OK);
+    ck_assert_int_eq(mg_addr_parse_network("2001:db8:1:2::/64", &a, &prefix, &err), MG_OK);
     ck_assert_uint_eq(prefix, 64);
-    ck_assert(mg_lockout_parse_address("2001:db8:1:2::99", &h));
-    ck_assert(mg_lockout_network_contains(&a, prefix, &h));
-    ck_assert(mg_lockout_parse_address("2001:db8:1:3::99", &h));
-    ck_assert(!mg_lockout_network_contains(&a, prefix, &h));
-    ck_assert_int_eq(mg_lockout_parse_network("192.0.2.7", &a, &prefix, &err), MG_OK);
+    ck_assert(mg_addr_parse_endpoint("2001:db8:1:2::99", &h, 0));
+    ck_assert(mg_addr_in_network(&a, prefix, &h));
+    ck_assert(mg_addr_parse_endpoint("2001:db8:1:3::99", &h, 0));
+    ck_assert(!mg_addr_in_network(&a, prefix, &h));
+    ck_assert_int_eq(mg_addr_parse_network("192.0.2.7", &a, &prefix, &err), MG_OK);
     ck_assert_uint_eq(prefix, 32);
-    ck_assert_int_eq(mg_lockout_parse_network("::ffff:192.0.2.0/120", &a, &prefix, &err),
+    ck_assert_int_eq(mg_addr_parse_network("::ffff:192.0.2.0/120", &a, &prefix, &err),
 		     MG_OK);
     ck_assert_int_eq(a.family, AF_INET);
     ck_assert_uint_eq(prefix, 24);
-    ck_assert_int_eq(mg_lockout_parse_network("2001:db8::1/64", &a, &prefix, &err),
+    ck_assert_int_eq(mg_addr_parse_network("2001:db8::1/64", &a, &prefix, &err),
 		     MG_MALFORMED);
     ck_assert_str_eq(err.reason, "bits are set after the prefix length (a network is "
 		     "written with its host bits zero)");
-    ck_assert_int_eq(mg_lockout_parse_network("192.0.2.0/33", &a, &prefix, &err),
+    ck_assert_int_eq(mg_addr_parse_network("192.0.2.0/33", &a, &prefix, &err),
 		     MG_MALFORMED);
     ck_assert_str_eq(err.reason, "prefix length 33 is longer than the address (32 bits)");
-    ck_assert_int_eq(mg_lockout_parse_network("192.0.2.0/x", &a, &prefix, &err),
+    ck_assert_int_eq(mg_addr_parse_network("192.0.2.0/x", &a, &prefix, &err),
 		     MG_MALFORMED);
-    ck_assert_int_eq(mg_lockout_parse_network("intercom", &a, &prefix, &err), MG_MALFORMED);
+    ck_assert_int_eq(mg_addr_parse_network("intercom", &a, &prefix, &err), MG_MALFORMED);
     ck_assert_str_eq(err.reason, "not an IPv4 or IPv6 address");
 }
 END_TEST
@@ -1357,8 +1358,8 @@ static const struct bad_setting bad_settings[] = {
     {"[cram-md5]\nlockout_account = maybe\n",
     "policy.conf:2: lockout_account must be yes or no, not \"maybe\""},
     {"[global]\n\nlockout_trusted_networks = 192.168.1.0/24 lan\n",
-    "policy.conf:3: lockout_trusted_networks: \"lan\" is not an IPv4 or IPv6 address "
-    "or network (ADDR or ADDR/BITS)"},
+    "policy.conf:3: lockout_trusted_networks: \"lan\" is not an address or network: "
+    "not an IPv4 or IPv6 address"},
     {"[global]\nlockout_ipv6_prefix = 129\n",
     "policy.conf:2: lockout_ipv6_prefix must be a prefix length from 16 to 128, "
     "not \"129\""},

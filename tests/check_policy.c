@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "digest/digest.h"
 #include "mg_config.h"
 #include "policy.h"
 
@@ -43,20 +44,26 @@ static const struct bad bads[] = {
     {"[digest-md5]\nuser_allow = alice\n",
     "policy.conf:2: unknown setting \"user_allow\" in [digest-md5]"},
     {"[cram-md5]\nnetworks_allow = 10.0.0.0/8 192.168.1.0/33\n",
-    "policy.conf:2: networks_allow: \"192.168.1.0/33\" is not an IPv4 or IPv6 "
-    "address or network (ADDR or ADDR/BITS)"},
+    "policy.conf:2: networks_allow: \"192.168.1.0/33\" is not an address or network: "
+    "prefix length 33 is longer than the address (32 bits)"},
     {"[cram-md5]\nnetworks_deny = 2001:db8::/129\n",
-    "policy.conf:2: networks_deny: \"2001:db8::/129\" is not an IPv4 or IPv6 "
-    "address or network (ADDR or ADDR/BITS)"},
+    "policy.conf:2: networks_deny: \"2001:db8::/129\" is not an address or network: "
+    "prefix length 129 is longer than the address (128 bits)"},
     {"[global]\nnetworks_allow = 10.0.0.0/\n",
-    "policy.conf:2: networks_allow: \"10.0.0.0/\" is not an IPv4 or IPv6 "
-    "address or network (ADDR or ADDR/BITS)"},
+    "policy.conf:2: networks_allow: \"10.0.0.0/\" is not an address or network: "
+    "the prefix length after / is not a number"},
     {"[global]\nnetworks_allow = lan\n",
-    "policy.conf:2: networks_allow: \"lan\" is not an IPv4 or IPv6 "
-    "address or network (ADDR or ADDR/BITS)"},
+    "policy.conf:2: networks_allow: \"lan\" is not an address or network: "
+    "not an IPv4 or IPv6 address"},
+    {"[global]\nnetworks_allow = 10.0.0.1/8\n",
+    "policy.conf:2: networks_allow: \"10.0.0.1/8\" is not an address or network: "
+    "bits are set after the prefix length (a network is written with its host bits zero)"},
+    {"[global]\nnetworks_deny = ::ffff:10.0.0.0/64\n",
+    "policy.conf:2: networks_deny: \"::ffff:10.0.0.0/64\" is not an address or network: "
+    "an IPv4-mapped network needs a prefix length from 96 to 128"},
     {"[global]\nnetworks_allow = 10.0.0.0/-8\n",
-    "policy.conf:2: networks_allow: \"10.0.0.0/-8\" is not an IPv4 or IPv6 "
-    "address or network (ADDR or ADDR/BITS)"},
+    "policy.conf:2: networks_allow: \"10.0.0.0/-8\" is not an address or network: "
+    "the prefix length after / is not a number"},
     {"[global]\nlockout_window = 15x\n",
     "policy.conf:2: lockout_window must be a duration (e.g. 900, 900s, 15m, 1h, 1d) "
     "from 1s to 366d, not \"15x\""},
@@ -201,11 +208,11 @@ START_TEST(parser_accepts)
     ck_assert_uint_eq(cram->users_allow.count, 1);
     /* The continuation line extends the list. */
     ck_assert_uint_eq(cram->networks_allow.count, 3);
-    ck_assert_int_eq(cram->networks_allow.addrs[2].family, AF_INET);
+    ck_assert_int_eq(cram->networks_allow.addrs[2].addr.family, AF_INET);
     ck_assert_uint_eq(cram->networks_allow.addrs[2].prefix, 16);
     ck_assert_uint_eq(cram->listeners.count, 3);
     ck_assert_uint_eq(cram->listeners.addrs[2].port, 465);
-    ck_assert_int_eq(cram->listeners.addrs[2].family, 0);
+    ck_assert_int_eq(cram->listeners.addrs[2].addr.family, 0);
     /* A repeated section adds to it. */
     ck_assert_int_eq(cram->mode, MG_POLICY_AUDIT_ONLY);
     ck_assert_uint_eq(cfg.policy.section[MG_POLICY_DIGEST_SERVER].qops, 1 | 4);
@@ -299,7 +306,6 @@ START_TEST(named_file_must_exist)
     mg_config_init(&cfg);
     ck_assert_int_eq(mg_config_load_option(path, &cfg, &err), MG_NOFILE);
     ck_assert_int_eq(err.code, MG_NOFILE);
-    ck_assert_str_eq(mg_code_name(err.code), "no-file");
     ck_assert_ptr_nonnull(strstr(err.reason, path));
     ck_assert_ptr_nonnull(strstr(err.reason, ": no such file (named by md5gate_policy)"));
     ck_assert_int_eq(mg_config_load_option("/nonexistent/dir/policy.conf", &cfg, &err),
@@ -407,7 +413,6 @@ static const struct cidr_case cidrs[] = {
     {"192.168.1.7", "192.168.1.7", 1},
     {"192.168.1.0/24", "192.168.1.255", 1},
     {"192.168.1.0/24", "192.168.2.0", 0},
-    {"192.168.1.99/24", "192.168.1.3", 1},	/* host bits cleared */
     {"10.0.0.0/9", "10.127.255.255", 1},
     {"10.0.0.0/9", "10.128.0.0", 0},
     {"2001:db8::1/128", "2001:db8::1", 1},
@@ -504,6 +509,9 @@ static const struct decision_case decisions[] = {
     {"digest: wrong service", {SRV, "DIGEST-MD5", "pop", "10.0.0.1;4000",
     "10.0.0.2;110", 0, 0, 0, 0, 0, 0}, 0, "digest-md5.services"},
     {"digest: no client address", {SRV, "DIGEST-MD5", "smtp", 0,
+    "10.0.0.2;25", 0, 0, 0, 0, 0, 0}, 0, "digest-md5.unknown_address"},
+    /* A port that is not a number: no address at all, as for the lockout. */
+    {"digest: malformed client endpoint", {SRV, "DIGEST-MD5", "smtp", "10.0.0.1;abc",
     "10.0.0.2;25", 0, 0, 0, 0, 0, 0}, 0, "digest-md5.unknown_address"},
     {"digest: alice in any realm", {SRV, "DIGEST-MD5", "smtp", "10.0.0.1;4000",
     "10.0.0.2;25", 0, 0, "alice", "example.test", "auth-int", 0}, 1, ""},
@@ -621,18 +629,40 @@ START_TEST(lockout_settings)
 }
 END_TEST
 
+ /*
+  * The qop values, or with ciphers the auth-conf ciphers, that a side's
+  * policy allows, asked one by one as the plugin asks.
+  */
+static unsigned allowed_mask(const struct mg_policy *policy, enum mg_policy_side side,
+			             const struct mg_flag_name *names, int ciphers)
+{
+    struct mg_policy_facts f;
+    struct mg_policy_decision d;
+    unsigned mask = 0;
+
+    for (/* void */ ; names->name; names++) {
+	memset(&f, 0, sizeof(f));
+	f.side = side;
+	f.mech = "DIGEST-MD5";
+	f.service = "smtp";
+	f.qop = ciphers ? "auth-conf" : names->name;
+	f.cipher = ciphers ? names->name : 0;
+	mg_policy_decide(policy, &f, &d);
+	if (d.allow)
+	    mask |= names->bit;
+    }
+    return (mask);
+}
+
 START_TEST(digest_layers_allowed)
 {
     struct mg_config cfg;
-    unsigned qops, ciphers;
 
     load("[global]\nciphers = rc4\n[digest-md5]\nqop = auth-conf\n", &cfg);
-    mg_policy_digest_layers(&cfg.policy, SRV, &qops, &ciphers);
-    ck_assert_uint_eq(qops, 4);
-    ck_assert_uint_eq(ciphers, 4);
-    mg_policy_digest_layers(&cfg.policy, CLI, &qops, &ciphers);
-    ck_assert_uint_eq(qops, 7);
-    ck_assert_uint_eq(ciphers, 4);
+    ck_assert_uint_eq(allowed_mask(&cfg.policy, SRV, mg_digest_qop_names, 0), 4);
+    ck_assert_uint_eq(allowed_mask(&cfg.policy, SRV, mg_digest_cipher_names, 1), 4);
+    ck_assert_uint_eq(allowed_mask(&cfg.policy, CLI, mg_digest_qop_names, 0), 7);
+    ck_assert_uint_eq(allowed_mask(&cfg.policy, CLI, mg_digest_cipher_names, 1), 4);
     mg_config_free(&cfg);
 }
 END_TEST

@@ -7,11 +7,11 @@
 /* SYNOPSIS
 /*	#include "cli/audit_read.h"
 /*
-/*	void	ar_lines_init(lines, source)
+/*	void	ar_lines_init(lines, src)
 /*
 /*	enum ar_line_status ar_next_line(lines, final)
 /*
-/*	int	ar_parse_record(line, len, rec, why, why_size)
+/*	int	ar_parse_record(line, len, rec, why, size)
 /*
 /*	const char *ar_account(rec)
 /*

@@ -118,7 +118,7 @@ struct lockout_args {
     const char *target;			/* ACCOUNT or ADDR[/BITS] */
     const char *user;			/* the account */
     const char *address;
-    struct mg_lockout_addr net;		/* address, parsed */
+    struct mg_addr net;		/* address, parsed */
     unsigned prefix;
     int     all;
     const char *config;
@@ -216,7 +216,7 @@ static int check_target(struct lockout_args *args, const char *usage)
     size_t  len;
 
     if (args->address) {
-	if (mg_lockout_parse_network(args->address, &args->net, &args->prefix,
+	if (mg_addr_parse_network(args->address, &args->net, &args->prefix,
 				     &err) == MG_OK)
 	    return (CLI_OK);
 	if (printable_word(args->address) && strlen(args->address) <= 60)
@@ -248,7 +248,7 @@ static int check_target(struct lockout_args *args, const char *usage)
   */
 static int selected(const struct lockout_args *args, const char *key)
 {
-    struct mg_lockout_addr net;
+    struct mg_addr net;
     unsigned prefix;
 
     if (args->user)
@@ -256,11 +256,11 @@ static int selected(const struct lockout_args *args, const char *key)
     if (args->address == 0)
 	return (1);
     if (strncmp(key, "addr:", 5) != 0
-	|| mg_lockout_parse_network(key + 5, &net, &prefix, 0) != MG_OK)
+	|| mg_addr_parse_network(key + 5, &net, &prefix, 0) != MG_OK)
 	return (0);
     return (prefix <= args->prefix ?
-	    mg_lockout_network_contains(&net, prefix, &args->net) :
-	    mg_lockout_network_contains(&args->net, args->prefix, &net));
+	    mg_addr_in_network(&net, prefix, &args->net) :
+	    mg_addr_in_network(&args->net, args->prefix, &net));
 }
 
  /*

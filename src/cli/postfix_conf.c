@@ -7,11 +7,11 @@
 /* SYNOPSIS
 /*	#include "cli/postfix_conf.h"
 /*
-/*	enum mg_code pfconf_load(config_dir, pf, err)
+/*	enum mg_code pfconf_load(dir, pf, err)
 /*
-/*	const char *pfconf_value(pf, service, name)
+/*	const char *pfconf_value(pf, svc, name)
 /*
-/*	char	*pfconf_sasl_conf_file(pf, service)
+/*	char	*pfconf_sasl_conf_file(pf, svc)
 /* DESCRIPTION
 /*	pfconf_load() runs postconf(1) three times for the configuration
 /*	directory config_dir: "postconf -c DIR -x" (every parameter, with

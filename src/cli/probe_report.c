@@ -7,7 +7,7 @@
 /* SYNOPSIS
 /*	#include "cli/probe.h"
 /*
-/*	int	probe_report(result, json)
+/*	int	probe_report(res, json)
 /* DESCRIPTION
 /*	probe_report() decides: the device works when it gets a session
 /*	(its TLS, or none), the server offers one of its mechanisms there,

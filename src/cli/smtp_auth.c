@@ -7,7 +7,7 @@
 /* SYNOPSIS
 /*	#include "cli/smtp_device.h"
 /*
-/*	int	smtp_auth(conn, mech, account, last, trace, err)
+/*	int	smtp_auth(c, mech, a, last, t, err)
 /*
 /*	const char *smtp_mech_name(mech)
 /* DESCRIPTION

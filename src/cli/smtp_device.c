@@ -7,23 +7,23 @@
 /* SYNOPSIS
 /*	#include "cli/smtp_device.h"
 /*
-/*	int	smtp_connect(conn, host, port, bind_addr, timeout_ms, trace, err)
+/*	int	smtp_connect(c, host, port, bind_addr, timeout_ms, trace, err)
 /*
-/*	int	smtp_tls_start(conn, tls, err)
+/*	int	smtp_tls_start(c, tls, err)
 /*
-/*	int	smtp_write(conn, data, len, err)
+/*	int	smtp_write(c, data, len, err)
 /*
-/*	int	smtp_send_line(conn, line, secret, err)
+/*	int	smtp_send_line(c, line, secret, err)
 /*
-/*	int	smtp_read_reply(conn, reply, during, err)
+/*	int	smtp_read_reply(c, r, during, err)
 /*
-/*	int	smtp_command(conn, reply, during, err, fmt, ...)
+/*	int	smtp_command(c, r, during, err, fmt, ...)
 /*
-/*	void	smtp_quit(conn)
+/*	void	smtp_quit(c)
 /*
-/*	void	smtp_close(conn)
+/*	void	smtp_close(c)
 /*
-/*	int	smtp_session_open(session, opts, err)
+/*	int	smtp_session_open(s, o, err)
 /* DESCRIPTION
 /*	The socket is non-blocking; every connect, reply, write and TLS
 /*	handshake waits in poll() for at most timeout_ms. A reply as a

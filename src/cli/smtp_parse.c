@@ -7,13 +7,13 @@
 /* SYNOPSIS
 /*	#include "cli/smtp_device.h"
 /*
-/*	void	smtp_reply_init(reply)
+/*	void	smtp_reply_init(r)
 /*
-/*	enum mg_code smtp_reply_line(reply, line, len, err)
+/*	enum mg_code smtp_reply_line(r, line, len, err)
 /*
 /*	void	smtp_printable(in, len, out, outsize)
 /*
-/*	void	smtp_caps_parse(reply, caps)
+/*	void	smtp_caps_parse(r, caps)
 /*
 /*	int	smtp_caps_has(caps, mech)
 /*

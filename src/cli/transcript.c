@@ -7,11 +7,11 @@
 /* SYNOPSIS
 /*	#include "cli/transcript.h"
 /*
-/*	void	tr_init(state)
+/*	void	tr_init(st)
 /*
-/*	int	tr_line(state, line, len, steps)
+/*	int	tr_line(st, line, len, steps)
 /*
-/*	int	tr_finish(state, step)
+/*	int	tr_finish(st, step)
 /* DESCRIPTION
 /*	A transcript is read line by line; tr_line() takes one line
 /*	(without its newline) and fills up to TR_STEPS_PER_LINE steps

@@ -15,11 +15,9 @@
 /*
 /*	enum mg_code mg_digest_compute(resp, secret, which, out, err)
 /*
-/*	enum mg_code mg_digest_verify_response(resp, secret, err)
-/*
 /*	enum mg_code mg_digest_verify_server(resp, secret, ha1, used, err)
 /*
-/*	enum mg_code mg_digest_verify_rspauth(resp, secret, rspauth, err)
+/*	enum mg_code mg_digest_verify_rspauth(resp, secret, ra, err)
 /*
 /*	enum mg_code mg_digest_signing_keys(ha1, kic, kis, err)
 /*
@@ -53,10 +51,8 @@
 /*	for rspauth (which), plus ":" and 32 zeros unless qop is auth.
 /*	mg_digest_compute() does both steps from a secret.
 /*
-/*	mg_digest_verify_response() compares the response digest with the
-/*	expected one in constant time, for the one reading secret->charset
-/*	names; mg_digest_verify_rspauth() does the same for the server's
-/*	rspauth on the client side.
+/*	mg_digest_verify_rspauth() compares the server's rspauth with the
+/*	expected one in constant time on the client side.
 /*
 /*	mg_digest_verify_server() is the server's check. With a plaintext
 /*	password it tries the ISO-8859-1 reading first and, when that
@@ -88,7 +84,7 @@
 /*	H(A1) in binary and hex, ISO-8859-1 copies of secrets and expected
 /*	digests are erased with mg_cleanse() before return.
 /* DIAGNOSTICS
-/*	MG_BADAUTH from mg_digest_verify_response(), MG_BADSERV from
+/*	MG_BADAUTH from mg_digest_verify_server(), MG_BADSERV from
 /*	mg_digest_verify_rspauth(); MG_INTERNAL when OpenSSL fails;
 /*	MG_BADPARAM for missing inputs.
 /*--*/
@@ -359,20 +355,6 @@ enum mg_code mg_digest_compute(const struct mg_digest_response *resp,
     if ((code = mg_digest_ha1(resp, secret, ha1, err)) == MG_OK)
 	code = mg_digest_kd(ha1, resp, which, out, err);
     mg_cleanse(ha1, sizeof(ha1));
-    return (code);
-}
-
-enum mg_code mg_digest_verify_response(const struct mg_digest_response *resp,
-				               const struct mg_digest_secret *secret,
-				               struct mg_error *err)
-{
-    unsigned char expected[MG_DIGEST_HASH_LEN];
-    enum mg_code code;
-
-    code = mg_digest_compute(resp, secret, MG_DIGEST_A2_RESPONSE, expected, err);
-    if (code == MG_OK && !mg_equal_ct(expected, resp->response, sizeof(expected)))
-	code = mg_fail(err, MG_BADAUTH, "DIGEST-MD5 response does not verify");
-    mg_cleanse(expected, sizeof(expected));
     return (code);
 }
 

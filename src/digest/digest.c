@@ -108,34 +108,37 @@ enum mg_code mg_digest_add_realm(struct mg_digest_challenge *chal,
     return (MG_OK);
 }
 
+const struct mg_flag_name mg_digest_qop_names[] = {
+    {"auth", MG_DIGEST_QOP_AUTH},
+    {"auth-int", MG_DIGEST_QOP_AUTH_INT},
+    {"auth-conf", MG_DIGEST_QOP_AUTH_CONF},
+    {0, 0},
+};
+
+const struct mg_flag_name mg_digest_cipher_names[] = {
+    {"3des", MG_DIGEST_CIPHER_3DES},
+    {"des", MG_DIGEST_CIPHER_DES},
+    {"rc4", MG_DIGEST_CIPHER_RC4},
+    {"rc4-40", MG_DIGEST_CIPHER_RC4_40},
+    {"rc4-56", MG_DIGEST_CIPHER_RC4_56},
+    {0, 0},
+};
+
+static const char *name_of(const struct mg_flag_name *names, unsigned bit)
+{
+    for (/* void */ ; names->name; names++)
+	if (names->bit == bit)
+	    return (names->name);
+    return (0);
+}
+
 const char *mg_digest_qop_name(enum mg_digest_qop qop)
 {
-    switch (qop) {
-    case MG_DIGEST_QOP_AUTH:
-	return ("auth");
-    case MG_DIGEST_QOP_AUTH_INT:
-	return ("auth-int");
-    case MG_DIGEST_QOP_AUTH_CONF:
-	return ("auth-conf");
-    }
-    return (0);
+    return (name_of(mg_digest_qop_names, (unsigned) qop));
 }
 
 const char *mg_digest_cipher_name(enum mg_digest_cipher cipher)
 {
-    switch (cipher) {
-    case MG_DIGEST_CIPHER_3DES:
-	return ("3des");
-    case MG_DIGEST_CIPHER_DES:
-	return ("des");
-    case MG_DIGEST_CIPHER_RC4:
-	return ("rc4");
-    case MG_DIGEST_CIPHER_RC4_40:
-	return ("rc4-40");
-    case MG_DIGEST_CIPHER_RC4_56:
-	return ("rc4-56");
-    case MG_DIGEST_CIPHER_NONE:
-	break;
-    }
-    return (0);
+    return (cipher == MG_DIGEST_CIPHER_NONE ? 0
+	    : name_of(mg_digest_cipher_names, (unsigned) cipher));
 }

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "mg_error.h"
+#include "mg_util.h"
 
  /*
   * RFC 2831 limits: a challenge is at most 2048 bytes, a response at most
@@ -136,6 +137,13 @@ extern enum mg_code mg_digest_set_string(char **slot, const char *value,
 extern enum mg_code mg_digest_add_realm(struct mg_digest_challenge *,
 				                const char *realm,
 				                struct mg_error *);
+/*
+ * The one table of qop values and of ciphers as RFC 2831 spells them, in
+ * the order of their bits; each ends with a null name.
+ */
+extern const struct mg_flag_name mg_digest_qop_names[];
+extern const struct mg_flag_name mg_digest_cipher_names[];
+
 extern const char *mg_digest_qop_name(enum mg_digest_qop);
 extern const char *mg_digest_cipher_name(enum mg_digest_cipher);
 
@@ -288,9 +296,6 @@ extern enum mg_code mg_digest_compute(const struct mg_digest_response *,
 				              enum mg_digest_a2,
 				       unsigned char out[MG_DIGEST_HASH_LEN],
 				              struct mg_error *);
-extern enum mg_code mg_digest_verify_response(const struct mg_digest_response *,
-				               const struct mg_digest_secret *,
-				                      struct mg_error *);
 extern enum mg_code mg_digest_verify_server(const struct mg_digest_response *,
 				               const struct mg_digest_secret *,
 				       unsigned char ha1[MG_DIGEST_HASH_LEN],

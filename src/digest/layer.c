@@ -12,20 +12,20 @@
 /*
 /*	size_t	mg_layer_max_plaintext(qop, cipher, peer_maxbuf)
 /*
-/*	enum mg_code mg_layer_new(&layer, side, qop, cipher, ha1,
-/*				recv_maxbuf, send_maxbuf, err)
+/*	enum mg_code mg_layer_new(lpp, side, qop, cipher, ha1, recv_maxbuf,
+/*					send_maxbuf, err)
 /*
-/*	enum mg_code mg_layer_encodev(layer, iov, iovcnt, &out, &outlen, err)
+/*	enum mg_code mg_layer_encodev(lp, iov, iovcnt, out, outlen, err)
 /*
-/*	enum mg_code mg_layer_encode(layer, in, len, &out, &outlen, err)
+/*	enum mg_code mg_layer_encode(lp, in, len, out, outlen, err)
 /*
-/*	enum mg_code mg_layer_decode(layer, in, len, &out, &outlen, err)
+/*	enum mg_code mg_layer_decode(lp, in, len, out, outlen, err)
 /*
-/*	size_t	mg_layer_maxout(layer)
+/*	size_t	mg_layer_maxout(lp)
 /*
-/*	unsigned mg_layer_ssf(layer)
+/*	unsigned mg_layer_ssf(lp)
 /*
-/*	void	mg_layer_free(layer)
+/*	void	mg_layer_free(lp)
 /*
 /*	void	mg_layer_library_release()
 /* DESCRIPTION
@@ -551,7 +551,7 @@ enum mg_code mg_layer_new(struct mg_layer **lpp, enum mg_layer_side side,
     if (mg_layer_max_plaintext(qop, cipher, send_maxbuf) == 0)
 	return (mg_fail(err, MG_MALFORMED, "peer maxbuf %lu is too small for %s",
 			(unsigned long) send_maxbuf,
-			ci ? mg_digest_cipher_name(cipher) : "auth-int"));
+			ci ? mg_digest_cipher_name(cipher) : mg_digest_qop_name(qop)));
     if ((ctx = layer_ctx(ci != 0 && ci->legacy)) == 0)
 	return (mg_fail(err, MG_INTERNAL, "%s", ctx_error));
     if ((lp = calloc(1, sizeof(*lp))) == 0)

@@ -14,7 +14,7 @@
 /*
 /*	enum mg_code mg_digest_parse_response(in, len, resp, err)
 /*
-/*	enum mg_code mg_digest_parse_rspauth(in, len, rspauth, err)
+/*	enum mg_code mg_digest_parse_rspauth(in, len, ra, err)
 /* DESCRIPTION
 /*	mg_digest_lex_init() and mg_digest_lex_next() split a RFC 2831
 /*	message into name=value directives: a comma-separated list with
@@ -347,45 +347,12 @@ static enum mg_code decode_stale(const struct mg_digest_directive *dir,
 }
 
  /*
-  * Option names inside qop and cipher values.
-  */
-struct option {
-    const char *name;
-    unsigned bit;
-};
-
-static const struct option qop_options[] = {
-    {"auth", MG_DIGEST_QOP_AUTH},
-    {"auth-int", MG_DIGEST_QOP_AUTH_INT},
-    {"auth-conf", MG_DIGEST_QOP_AUTH_CONF},
-    {0, 0},
-};
-
-static const struct option cipher_options[] = {
-    {"3des", MG_DIGEST_CIPHER_3DES},
-    {"des", MG_DIGEST_CIPHER_DES},
-    {"rc4", MG_DIGEST_CIPHER_RC4},
-    {"rc4-40", MG_DIGEST_CIPHER_RC4_40},
-    {"rc4-56", MG_DIGEST_CIPHER_RC4_56},
-    {0, 0},
-};
-
-static unsigned option_lookup(const struct option *opts, const char *name,
-			              size_t len)
-{
-    for (/* void */ ; opts->name; opts++)
-	if (strlen(opts->name) == len && strncasecmp(opts->name, name, len) == 0)
-	    return (opts->bit);
-    return (0);
-}
-
- /*
   * A challenge's qop and cipher values are quoted lists of tokens. Empty
   * elements are allowed; unknown options are ignored, as RFC 2831 asks
   * of clients, so that a future option does not break us.
   */
 static enum mg_code decode_option_list(const struct mg_digest_directive *dir,
-				               const struct option *opts,
+				               const struct mg_flag_name *opts,
 				               unsigned *mask, struct mg_error *err)
 {
     const char *cp = dir->value;
@@ -403,7 +370,7 @@ static enum mg_code decode_option_list(const struct mg_digest_directive *dir,
 	if (cp == start)
 	    return (mg_fail(err, MG_MALFORMED, "bad element in %s list",
 			    dir_name(dir)));
-	*mask |= option_lookup(opts, start, (size_t) (cp - start));
+	*mask |= mg_flag_lookup(opts, start, (size_t) (cp - start));
 	while (*cp == ' ' || *cp == '\t')
 	    cp++;
 	if (*cp == 0)
@@ -419,10 +386,10 @@ static enum mg_code decode_option_list(const struct mg_digest_directive *dir,
   * cannot compute a digest for a quality of protection we do not know.
   */
 static enum mg_code decode_option(const struct mg_digest_directive *dir,
-				          const struct option *opts,
+				          const struct mg_flag_name *opts,
 				          unsigned *value, struct mg_error *err)
 {
-    if ((*value = option_lookup(opts, dir->value, dir->value_len)) == 0)
+    if ((*value = mg_flag_lookup(opts, dir->value, dir->value_len)) == 0)
 	return (mg_fail(err, MG_MALFORMED, "%s directive has an unknown value",
 			dir_name(dir)));
     return (MG_OK);
@@ -477,9 +444,9 @@ static enum mg_code challenge_directive(struct mg_digest_challenge *chal,
     case D_NONCE:
 	return (dup_value(&chal->nonce, dir, 0, err));
     case D_QOP:
-	return (decode_option_list(dir, qop_options, &chal->qops, err));
+	return (decode_option_list(dir, mg_digest_qop_names, &chal->qops, err));
     case D_CIPHER:
-	return (decode_option_list(dir, cipher_options, &chal->ciphers, err));
+	return (decode_option_list(dir, mg_digest_cipher_names, &chal->ciphers, err));
     case D_STALE:
 	return (decode_stale(dir, &chal->stale, err));
     case D_MAXBUF:
@@ -596,11 +563,11 @@ static enum mg_code response_directive(struct mg_digest_response *resp,
 	/* Present but empty still adds ":" to A1, as Cyrus computes it. */
 	return (dup_value(&resp->authzid, dir, 1, err));
     case D_QOP:
-	if ((code = decode_option(dir, qop_options, &val, err)) == MG_OK)
+	if ((code = decode_option(dir, mg_digest_qop_names, &val, err)) == MG_OK)
 	    resp->qop = (enum mg_digest_qop) val;
 	return (code);
     case D_CIPHER:
-	if ((code = decode_option(dir, cipher_options, &val, err)) == MG_OK)
+	if ((code = decode_option(dir, mg_digest_cipher_names, &val, err)) == MG_OK)
 	    resp->cipher = (enum mg_digest_cipher) val;
 	return (code);
     default:

@@ -10,7 +10,7 @@
 /*
 /*	enum mg_code mg_digest_print_response(resp, buf, bufsize, len, err)
 /*
-/*	enum mg_code mg_digest_print_rspauth(rspauth, buf, bufsize, len, err)
+/*	enum mg_code mg_digest_print_rspauth(ra, buf, bufsize, len, err)
 /* DESCRIPTION
 /*	These functions write one RFC 2831 message into buf as a
 /*	NUL-terminated string and store its length in *len.

@@ -1,7 +1,7 @@
 /*
- * The policy sections of the configuration file (src/policy.c through
- * src/mg_config.c), read from memory, then decisions on facts taken from
- * the tail of the input.
+ * The policy sections of the configuration file (src/policy_parse.c and
+ * src/mg_addr.c through src/mg_config.c), read from memory, then
+ * decisions (src/policy.c) on facts taken from the tail of the input.
  *
  * Input: the file, then optionally a NUL byte and the facts separated by
  * ASCII RS: mechanism, service, remote "addr;port", local "addr;port",
@@ -109,7 +109,7 @@ static void reparse(const struct mg_config *cfg, unsigned flags)
 static void ticket(const struct mg_policy *policy, const struct mg_policy_facts *f)
 {
     struct mg_lockout_ticket t;
-    struct mg_lockout_addr net, host;
+    struct mg_addr net, host;
     struct mg_error err;
     char    rule[MG_POLICY_RULE_MAX];
     unsigned prefix;
@@ -126,10 +126,10 @@ static void ticket(const struct mg_policy *policy, const struct mg_policy_facts 
 		    || strncmp(k, "addr:", 5) == 0, "key \"%s\"", k);
 	if (strncmp(k, "addr:", 5) != 0)
 	    continue;
-	FUZZ_ASSERT(mg_lockout_parse_network(k + 5, &net, &prefix, &err) == MG_OK,
+	FUZZ_ASSERT(mg_addr_parse_network(k + 5, &net, &prefix, &err) == MG_OK,
 		    "address key \"%s\" does not parse back: %s", k, err.reason);
-	FUZZ_ASSERT(mg_lockout_parse_address(f->remote, &host)
-		    && mg_lockout_network_contains(&net, prefix, &host),
+	FUZZ_ASSERT(mg_addr_parse_endpoint(f->remote, &host, 0)
+		    && mg_addr_in_network(&net, prefix, &host),
 		    "address key \"%s\" does not hold the client", k);
     }
 }
