@@ -1,5 +1,5 @@
 #!/bin/bash
-# md5gate's load test (issue 10): the harness relay (test-harness/lib/
+# md5gate's load test: the harness relay (test-harness/lib/
 # chain.sh: Postfix, smtpd chrooted, md5gate with its audit file) with its
 # process limits raised and its per-client limits off, then
 # LOAD_SESSIONS SMTP sessions at once (default 200) until LOAD_AUTHS

@@ -1,6 +1,6 @@
 /*
  * gsasl-client: a GNU SASL (libgsasl) DIGEST-MD5 client that speaks the
- * frame protocol of tests/sasl-exchange.c on an inherited socket, so that
+ * frame protocol of tests/tools/sasl-exchange.c on an inherited socket, so that
  * sasl-exchange --client-exec runs it against a libsasl2 server.
  *
  * Usage: gsasl-client --fd N --user USER --password PASS --service NAME

@@ -7,7 +7,7 @@
 /* SYNOPSIS
 /*	sasl-guard --standin-v4 LIB --standin-v5 LIB --plugin LIB
 /* DESCRIPTION
-/*	The two stand-in libraries (tests/sasl-standin.c) carry the marks of
+/*	The two stand-in libraries (tests/tools/sasl-standin.c) carry the marks of
 /*	Cyrus SASL 2.1.x (sasl_utils_t version 4) and of its development
 /*	branch (version 5). This program checks:
 /* .IP \(bu

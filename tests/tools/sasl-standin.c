@@ -3,7 +3,7 @@
 /* NAME
 /*	sasl-standin 1
 /* SUMMARY
-/*	a stand-in for one libsasl2 generation, for tests/sasl-guard
+/*	a stand-in for one libsasl2 generation, for tests/tools/sasl-guard
 /* SYNOPSIS
 /*	cc -DSTANDIN_UTILS_VERSION=4 ... (Cyrus SASL 2.1.x)
 /*
@@ -13,7 +13,7 @@
 /*	looks at in a libsasl2, and nothing else: sasl_version_info(),
 /*	saying 2.1.28 as both generations do; for version 4, the MD5 helper
 /*	_sasl_MD5Init that every 2.1.x library exports; for version 5, the
-/*	symbol version SASL2_4.0 given by tests/sasl-standin.map at link
+/*	symbol version SASL2_4.0 given by tests/tools/sasl-standin.map at link
 /*	time. standin_getopt() plays sasl_utils_t.getopt, the address the
 /*	guard asks dladdr(3) about. None of these may ever be called by
 /*	md5gate's plugin beyond sasl_version_info().

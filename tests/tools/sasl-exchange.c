@@ -43,7 +43,7 @@
  * --client-exec runs PROGRAM as the client instead of libsasl2: it gets
  * the socket as descriptor 3 and the arguments --fd 3 --user --password
  * --service --host --realm [--messages], and must speak this driver's
- * frame protocol (tests/gsasl-client.c does, with GNU SASL).
+ * frame protocol (tests/tools/gsasl-client.c does, with GNU SASL).
  *
  * Prints one line per side ("server: ..." and "client: ...") and exits 0
  * when the server's result is the expected one (and, for ok, the client

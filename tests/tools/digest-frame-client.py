@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""A client that sends names and realms as it is told, for tests/sasl-exchange.
+"""A client that sends names and realms as it is told, for tests/tools/sasl-exchange.
 
 Run by sasl-exchange --client-exec with --fd N --user U --password P
 --service S --host H --realm R (its --client-realm): it speaks the
