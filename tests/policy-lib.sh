@@ -44,7 +44,7 @@ pol_python=${HX_PYTHON:-python3}
 pol_py() { "$pol_python" -S "$@"; }
 pol_probe=$top_srcdir/tests/tools/smtp-auth-probe.py
 pol_digest=$top_srcdir/test-harness/raw-digest-smtp.py
-pol_md5gate=$top_builddir/src/md5gate
+pol_md5gate=$top_builddir/cli/md5gate
 pol_inst=
 pol_ports=()
 pol_last=

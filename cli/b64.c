@@ -33,7 +33,7 @@
 
 #include <openssl/evp.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 #define B64_MAX	(1 << 20)		/* far beyond any SASL message */
 

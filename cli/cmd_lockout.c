@@ -48,7 +48,7 @@
 #include <time.h>
 
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "lockout.h"
 #include "lockout_store.h"
 #include "mg_config.h"

@@ -15,7 +15,7 @@
 #ifndef MG_PROBE_H
 #define MG_PROBE_H
 
-#include "cli/smtp_device.h"
+#include "smtp_device.h"
 
 #define PROBE_TLS_VERSIONS	4	/* 1.0, 1.1, 1.2, 1.3 */
 #define PROBE_MECHS		4	/* CRAM-MD5, DIGEST-MD5, LOGIN, PLAIN */

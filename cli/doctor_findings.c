@@ -39,7 +39,7 @@
 
 #include <json-c/json.h>
 
-#include "cli/doctor.h"
+#include "doctor.h"
 
 #define FINDING_MAX	1024
 

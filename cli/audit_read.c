@@ -56,7 +56,7 @@
 
 #include <json-c/json.h>
 
-#include "cli/audit_read.h"
+#include "audit_read.h"
 
 void    ar_lines_init(struct ar_lines *lines, struct ar_source src)
 {

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "secret.h"
 #include "mg_util.h"
 

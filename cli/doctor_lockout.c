@@ -24,7 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/doctor.h"
+#include "doctor.h"
 #include "lockout_store.h"
 #include "policy.h"
 

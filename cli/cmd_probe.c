@@ -50,8 +50,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
-#include "cli/probe.h"
+#include "cli.h"
+#include "probe.h"
 
 #define USAGE	"md5gate probe [--profile NAME] [--tls-min V] [--tls-max V | --no-tls]\n" \
 		"       [--mechs LIST] [--rspauth check|ignore] [--user NAME --password-file FILE]\n" \

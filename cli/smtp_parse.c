@@ -52,7 +52,7 @@
 
 #include <openssl/ssl.h>
 
-#include "cli/smtp_device.h"
+#include "smtp_device.h"
 
 void    smtp_reply_init(struct smtp_reply *r)
 {

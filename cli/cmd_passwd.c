@@ -55,9 +55,9 @@
 #include <sasl/sasl.h>
 #include <sasl/prop.h>
 
-#include "cli/cli.h"
-#include "cli/doctor.h"
-#include "cli/postfix_conf.h"
+#include "cli.h"
+#include "doctor.h"
+#include "postfix_conf.h"
 #include "secret.h"
 #include "mg_util.h"
 

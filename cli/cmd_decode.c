@@ -38,8 +38,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli/cli.h"
-#include "cli/transcript.h"
+#include "cli.h"
+#include "transcript.h"
 #include "cram.h"
 #include "digest/digest.h"
 #include "mg_util.h"

@@ -42,8 +42,8 @@
 #include <json-c/json.h>
 #include <zlib.h>
 
-#include "cli/audit_read.h"
-#include "cli/cli.h"
+#include "audit_read.h"
+#include "cli.h"
 
 #define AUDIT_DEFAULT_FILE	"/var/log/md5gate/audit.jsonl"
 #define TAIL_USAGE	"md5gate audit tail [-n N] [-f] [FILE]"

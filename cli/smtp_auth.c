@@ -35,8 +35,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli/cli.h"
-#include "cli/smtp_device.h"
+#include "cli.h"
+#include "smtp_device.h"
 #include "cram.h"
 #include "digest/digest.h"
 #include "mg_util.h"

@@ -49,7 +49,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli/transcript.h"
+#include "transcript.h"
 
 void    tr_init(struct tr_state *st)
 {

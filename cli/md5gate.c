@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "cli/cli.h"
+#include "cli.h"
 
 static const char usage[] =
 "usage: md5gate COMMAND [ARGS...]\n"

@@ -64,10 +64,10 @@
 #include <sasl/saslplug.h>
 
 #include "config.h"
-#include "cli/cli.h"
-#include "cli/doctor.h"
-#include "cli/postfix_conf.h"
-#include "cli/sasl_env.h"
+#include "cli.h"
+#include "doctor.h"
+#include "postfix_conf.h"
+#include "sasl_env.h"
 #include "lockout_store.h"
 #include "mg_config.h"
 #include "mg_options.h"

@@ -38,7 +38,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/doctor.h"
+#include "doctor.h"
 
 #define SCAN_FILE_MAX	(64 << 20)	/* no plugin is this large */
 #define SEEN_MAX	1024

@@ -47,9 +47,9 @@
 
 #include <sasl/sasl.h>
 
-#include "cli/cli.h"
-#include "cli/postfix_conf.h"
-#include "cli/sasl_env.h"
+#include "cli.h"
+#include "postfix_conf.h"
+#include "sasl_env.h"
 #include "cram.h"
 #include "digest/digest.h"
 #include "mg_util.h"

@@ -67,7 +67,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 const char *cli_prog = "md5gate";
 

@@ -29,8 +29,8 @@
 
 #include <json-c/json.h>
 
-#include "cli/cli.h"
-#include "cli/probe.h"
+#include "cli.h"
+#include "probe.h"
 
 #define RELAY_ADVICE	"put a relay in front, see the home-relay example"
 

@@ -39,7 +39,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "mg_util.h"
 
  /*

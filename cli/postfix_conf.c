@@ -70,7 +70,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/postfix_conf.h"
+#include "postfix_conf.h"
 
 /* Running postconf. */
 

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/doctor.h"
+#include "doctor.h"
 
 #define LINE_MAX_LEN	4096
 

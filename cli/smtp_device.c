@@ -63,7 +63,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "cli/smtp_device.h"
+#include "smtp_device.h"
 
 static int fail(struct smtp_error *err, enum smtp_fail kind, const char *fmt,...)
 	__attribute__((format(printf, 3, 4)));
