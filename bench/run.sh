@@ -89,10 +89,10 @@ exchange_setup() {
     {
 	printf '%s\tuserPassword\t%s\n' "$BENCH_USER" "$BENCH_PASSWORD"
 	printf '%s\tmd5gateCRAM-MD5\t%s\n' bench-hashed "$(printf '%s' "$BENCH_PASSWORD" \
-	    | "$top_builddir/src/md5gate" secret --mech CRAM-MD5 --user bench-hashed \
+	    | "$top_builddir/cli/md5gate" secret --mech CRAM-MD5 --user bench-hashed \
 		--password-file - | head -1)"
 	printf '%s\tmd5gateDIGEST-MD5\t%s\n' bench-hashed "$(printf '%s' "$BENCH_PASSWORD" \
-	    | "$top_builddir/src/md5gate" secret --mech DIGEST-MD5 --user bench-hashed \
+	    | "$top_builddir/cli/md5gate" secret --mech DIGEST-MD5 --user bench-hashed \
 		--realm "$SASL_REALM" --password-file - | head -1)"
     } >"$X/users"
     # md5gate's configuration file: defaults (no file sink); no record at

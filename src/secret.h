@@ -31,7 +31,7 @@
 /*	(LDAP); try each. md5gate values are NUL-terminated text. Cyrus
 /*	values are binary: take their length from propval.valsize (with one
 /*	value, valsize is its length; checked with libsasl2 2.1.28 and
-/*	sasldb by tests/sasl-props), never from strlen(). For DIGEST-MD5,
+/*	sasldb by tests/tools/sasl-props), never from strlen(). For DIGEST-MD5,
 /*	entry_realm is the realm the user was looked up in. Then, for each
 /*	index below count, mg_secret_digest_key() with the response's realm
 /*	and mg_digest_verify_server() until one verifies; MG_BADAUTH from

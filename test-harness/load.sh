@@ -1,5 +1,5 @@
 #!/bin/bash
-# md5gate's load test (issue 10): the harness relay (test-harness/lib/
+# md5gate's load test: the harness relay (test-harness/lib/
 # chain.sh: Postfix, smtpd chrooted, md5gate with its audit file) with its
 # process limits raised and its per-client limits off, then
 # LOAD_SESSIONS SMTP sessions at once (default 200) until LOAD_AUTHS
@@ -165,7 +165,7 @@ lockout_counts() {
 	--tally "$HX_WORK/lockout-other.json" >"$HX_WORK/lockout-other.out" \
 	|| { why "another account: $(grep UNEXPECTED "$HX_WORK/lockout-other.out")"; return; }
     # The store keys the canonical account: the name in the relay's realm.
-    listed=$("$build/src/md5gate" lockout list "$victim@$HX_RELAY_REALM" --store "$store" 2>&1) \
+    listed=$("$build/cli/md5gate" lockout list "$victim@$HX_RELAY_REALM" --store "$store" 2>&1) \
 	|| { why "md5gate lockout list: $listed"; return; }
     note "lockout store: $listed"
     "$HX_PYTHON" - "$audit" "$victim" "$LOAD_LOCKOUT_FAILURES" "$((lockout_auths + 1))" \

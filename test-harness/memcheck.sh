@@ -1,12 +1,12 @@
 #!/bin/bash
 # md5gate's libsasl2 round-trip tests under valgrind's memcheck: every
-# tests/sasl-exchange run of tests/sasl-*.test, server and client process,
+# tests/tools/sasl-exchange run of tests/sasl-*.test, server and client process,
 # with md5gate (and the stock plugins, as peers) loaded by the real
 # libsasl2. Uses an ordinary build (default: _build, built if needed).
 #
 # Any error fails the run: invalid reads and writes, uses of
 # uninitialised values, and definitely lost memory. valgrind exits with
-# status 97 then, which tests/sasl-exchange passes on from its client
+# status 97 then, which tests/tools/sasl-exchange passes on from its client
 # process and tests/sasl-lib.sh turns into a failed test. Reports are
 # suppressed only where test-harness/valgrind.supp says why.
 #
@@ -23,7 +23,7 @@ mkdir -p "$build"
 cd "$build" || exit 1
 [ -f Makefile ] || "$top/configure" -q || { echo "valgrind: configure failed"; exit 1; }
 make -s -j"$jobs" >/dev/null 2>&1 || { echo "valgrind: build failed"; exit 1; }
-make -s -j"$jobs" tests/sasl-exchange >/dev/null 2>&1 || { echo "valgrind: build failed"; exit 1; }
+make -s -j"$jobs" tests/tools/sasl-exchange >/dev/null 2>&1 || { echo "valgrind: build failed"; exit 1; }
 
 # valgrind makes an exchange many times slower than tests/sasl-lib.sh allows.
 export MG_EXCHANGE_TIMEOUT=900

@@ -320,12 +320,12 @@ pcheck "dpkg -P: nothing of md5gate left, stock plugins untouched" purged
 # After removal libsasl2's directory is the stock one again.
 stock_again() {
     local out
-    out=$(SASL_PATH= "$top/_build/src/md5gate" doctor --plugin-path "$sasldir" 2>&1 \
+    out=$(SASL_PATH= "$top/_build/cli/md5gate" doctor --plugin-path "$sasldir" 2>&1 \
 	|| true)
     grep -q "CRAM-MD5 is offered by $sasldir/libcrammd5.so" <<<"$out" \
 	|| why "the stock libcrammd5.so does not offer CRAM-MD5 again"
 }
-if [ -x "$top/_build/src/md5gate" ]; then
+if [ -x "$top/_build/cli/md5gate" ]; then
     pcheck "the stock plugins offer the mechanisms again" stock_again
 fi
 

@@ -2,7 +2,7 @@
 # md5gate's tests under AddressSanitizer (with LeakSanitizer) and
 # UndefinedBehaviorSanitizer: a separate build in BUILDDIR (default
 # _build-asan) with everything instrumented - the core, the plugin, the
-# unit tests and tests/sasl-exchange - then every test that runs md5gate
+# unit tests and tests/tools/sasl-exchange - then every test that runs md5gate
 # in a process of its own making: the Check unit tests and the libsasl2
 # exchanges (TESTS='$(memcheck_tests)', see Makefile.am).
 #
@@ -14,7 +14,7 @@
 #
 # Any report fails the run: ASan and UBSan stop at the first error,
 # LeakSanitizer reports at exit, and all of them exit with status 97,
-# which tests/sasl-exchange passes on from its client process. Leaks are
+# which tests/tools/sasl-exchange passes on from its client process. Leaks are
 # suppressed only where test-harness/lsan.supp says why.
 #
 # Usage: test-harness/sanitize.sh [BUILDDIR]

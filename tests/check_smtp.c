@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Unit tests of what the device's SMTP client parses (src/cli/smtp_parse.c):
+ * Unit tests of what the device's SMTP client parses (cli/smtp_parse.c):
  * replies, EHLO capabilities, md5gate probe's URLs, TLS refusal names.
  */
 #include <check.h>

@@ -19,7 +19,7 @@
 : "${top_srcdir:=.}"
 
 cli_setup() {
-    MD5GATE=$top_builddir/src/md5gate
+    MD5GATE=$top_builddir/cli/md5gate
     [ -x "$MD5GATE" ] || { echo "ERROR: $MD5GATE not built"; exit 99; }
     CLI_TMP=$(mktemp -d "${TMPDIR:-/tmp}/md5gate-cli.XXXXXX") || exit 99
     cleanup_push rm -rf "$CLI_TMP"

@@ -21,10 +21,18 @@
 #                         "ok: NAME", or "FAIL: NAME: reason" and go on with
 #                         the next check (the test fails at checks_done)
 #   why MSG...            in a check's CMD: give the reason, return 1
+#   failed WHAT...        record a failed check that was not run through
+#                         check (e.g. `cmd || failed "what went wrong"`):
+#                         print "FAIL: WHAT" and go on, as check does
 #   on_check_failure CMD...  register a command to run after each failed
 #                         check (diagnostics for that check)
 #   checks_done           exit 1, naming them, when any check failed
 #   in_ci                 true when CI is set (and not "false"/"0")
+
+# Sourced once: the other libraries (tests/sasl-lib.sh, ...) source it
+# too, and a second time would forget the cleanups registered so far.
+[ -n "${mg_lib_loaded:-}" ] && return 0
+mg_lib_loaded=1
 
 mg_test_name=${0##*/}
 . "${top_srcdir:-.}/tests/libsasl2-lib.sh"
@@ -128,19 +136,31 @@ on_check_failure() {
 }
 
 check() {
-    local name=$1 i
+    local name=$1
     shift
     mg_why=
     if "$@"; then
 	note "ok: $name"
 	return 0
     fi
-    printf 'FAIL: %s: %s%s\n' "$mg_test_name" "$name" "${mg_why:+: $mg_why}" >&2
-    mg_failed_checks+=("$name")
+    mg_check_failed "$name" "$mg_why"
+    return 1
+}
+
+failed() {
+    mg_check_failed "$*" ""
+    return 0
+}
+
+# mg_check_failed NAME REASON: report and record one failed check, then
+# run the diagnostics registered for it.
+mg_check_failed() {
+    local i
+    printf 'FAIL: %s: %s%s\n' "$mg_test_name" "$1" "${2:+: $2}" >&2
+    mg_failed_checks+=("$1")
     for ((i = 0; i < ${#mg_check_hooks[@]}; i++)); do
 	eval "${mg_check_hooks[i]}" >&2
     done
-    return 1
 }
 
 checks_done() {

@@ -18,7 +18,7 @@
 #   pol_app DIR APP POLICY      DIR/etc/sasl/APP.conf: smtpd.conf with
 #                               md5gate_policy: POLICY
 #   pol_policy FILE             write stdin to FILE (mode 644)
-#   probe NAME USER PASSWORD ARGS...   tests/smtp-auth-probe.py (ARGS:
+#   probe NAME USER PASSWORD ARGS...   tests/tools/smtp-auth-probe.py (ARGS:
 #                               --port, --bind, --security, --mech,
 #                               --ask-only);
 #                               transcript in $pol_work/NAME; its status
@@ -42,9 +42,9 @@ pol_python=${HX_PYTHON:-python3}
 # -S: no site module; the scripts need only the standard library, and a
 # loaded machine starts Python noticeably faster without it.
 pol_py() { "$pol_python" -S "$@"; }
-pol_probe=$top_srcdir/tests/smtp-auth-probe.py
+pol_probe=$top_srcdir/tests/tools/smtp-auth-probe.py
 pol_digest=$top_srcdir/test-harness/raw-digest-smtp.py
-pol_md5gate=$top_builddir/src/md5gate
+pol_md5gate=$top_builddir/cli/md5gate
 pol_inst=
 pol_ports=()
 pol_last=

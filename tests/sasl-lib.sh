@@ -3,8 +3,11 @@
 # with the stock sasldb auxprop plugin, and a sasldb in realm example.test.
 #
 # The stock plugins are never loaded into the same process as md5gate:
-# tests/sasl-exchange runs client and server in separate processes, each
+# tests/tools/sasl-exchange runs client and server in separate processes, each
 # with its own SASL_PATH.
+#
+# Built on tests/lib.sh: a failed exchange is recorded with `failed`
+# (the test goes on with the next one) and the test ends with checks_done.
 
 : "${top_builddir:=.}"
 : "${MD5GATE_PLUGIN_DIR:=$top_builddir/plugins/.libs}"
@@ -13,21 +16,15 @@
 # which needs only the stock sasldb plugin and saslpasswd2 (no "stock"
 # directory with the stock CRAM-MD5 and DIGEST-MD5 plugins).
 : "${SASL_STOCK_MECHS:=yes}"
-. "${top_srcdir:-.}/tests/libsasl2-lib.sh"
+. "${top_srcdir:-.}/tests/lib.sh"
 
 SASL_REALM=example.test
-sasl_failures=0
 sasl_exchanges=0
 
-fail() {
-    echo "FAIL: $*"
-    sasl_failures=$((sasl_failures + 1))
+# After a failed check: what the last exchange printed.
+sasl_show_out() {
     [ -s "$SASL_TMP/out" ] && sed 's/^/  | /' "$SASL_TMP/out"
     return 0
-}
-
-sasl_cleanup() {
-    [ -n "${SASL_TMP:-}" ] && rm -rf "$SASL_TMP"
 }
 
 sasl_setup() {
@@ -38,7 +35,8 @@ sasl_setup() {
     command -v saslpasswd2 >/dev/null 2>&1 \
 	&& mg_require_same_libsasl2 "$(command -v saslpasswd2)" saslpasswd2
     SASL_TMP=$(mktemp -d "${TMPDIR:-/tmp}/md5gate-sasl.XXXXXX") || exit 99
-    trap sasl_cleanup EXIT
+    cleanup_push rm -rf "$SASL_TMP"
+    on_check_failure sasl_show_out
     mkdir "$SASL_TMP/md5gate" "$SASL_TMP/stock"
     [ -f "$MD5GATE_PLUGIN_DIR/libmd5gate.so" ] \
 	|| { echo "ERROR: $MD5GATE_PLUGIN_DIR/libmd5gate.so not built"; exit 99; }
@@ -63,7 +61,7 @@ sasl_add_user() {
 
 # sasl_exchange SERVER CLIENT ARGS...: SERVER and CLIENT are md5gate|stock.
 #
-# MG_EXCHANGE_WRAPPER, when set, is a command prefix for tests/sasl-exchange
+# MG_EXCHANGE_WRAPPER, when set, is a command prefix for tests/tools/sasl-exchange
 # (split on white space), e.g. valgrind: test-harness/memcheck.sh sets it.
 # Exit status 97 is reserved for memory checkers (valgrind --error-exitcode,
 # ASAN_OPTIONS=exitcode); sasl-exchange passes it on from its client
@@ -76,7 +74,7 @@ sasl_exchange() {
     read -r -a wrapper <<<"${MG_EXCHANGE_WRAPPER:-}"
     # A hung exchange must fail the test, not the whole run (memory
     # checkers make an exchange many times slower).
-    timeout -k 5 "${MG_EXCHANGE_TIMEOUT:-120}" "${wrapper[@]}" "$top_builddir/tests/sasl-exchange" \
+    timeout -k 5 "${MG_EXCHANGE_TIMEOUT:-120}" "${wrapper[@]}" "$top_builddir/tests/tools/sasl-exchange" \
 	--server-plugins "$SASL_TMP/$server" \
 	--client-plugins "$SASL_TMP/$client" --sasldb "$SASL_DB" \
 	--realm "$SASL_REALM" "$@" >"$SASL_TMP/out" 2>"$SASL_TMP/err"
@@ -85,7 +83,7 @@ sasl_exchange() {
     cat "$SASL_TMP/out" "$SASL_TMP/err" >>"$SASL_TMP/all"
     if [ "$rc" -eq "$MG_CHECKER_EXIT" ]; then
 	# The arguments hold the password: name the exchange otherwise.
-	fail "memory checker reported errors (server=$server client=$client," \
+	failed "memory checker reported errors (server=$server client=$client," \
 	    "exchange $sasl_exchanges of this test)"
 	sed 's/^/  ! /' "$SASL_TMP/err"
     fi
@@ -104,17 +102,15 @@ sasl_no_secrets() {
 	for enc in "$p" "$(printf '%s' "$p" | base64 -w0)" \
 	    "$(printf '%s' "$p" | od -An -tx1 | tr -d ' \n')"; do
 	    if grep -qF -- "$enc" "$SASL_TMP/all"; then
-		fail "a secret appears in the exchange output"
+		failed "a secret appears in the exchange output"
 	    fi
 	done
     done
 }
 
+# sasl_done_ok: the end of a test; exit 1 naming the failed checks.
 sasl_done_ok() {
-    if [ "$sasl_failures" -gt 0 ]; then
-	echo "$sasl_failures check(s) failed"
-	exit 1
-    fi
-    echo "all checks passed"
+    checks_done
+    note "all checks passed"
     exit 0
 }

@@ -14,7 +14,7 @@
 /*	code with a human explanation and exits non-zero.
 /*
 /*	It is a thin use of the device client md5gate probe runs
-/*	(src/cli/smtp_device.h): the connection, TLS, the reply parser and
+/*	(cli/smtp_device.h): the connection, TLS, the reply parser and
 /*	AUTH are that client's, and CRAM-MD5 (RFC 2195) and DIGEST-MD5 (RFC
 /*	2831) are computed by md5gate's core, not by libsasl2. Like many
 /*	devices it does not act on the server's DIGEST-MD5 rspauth; it only

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# test-harness/lib/chain.sh: the relay chain of md5gate's harness scenarios
-# (issue 8). Source it from bash after tests/lib.sh and
+# test-harness/lib/chain.sh: the relay chain of md5gate's harness
+# scenarios. Source it from bash after tests/lib.sh and
 # test-harness/lib/postfix-instance.sh.
 #
 #   doorphone, peers ──> relay (127.0.0.1, md5gate server side)

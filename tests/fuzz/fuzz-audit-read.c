@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * md5gate audit's reader (src/cli/audit_read.c): the line splitter over a
+ * md5gate audit's reader (cli/audit_read.c): the line splitter over a
  * source that delivers the input in pieces of varying size, the record
  * parser on every line, and the terminal-safe text of every field.
  *

@@ -1,5 +1,5 @@
 /*
- * The md5gate command's base64 (src/cli/b64.c), which reads every SASL
+ * The md5gate command's base64 (cli/b64.c), which reads every SASL
  * message given on its command line.
  *
  * Decoding: the input is accepted exactly when it is canonical RFC 4648

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The readers of what postconf and sasldblistusers2 print, for md5gate
- * doctor, test-login and passwd --postfix (src/cli/postfix_conf.c).
+ * doctor, test-login and passwd --postfix (cli/postfix_conf.c).
  *
  * The first byte picks the reader: parameters ("name = value"), scoped
  * parameters ("service/type/name = value", postconf -P), services

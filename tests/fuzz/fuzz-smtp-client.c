@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The device's SMTP client (src/cli/smtp_device.c, smtp_auth.c) against a
+ * The device's SMTP client (cli/smtp_device.c, smtp_auth.c) against a
  * server whose every byte is the fuzzer's: the greeting, the EHLO reply
  * and the AUTH exchange of one mechanism. The first byte picks the
  * mechanism and how DIGEST-MD5's rspauth is treated; the rest is what

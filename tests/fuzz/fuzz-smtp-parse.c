@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What the device's SMTP client (md5gate probe, the doorphone) reads from
- * a server or a user, src/cli/smtp_parse.c. The first byte picks the
+ * a server or a user, cli/smtp_parse.c. The first byte picks the
  * parser, the rest is its input.
  *
  * Replies: the input, split at "\n", is fed line by line. A line is

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The transcript reader of md5gate decode --transcript
- * (src/cli/transcript.c): swaks output and Postfix mail-log lines, one
+ * (cli/transcript.c): swaks output and Postfix mail-log lines, one
  * line at a time, then the unfinished exchanges.
  *
  * Input: the transcript; lines end at newlines.
