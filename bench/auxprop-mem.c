@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * auxprop-mem: an auxprop plugin ("benchmem") that serves properties from
  * memory, so that the benchmarks measure the mechanisms and not a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End to end (run by bench/run.sh): AUTH sessions per second through a
 # private Postfix, md5gate against the stock Cyrus plugins.
 #

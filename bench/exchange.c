@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * exchange: complete SASL authentications per second through libsasl2,
  * client and server in one process, one plugin directory per run.

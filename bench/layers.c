@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * layers: throughput of DIGEST-MD5 security layers through libsasl2,
  * md5gate and the stock Cyrus plugin side by side.

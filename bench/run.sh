@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # make bench: every benchmark of md5gate against the stock Cyrus plugins,
 # each printed as a Markdown table (bench/RESULTS.md records one run).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """SMTP AUTH load for make bench: CONCURRENCY clients, each opening one
 session after another for SECONDS: connect, EHLO, AUTH (CRAM-MD5 or
 DIGEST-MD5, computed here with hashlib and hmac), QUIT.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*++
 /* NAME
 /*	mechs 3h

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*++
 /* NAME
 /*	mg_config 3h

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Check md5gate's audit records of a harness scenario (test-harness/lib/chain.sh).
 
 Usage: audit-verify.py RELAY_JSONL RELAY_MAILLOG UPSTREAM_JSONL UPSTREAM_MAILLOG EXPECTED

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # md5gate's main job on one screen: build md5gate, start a private Postfix
 # relay on 127.0.0.1 (smtpd chrooted, as Debian ships it) whose libsasl2
 # loads md5gate, let the door-intercom-style client (test-harness/doorphone)

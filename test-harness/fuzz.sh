@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Run every md5gate libFuzzer target for a bounded time and report the
 # executions each reached. Fails when any target finds a crash, a leak,
 # a sanitizer report, a broken invariant or a timeout.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Install what md5gate needs to build, test and demonstrate itself on a
 # fresh Debian 12 machine. Run as root; safe to run again.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """SMTP AUTH load for md5gate's load test (test-harness/load.sh).
 
   load-client.py run --port P --accounts FILE --sessions N --auths M --tally OUT

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # md5gate's load test: the harness relay (test-harness/lib/
 # chain.sh: Postfix, smtpd chrooted, md5gate with its audit file) with its
 # process limits raised and its per-client limits off, then

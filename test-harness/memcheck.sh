@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # md5gate's libsasl2 round-trip tests under valgrind's memcheck: every
 # tests/tools/sasl-exchange run of tests/sasl-*.test, server and client process,
 # with md5gate (and the stock plugins, as peers) loaded by the real

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The Debian packages, installed for real and removed again: build
 # libsasl2-modules-md5gate and md5gate-tools from a copy of this tree
 # (packaging/debian copied to debian/ there, never here), run lintian

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """DIGEST-MD5 over SMTP, by hand: a minimal client for md5gate's tests.
 
 It speaks SMTP on a plain socket and computes RFC 2831 (qop=auth) itself

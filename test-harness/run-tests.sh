@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # md5gate's full test suite, from a clean checkout: install what is
 # needed, build out of tree in _build/, run `make check` (unit tests,
 # libsasl2 interop with the stock Cyrus plugins, real Postfix instances on

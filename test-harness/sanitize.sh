@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # md5gate's tests under AddressSanitizer (with LeakSanitizer) and
 # UndefinedBehaviorSanitizer: a separate build in BUILDDIR (default
 # _build-asan) with everything instrumented - the core, the plugin, the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """An SMTP relay that shows whether a DIGEST-MD5 client checks rspauth.
 
 It accepts one connection on 127.0.0.1 (an ephemeral port, written to

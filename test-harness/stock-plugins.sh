@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # stock-plugins.sh STOCKDIR VIEWDIR: print the directory the tests should
 # take the stock Cyrus plugins from.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests of the audit record (src/audit.c) and the configuration
  * file (src/mg_config.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests of the DIGEST-MD5 core (src/digest/). Expected digests are
  * either the RFC 2831 worked examples or computed here, independently of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests of the DIGEST-MD5 security layers (src/digest/layer.c).
  *

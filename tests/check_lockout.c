@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests of the lockout store (src/lockout.c): the counting rules,
  * listing and clearing, bounds, damaged files, several processes

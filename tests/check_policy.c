@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests of the policy (src/policy.c) as md5gate's configuration
  * file (src/mg_config.c) reads it: every parser error with its line,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # tests/cli-lib.sh: shared by the md5gate command's tests (sourced after
 # tests/lib.sh).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # tests/fault-lib.sh: one private Postfix with md5gate for the fault tests
 # (tests/fault-*.test). Source it from bash after tests/lib.sh and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # tests/lib.sh: shared helpers for md5gate's shell tests (sourced by bash).
 # Automake's exit codes: 0 pass, 1 fail, 77 skip, 99 hard error.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # tests/policy-lib.sh: helpers of the tests that run md5gate's policy and
 # lockout through a real Postfix (tests/postfix-policy*.test,

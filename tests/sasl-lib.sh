@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shared by the libsasl2 exchange tests (sourced). Builds two plugin
 # directories, one with md5gate and one with the stock Cyrus plugins, each
 # with the stock sasldb auxprop plugin, and a sasldb in realm example.test.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """hostile-smtp: a scripted SMTP server that misbehaves in DIGEST-MD5.
 
 Each listening port has one behaviour (MODE):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # test-harness/lib/chain.sh: the relay chain of md5gate's harness
 # scenarios. Source it from bash after tests/lib.sh and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # test-harness/lib/postfix-instance.sh: private Postfix instances on 127.0.0.1
 # for md5gate's tests. Source it from bash; it sets no shell options.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fake-sasl: drive md5gate's libsasl2 mechanisms in-process without a
  * SASL connection, for the fuzz targets.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fake-sasl: just enough of libsasl2 to drive md5gate's mechanisms
  * in-process, for the fuzz targets. See fake-sasl.c.

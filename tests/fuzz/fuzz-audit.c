@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The audit record formatters (src/audit.c) fed arbitrary user names,
  * realms, hosts, addresses and reasons.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The md5gate command's base64 (cli/b64.c), which reads every SASL
  * message given on its command line.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * md5gate's configuration file parser (src/mg_config.c), read from
  * memory. Invariants: success gives settings in range and an absolute

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * md5gate's CRAM-MD5 client mechanism, through its libsasl2 entry
  * point and a fake sasl_utils_t (fake-sasl.c), fed arbitrary server messages.

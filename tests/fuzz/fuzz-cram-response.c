@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * CRAM-MD5 response parser (what md5gate's server reads), and the
  * digest the same bytes make as a challenge. Invariants: the user name

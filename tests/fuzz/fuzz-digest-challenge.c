@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * DIGEST-MD5 digest-challenge parser (what md5gate's client reads).
  * Invariants: a refusal leaves the structure empty and says why in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * DIGEST-MD5 digest-response parser (what md5gate's server reads), and
  * everything the server does with a parsed response short of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * DIGEST-MD5 rspauth parser (the server's last word, read by md5gate's
  * client). A parsed rspauth prints and parses back to the same bytes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * DIGEST-MD5 security layer decoding (RFC 2831 sections 2.3, 2.4), the
  * bytes a peer sends once auth-int or auth-conf is in force.

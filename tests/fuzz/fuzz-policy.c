@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The policy sections of the configuration file (src/policy_parse.c and
  * src/mg_addr.c through src/mg_config.c), read from memory, then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Shared by md5gate's libFuzzer targets (tests/fuzz/fuzz-*.c).
  */

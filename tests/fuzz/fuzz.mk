@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # md5gate's libFuzzer targets, built apart from the normal build.
 #
 # GNU make. Run through `make fuzz` in a configured build directory,

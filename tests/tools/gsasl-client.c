@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * gsasl-client: a GNU SASL (libgsasl) DIGEST-MD5 client that speaks the
  * frame protocol of tests/tools/sasl-exchange.c on an inherited socket, so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Test helper: count failures in a lockout store through the library,
  * as the plugin does, so that tests/cli-lockout.test has entries to list

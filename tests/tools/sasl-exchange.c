@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sasl-exchange: run one SASL authentication through libsasl2 with the
  * client and the server in two processes, each loading its mechanism

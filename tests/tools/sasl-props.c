@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sasl-props: read and write auxprop properties of one user through
  * libsasl2 and its sasldb plugin, the way a mechanism and an administration

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """One SMTP session that shows what a policy lets a client do.
 
 It connects (optionally from a chosen source address, --bind), says EHLO,
