@@ -17,7 +17,8 @@ say() { printf '\n== %s\n' "$*"; }
 say "installing dependencies and building md5gate"
 bash test-harness/install-deps.sh || exit 1
 if [ ! -f _build/plugins/.libs/libmd5gate.so ] || [ ! -x _build/test-harness/doorphone/doorphone ] \
-    || [ -n "$(find src plugins test-harness/doorphone -newer _build/plugins/.libs/libmd5gate.so -name '*.[ch]' 2>/dev/null)" ]; then
+    || [ ! -x _build/cli/md5gate ] \
+    || [ -n "$(find src plugins cli test-harness/doorphone -newer _build/plugins/.libs/libmd5gate.so -name '*.[ch]' 2>/dev/null)" ]; then
     { autoreconf -fi && mkdir -p _build && cd _build && { [ -f Makefile ] || ../configure -q; } \
 	&& make -j"$(nproc)" && make test-harness/doorphone/doorphone; } \
 	>/tmp/md5gate-demo-build.log 2>&1 \
@@ -65,15 +66,10 @@ send CRAM-MD5 "$tmp/wrong.pw" "should not arrive"
 pf_wait_mail "$inst" "DIGEST-MD5" 20 >/dev/null
 say "delivered notifications"
 grep -E '^Subject: |^Content-Type: image' "$(pf_mailbox "$inst")" | sed 's/^/   /'
-say "md5gate's audit records (JSON Lines file; the same records are in the mail log)"
-python3 - "$tmp/audit.jsonl" <<'PY'
-import json, sys
-for line in open(sys.argv[1], encoding="utf-8"):
-    r = json.loads(line)
-    print("   {time} {mech:<10} {outcome:<15} user={authid} from={remote_addr} "
-          "secret={secret} final_reply={final_reply} {reason}".format(
-              **{k: ("-" if v is None else v) for k, v in r.items()}))
-PY
+say "md5gate audit tail: the audit records (the same records are in the mail log)"
+"$top/_build/cli/md5gate" audit tail -n 10 "$tmp/audit.jsonl" | sed 's/^/   /'
+say "md5gate audit summary: per account, as the relay's owner reads it"
+"$top/_build/cli/md5gate" audit summary "$tmp/audit.jsonl" | sed 's/^/   /'
 
 say "stopping the relay"
 pf_stop "$inst" >/dev/null && echo "   stopped; nothing left running"
