@@ -13,6 +13,8 @@
 /*
 /*	int	cli_usage_error(usage, fmt, ...)
 /*
+/*	int	cli_option_error(usage, ch, argv)
+/*
 /*	int	cli_help(text)
 /*
 /*	int	cli_report(status, mech, err)
@@ -31,7 +33,11 @@
 /* DESCRIPTION
 /*	cli_error() prints "cli_prog: message" on stderr and returns status.
 /*	cli_usage_error() does the same and adds a pointer to --help; it
-/*	returns CLI_TROUBLE. cli_help() prints a help text on stdout.
+/*	returns CLI_TROUBLE. cli_option_error() is the usage error for
+/*	what getopt_long() (with a leading ":" in its option string)
+/*	returned for an option it could not take: ':' for a missing value,
+/*	anything else for an unknown option. cli_help() prints a help text
+/*	on stdout.
 /*
 /*	cli_report() prints a core error the way the plugin would hand it
 /*	to libsasl2 ("MECH: reason").
@@ -66,6 +72,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <getopt.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -100,6 +107,13 @@ int     cli_usage_error(const char *usage, const char *fmt,...)
 	fprintf(stderr, "usage: %s\n", usage);
     fprintf(stderr, "Try '%s --help' for more information.\n", cli_prog);
     return (CLI_TROUBLE);
+}
+
+int     cli_option_error(const char *usage, int ch, char **argv)
+{
+    if (ch == ':')
+	return (cli_usage_error(usage, "option %s needs a value", argv[optind - 1]));
+    return (cli_usage_error(usage, "unknown option %s", argv[optind - 1]));
 }
 
 int     cli_help(const char *text)

@@ -37,6 +37,7 @@ extern const char *cli_prog;
 
 extern int cli_error(int status, const char *fmt,...)
 	__attribute__((format(printf, 2, 3)));
+extern int cli_option_error(const char *usage, int ch, char **argv);
 extern int cli_usage_error(const char *usage, const char *fmt,...)
 	__attribute__((format(printf, 2, 3)));
 extern int cli_help(const char *text);

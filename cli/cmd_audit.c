@@ -442,10 +442,8 @@ static int audit_tail(int argc, char **argv)
 	    break;
 	case 'h':
 	    return (cli_help(tail_help));
-	case ':':
-	    return (cli_usage_error(TAIL_USAGE, "option %s needs a value", argv[optind - 1]));
 	default:
-	    return (cli_usage_error(TAIL_USAGE, "unknown option %s", argv[optind - 1]));
+	    return (cli_option_error(TAIL_USAGE, ch, argv));
 	}
     }
     if (argc - optind > 1)
@@ -1119,11 +1117,8 @@ static int audit_summary(int argc, char **argv)
 	    break;
 	case 'h':
 	    return (cli_help(summary_help));
-	case ':':
-	    return (cli_usage_error(SUMMARY_USAGE, "option %s needs a value",
-				    argv[optind - 1]));
 	default:
-	    return (cli_usage_error(SUMMARY_USAGE, "unknown option %s", argv[optind - 1]));
+	    return (cli_option_error(SUMMARY_USAGE, ch, argv));
 	}
     }
     sum.files = json_object_new_array();

@@ -110,10 +110,8 @@ static int cram_respond(int argc, char **argv)
 	    return (cli_usage_error(RESPOND_USAGE, CLI_NO_PASSWORD_REASON));
 	case 'h':
 	    return (cli_help(respond_help));
-	case ':':
-	    return (cli_usage_error(RESPOND_USAGE, "option %s needs a value", argv[optind - 1]));
 	default:
-	    return (cli_usage_error(RESPOND_USAGE, "unknown option %s", argv[optind - 1]));
+	    return (cli_option_error(RESPOND_USAGE, ch, argv));
 	}
     }
     if (user == 0)

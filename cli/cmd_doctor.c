@@ -739,10 +739,8 @@ int     cli_doctor(int argc, char **argv)
 	    break;
 	case 'h':
 	    return (cli_help(help));
-	case ':':
-	    return (cli_usage_error(USAGE, "option %s needs a value", argv[optind - 1]));
 	default:
-	    return (cli_usage_error(USAGE, "unknown option %s", argv[optind - 1]));
+	    return (cli_option_error(USAGE, ch, argv));
 	}
     }
     if (argc != optind)

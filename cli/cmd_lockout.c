@@ -510,10 +510,8 @@ static int parse_args(int argc, char **argv, const char *usage, const char *help
 	case 'h':
 	    cli_help(help);
 	    return (-1);
-	case ':':
-	    return (cli_usage_error(usage, "option %s needs a value", argv[optind - 1]));
 	default:
-	    return (cli_usage_error(usage, "unknown option %s", argv[optind - 1]));
+	    return (cli_option_error(usage, ch, argv));
 	}
     }
     if (optind < argc)

@@ -290,11 +290,8 @@ static int policy_explain(int argc, char **argv)
 	case 'C': path = optarg; break;
 	case 'h':
 	    return (cli_help(explain_help));
-	case ':':
-	    return (cli_usage_error(EXPLAIN_USAGE, "option %s needs a value",
-				    argv[optind - 1]));
 	default:
-	    return (cli_usage_error(EXPLAIN_USAGE, "unknown option %s", argv[optind - 1]));
+	    return (cli_option_error(EXPLAIN_USAGE, ch, argv));
 	}
     }
     if (argc != optind)

@@ -339,10 +339,8 @@ static int parse_args(int argc, char **argv, struct probe_opts *o, struct probe_
 	case 'h':
 	    cli_help(probe_help);
 	    return (-1);
-	case ':':
-	    return (cli_usage_error(USAGE, "option %s needs a value", argv[optind - 1]));
 	default:
-	    return (cli_usage_error(USAGE, "unknown option %s", argv[optind - 1]));
+	    return (cli_option_error(USAGE, ch, argv));
 	}
     }
     if (argc - optind != 1)

@@ -538,10 +538,8 @@ int     cli_test_login(int argc, char **argv)
 	    return (cli_usage_error(USAGE, CLI_NO_PASSWORD_REASON));
 	case 'h':
 	    return (cli_help(help));
-	case ':':
-	    return (cli_usage_error(USAGE, "option %s needs a value", argv[optind - 1]));
 	default:
-	    return (cli_usage_error(USAGE, "unknown option %s", argv[optind - 1]));
+	    return (cli_option_error(USAGE, ch, argv));
 	}
     }
     if (argc != optind)

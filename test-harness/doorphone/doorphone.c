@@ -314,6 +314,10 @@ static void expect(const struct smtp_reply *r, int code, int other,
 
 static void command(struct smtp_conn *c, struct smtp_reply *r, const char *during,
 		            const char *fmt, const char *arg)
+    __attribute__((format(printf, 4, 0)));
+
+static void command(struct smtp_conn *c, struct smtp_reply *r, const char *during,
+		            const char *fmt, const char *arg)
 {
     struct smtp_error err;
 
@@ -673,7 +677,8 @@ static const char *pick_mech(const struct settings *s, const struct smtp_caps *c
 	    && smtp_caps_has(caps, *p))
 	    return (*p);
     err.kind = SMTP_FAIL_NO_MECH;
-    snprintf(err.detail, sizeof(err.detail), "server offers: %s; device configured for %s",
+    /* Cut the server's list rather than what the device is set to. */
+    snprintf(err.detail, sizeof(err.detail), "server offers: %.200s; device configured for %.64s",
 	     *caps->mechs ? caps->mechs : "nothing", s->mech);
     die_smtp(&err);
     return (0);
