@@ -22,6 +22,7 @@
 /*	attempt described on the command line and prints the decision, the
 /*	rule that made it and the mode (exit 0 allow, 1 deny).
 /*--*/
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -209,6 +210,32 @@ static int endpoint(const char *arg, char *buf, size_t size)
     return (1);
 }
 
+ /*
+  * The name the plugin's policy sees: libsasl2's canonicaliser removes
+  * white space at either end, and the plugin matches a name in the realm
+  * it is looked up in without that realm ("alice" for alice@REALM).
+  */
+static const char *canonical_user(const char *typed, const char *realm,
+				          char *buf, size_t size)
+{
+    const char *end, *at;
+    size_t  len;
+
+    while (*typed && isspace((unsigned char) *typed))
+	typed++;
+    for (end = typed + strlen(typed); end > typed && isspace((unsigned char) end[-1]); end--)
+	 /* void */ ;
+    len = (size_t) (end - typed);
+    if (len == 0 || len >= size)
+	return (0);
+    memcpy(buf, typed, len);
+    buf[len] = 0;
+    if (realm && *realm && (at = strrchr(buf, '@')) != 0 && at > buf
+	&& strcasecmp(at + 1, realm) == 0)
+	buf[at - buf] = 0;
+    return (buf);
+}
+
 static int policy_explain(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -231,6 +258,7 @@ static int policy_explain(int argc, char **argv)
     struct mg_policy_addr addr;
     const char *path = MG_CONFIG_DEFAULT_PATH;
     char    local[128], *end;
+    char    account[512];		/* more than libsasl2 hands a plugin */
     unsigned long ssf;
     int     ch, found;
 
@@ -298,6 +326,10 @@ static int policy_explain(int argc, char **argv)
 	return (cli_usage_error(EXPLAIN_USAGE, "unexpected argument \"%s\"", argv[optind]));
     if (facts.mech == 0 || facts.authid == 0)
 	return (cli_usage_error(EXPLAIN_USAGE, "--mech and --user are required"));
+    if ((facts.authid = canonical_user(facts.authid, facts.realm, account,
+				       sizeof(account))) == 0)
+	return (cli_usage_error(EXPLAIN_USAGE, "--user is empty, or longer than %zu bytes",
+				sizeof(account) - 1));
     if (load_regular(path, &cfg, &found) != CLI_OK)
 	return (CLI_TROUBLE);
     mg_policy_decide(&cfg.policy, &facts, &d);
