@@ -161,7 +161,7 @@ static const char settle_script[] =
 
 struct redis_store {
     struct mg_lockout_redis_url url;
-    char    where[MG_LOCKOUT_REDIS_URL_MAX + 1];	/* for messages */
+    char    where[MG_LOCKOUT_REDIS_URL_MAX + 32];	/* for messages */
     char    prefix[MG_LOCKOUT_REDIS_PREFIX_MAX + 1];
     char    password[PASSWORD_MAX + 1];
     size_t  password_len;

@@ -27,7 +27,7 @@ enum mg_lockout_backend_kind {
 #define MG_LOCKOUT_REDIS_DEFAULT_URL	"redis://127.0.0.1:6379/0"
 #define MG_LOCKOUT_REDIS_DEFAULT_PREFIX	"md5gate:"
 #define MG_LOCKOUT_REDIS_PREFIX_MAX	64
-#define MG_LOCKOUT_REDIS_URL_MAX	300
+#define MG_LOCKOUT_REDIS_URL_MAX	160	/* one line of the file, printed back */
 #define MG_LOCKOUT_REDIS_TIMEOUT_MS	1000	/* connect, and each command */
 
  /*

@@ -187,6 +187,18 @@ static int set_policy(struct load_state *st, enum mg_policy_section section,
     }
 }
 
+static int printable_path(const char *value)
+{
+    const unsigned char *cp;
+
+    if (strlen(value) > MG_POLICY_PATH_MAX || strpbrk(value, "#;") != 0)
+	return (0);
+    for (cp = (const unsigned char *) value; *cp; cp++)
+	if (*cp < 0x20 || *cp == 0x7f)
+	    return (0);
+    return (1);
+}
+
 static int set_global(struct load_state *st, const char *name, const char *value)
 {
     struct mg_config *cfg = st->cfg;
@@ -194,6 +206,10 @@ static int set_global(struct load_state *st, const char *name, const char *value
     if (strcmp(name, "audit_file") == 0) {
 	if (value[0] != '/')
 	    return (semantic_error(st, "audit_file must be an absolute path, not \"%.60s\"", value));
+	/* As lockout_store: printed back on one line, it must read back. */
+	if (!printable_path(value))
+	    return (semantic_error(st, "audit_file must be a path of at most %d bytes without "
+				   "control characters, \"#\" or \";\"", MG_POLICY_PATH_MAX));
 	free(cfg->audit_file);
 	if ((cfg->audit_file = strdup(value)) == 0)
 	    return (semantic_error(st, "%sout of memory", ""));

@@ -161,6 +161,12 @@ static const struct bad bads[] = {
     {"[global]\naudit_file = /var/log/md5gate#1.jsonl\n",
     "policy.conf:2: audit_file: \"#\" and \";\" start a comment at the start of a "
     "value or after white space, and may stand nowhere else"},
+    /* A path that joins continuation lines must still print on one line. */
+    {"[global]\naudit_file = /var/log/"
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+	"  bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.jsonl\n",
+    "policy.conf:3: audit_file must be a path of at most 160 bytes without control "
+    "characters, \"#\" or \";\""},
     {"[global]\nlockout_failures = 5#\n",
     "policy.conf:2: lockout_failures: \"#\" and \";\" start a comment at the start of "
     "a value or after white space, and may stand nowhere else"},
