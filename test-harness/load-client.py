@@ -180,7 +180,21 @@ def plan(accounts, args, mechs):
                 attempts.append((mech, rnd.choice(users), "wrong"))
         sessions.append(attempts)
         n += k
+    ensure_right(sessions, users, args.min_right, rnd)
     return sessions
+
+
+def ensure_right(sessions, users, wanted, rnd):
+    """End at least WANTED sessions (all of them if fewer) with a right
+    password, so that a short run's check that right passwords got the
+    expected reply cannot pass for want of one (whatever the seed)."""
+    ending = [s for s in sessions if s[-1][2] == "right"]
+    for s in sessions:
+        if len(ending) >= wanted:
+            break
+        if s[-1][2] != "right":
+            s[-1] = (s[-1][0], rnd.choice(users), "right")
+            ending.append(s)
 
 
 OUTCOME = {"right": "success", "wrong": "bad-credentials", "unknown": "unknown-user"}
@@ -397,6 +411,8 @@ def main():
     r.add_argument("--users", help="comma-separated: only these accounts (default: all)")
     r.add_argument("--right-share", type=float, default=0.6,
                    help="the share of sessions that end with a right password")
+    r.add_argument("--min-right", type=int, default=0,
+                   help="end at least this many sessions with a right password")
     r.add_argument("--unknown-share", type=float, default=0.1,
                    help="the share of failed attempts with an unknown user")
     r.add_argument("--right-code", type=int, default=235,

@@ -88,14 +88,15 @@ ft_start() {
 ft_stop() { pf_stop "$FT_DIR" || fail "pf_stop"; }
 
 ft_auth() {
-    local name=$1 n=$2
+    local name=$1 n=$2 seed=$RANDOM
     shift 2
     python3 "$top_srcdir/test-harness/load-client.py" run --port "$(pf_port "$FT_DIR")" \
 	--uri-host "mx.$FT_REALM" --accounts "$FT_WORK/accounts.json" --sessions 1 \
-	--auths "$n" --seed "$RANDOM" --timeout 30 --tally "$FT_WORK/$name.json" "$@" \
+	--auths "$n" --seed "$seed" --timeout 30 --tally "$FT_WORK/$name.json" "$@" \
 	>"$FT_WORK/$name.out" 2>&1
     local rc=$?
     [ $rc -eq 0 ] && return 0
+    echo "$name: the client's plan came from --seed $seed" >&2
     grep -E 'UNEXPECTED|planned|Error|error' "$FT_WORK/$name.out" | head -n 10 >&2
     return 1
 }
