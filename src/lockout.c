@@ -256,12 +256,19 @@ static int decode_record(const MDB_val *val, struct mg_lockout_entry *e)
 	    && time_ok(e->locked_until));
 }
 
-static void entry_key(struct mg_lockout_entry *e, const MDB_val *key)
+/*
+ * Copy a key into an entry; 0 when it cannot be one of ours (longer than
+ * any key md5gate writes, or holding a NUL): cut or shown up to the NUL,
+ * another program's key could pass for an account's.
+ */
+static int entry_key(struct mg_lockout_entry *e, const MDB_val *key)
 {
-    size_t  len = key->mv_size > MG_LOCKOUT_KEY_MAX ? MG_LOCKOUT_KEY_MAX : key->mv_size;
-
-    memcpy(e->key, key->mv_data, len);
-    e->key[len] = 0;
+    if (key->mv_size == 0 || key->mv_size > MG_LOCKOUT_KEY_MAX
+	|| memchr(key->mv_data, 0, key->mv_size) != 0)
+	return (0);
+    memcpy(e->key, key->mv_data, key->mv_size);
+    e->key[key->mv_size] = 0;
+    return (1);
 }
 
 static enum mg_code check_key(const char *key, MDB_val *val, struct mg_error *err)
@@ -1031,9 +1038,8 @@ enum mg_code mg_lockout_list(struct mg_lockout *lo, const char *prefix,
 	    rc = MDB_NOTFOUND;
 	    break;
 	}
-	if (!decode_record(&v, &e))
+	if (!decode_record(&v, &e) || !entry_key(&e, &k))
 	    continue;
-	entry_key(&e, &k);
 	if (visit(&e, context) == 0) {
 	    rc = MDB_NOTFOUND;
 	    break;

@@ -711,6 +711,13 @@ static enum mg_code fetch_entry(struct redis_store *rs, const char *name, size_t
     size_t  plen = strlen(rs->prefix), klen = len - plen;
     int     i;
 
+    /*
+     * md5gate never writes a key longer than the bound (a long account
+     * gets a digest key) or one holding a NUL: such a key is another
+     * program's, and cut it could pass for an account's.
+     */
+    if (klen == 0 || klen > MG_LOCKOUT_KEY_MAX || memchr(name + plen, 0, klen) != 0)
+	return (MG_OK);
     if ((r = command(rs, 6, argv, lens, "cannot read", err)) == 0)
 	return (MG_INTERNAL);
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 4) {
@@ -734,8 +741,6 @@ static enum mg_code fetch_entry(struct redis_store *rs, const char *name, size_t
     }
     e = found->entries + found->count++;
     memset(e, 0, sizeof(*e));
-    if (klen > MG_LOCKOUT_KEY_MAX)
-	klen = MG_LOCKOUT_KEY_MAX;
     memcpy(e->key, name + plen, klen);
     e->key[klen] = 0;
     e->failures = (unsigned) v[0];
