@@ -89,11 +89,12 @@
 /*	the count reaches limits->failures (never when that is 0). A
 /*	failure counted while locked (audit-only) does not extend the lock.
 /*
-/*	mg_lockout_key() names an account's counter "KIND:NAME". A name
-/*	too long for MG_LOCKOUT_KEY_MAX is named "KIND#sha256:HEX" after
-/*	the SHA-256 of the whole name instead of being cut, so that two
-/*	long names with a common beginning never share a counter; names
-/*	that fit keep their plain key. The plugin, both stores and md5gate
+/*	mg_lockout_key() names an account's counter "KIND:NAME", NAME in
+/*	ASCII lower case. A name too long for MG_LOCKOUT_KEY_MAX is named
+/*	"KIND#sha256:HEX" after the SHA-256 of the whole lower-cased name
+/*	instead of being cut, so that two long names with a common
+/*	beginning never share a counter; names that fit keep their plain
+/*	key. The plugin, both stores and md5gate
 /*	lockout all name keys with this one function.
 /*
 /*	A key that could not be added to a ticket (no key, an overlong one,
@@ -551,6 +552,40 @@ static enum mg_code open_new(const char *path, size_t max_entries,
     return (MG_OK);
 }
 
+/*
+ * Keys ignore ASCII case: a password store that does (LDAP, most SQL
+ * collations) accepts "Bob" for bob, and a counter per spelling would
+ * give an attacker lockout_failures guesses per spelling. Two accounts
+ * that differ only in case share a counter, which only ever locks
+ * sooner.
+ */
+static void fold_ascii(char *dst, const char *src, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++)
+	dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (char) (src[i] - 'A' + 'a') : src[i];
+}
+
+static int digest_folded(const char *name, size_t len, unsigned char *md,
+			         unsigned int *mdlen)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    char    chunk[256];
+    size_t  n;
+    int     ok;
+
+    ok = ctx != 0 && EVP_DigestInit_ex(ctx, EVP_sha256(), (ENGINE *) 0) == 1;
+    for (; ok && len > 0; name += n, len -= n) {
+	n = len < sizeof(chunk) ? len : sizeof(chunk);
+	fold_ascii(chunk, name, n);
+	ok = EVP_DigestUpdate(ctx, chunk, n) == 1;
+    }
+    ok = ok && EVP_DigestFinal_ex(ctx, md, mdlen) == 1 && *mdlen == 32;
+    EVP_MD_CTX_free(ctx);
+    return (ok);
+}
+
 const char *mg_lockout_key(char *buf, const char *kind, const char *name)
 {
     static const char hex[] = "0123456789abcdef";
@@ -566,12 +601,11 @@ const char *mg_lockout_key(char *buf, const char *kind, const char *name)
     if (klen + 1 + nlen <= MG_LOCKOUT_KEY_MAX) {
 	memcpy(buf, kind, klen);
 	buf[klen] = ':';
-	memcpy(buf + klen + 1, name, nlen + 1);
+	fold_ascii(buf + klen + 1, name, nlen + 1);
 	return (buf);
     }
     if (klen + MG_LOCKOUT_DIGEST_KEY_LEN > MG_LOCKOUT_KEY_MAX
-	|| EVP_Digest(name, nlen, md, &mdlen, EVP_sha256(), (ENGINE *) 0) != 1
-	|| mdlen != 32)
+	|| !digest_folded(name, nlen, md, &mdlen))
 	return (0);
     memcpy(buf, kind, klen);
     p = buf + klen;

@@ -201,6 +201,13 @@ START_TEST(keys)
     strcpy(other, mg_lockout_key(buf, "user", name));
     name[sizeof(name) - 2] = 'y';
     ck_assert_str_ne(mg_lockout_key(buf, "user", name), other);
+    /* ASCII case is folded, in plain and digest keys; other bytes stay. */
+    ck_assert_str_eq(mg_lockout_key(buf, "user", "Bob@EXAMPLE.Test"), "user:bob@example.test");
+    ck_assert_str_eq(mg_lockout_key(buf, "user", "J\xc3\x96RG"), "user:j\xc3\x96rg");
+    strcpy(other, mg_lockout_key(buf, "user", name));
+    name[0] = 'X';
+    name[sizeof(name) - 2] = 'Y';
+    ck_assert_str_eq(mg_lockout_key(buf, "user", name), other);
 }
 END_TEST
 
