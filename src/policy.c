@@ -205,10 +205,19 @@ static int match_listener(const struct mg_policy_addrs *listeners,
 
  /*
   * "alice" is the name the client sent; "alice@realm" and "*@realm"
-  * compare with the name in the realm it is looked up in. Names compare
-  * exactly, realms without regard to case.
+  * compare with the name in the realm it is looked up in. Realms compare
+  * without regard to case; names exactly in users_allow and without
+  * regard to ASCII case in users_deny, so that either list fails closed
+  * when the password store ignores case (LDAP, most SQL collations take
+  * MALLORY's password as mallory's).
   */
-static int user_matches(const char *pattern, const char *authid, const char *realm)
+static int name_equal(const char *a, const char *b, size_t len, int fold)
+{
+    return (fold ? strncasecmp(a, b, len) == 0 : strncmp(a, b, len) == 0);
+}
+
+static int user_matches(const char *pattern, const char *authid, const char *realm,
+			        int fold)
 {
     const char *p_at = strrchr(pattern, '@');
     const char *a_at = strrchr(authid, '@');
@@ -216,7 +225,8 @@ static int user_matches(const char *pattern, const char *authid, const char *rea
     size_t  name_len;
 
     if (p_at == 0)
-	return (strcmp(pattern, authid) == 0);
+	return (strlen(pattern) == strlen(authid)
+		&& name_equal(pattern, authid, strlen(pattern), fold));
     if (a_at) {
 	name_len = (size_t) (a_at - authid);
 	name_realm = a_at + 1;
@@ -228,15 +238,17 @@ static int user_matches(const char *pattern, const char *authid, const char *rea
 	return (0);
     if (strncmp(pattern, "*@", 2) == 0)
 	return (1);
-    return ((size_t) (p_at - pattern) == name_len && strncmp(pattern, authid, name_len) == 0);
+    return ((size_t) (p_at - pattern) == name_len
+	    && name_equal(pattern, authid, name_len, fold));
 }
 
-static int any_user(const struct mg_policy_list *list, const char *authid, const char *realm)
+static int any_user(const struct mg_policy_list *list, const char *authid,
+		            const char *realm, int fold)
 {
     size_t  i;
 
     for (i = 0; i < list->count; i++)
-	if (user_matches(list->words[i], authid, realm))
+	if (user_matches(list->words[i], authid, realm, fold))
 	    return (1);
     return (0);
 }
@@ -372,7 +384,7 @@ static int check_users_deny(const struct eval *ev, const struct mg_policy_rules 
 			            char *why, size_t size)
 {
     if (ev->facts->authid == 0
-	|| !any_user(&r->users_deny, ev->facts->authid, ev->facts->realm))
+	|| !any_user(&r->users_deny, ev->facts->authid, ev->facts->realm, 1))
 	return (1);
     return (policy_why(why, size, "the user is in users_deny"));
 }
@@ -381,7 +393,7 @@ static int check_users_allow(const struct eval *ev, const struct mg_policy_rules
 			             char *why, size_t size)
 {
     if (ev->facts->authid == 0 || r->users_allow.count == 0
-	|| any_user(&r->users_allow, ev->facts->authid, ev->facts->realm))
+	|| any_user(&r->users_allow, ev->facts->authid, ev->facts->realm, 0))
 	return (1);
     return (policy_why(why, size, "the user is not in users_allow"));
 }

@@ -489,6 +489,12 @@ static const struct decision_case decisions[] = {
     "192.168.1.1;587", 0, 1, "alice", 0, 0, 0}, 0, "cram-md5.users_allow"},
     {"denied globally", {SRV, "CRAM-MD5", "smtp", "192.168.1.20;4000",
     "192.168.1.1;587", 0, 1, "mallory", 0, 0, 0}, 0, "global.users_deny"},
+    /* A store that ignores case takes MALLORY for mallory: deny folds
+     * ASCII case, allow compares exactly; both fail closed. */
+    {"denied in any case", {SRV, "CRAM-MD5", "smtp", "192.168.1.20;4000",
+    "192.168.1.1;587", 0, 1, "MalLory", 0, 0, 0}, 0, "global.users_deny"},
+    {"allowed in its own case only", {SRV, "CRAM-MD5", "smtp", "192.168.1.20;4000",
+    "192.168.1.1;587", 0, 1, "InterCom", 0, 0, 0}, 0, "cram-md5.users_allow"},
     {"outside the LAN", {SRV, "CRAM-MD5", "smtp", "203.0.113.5;4000",
     "192.168.1.1;587", 0, 1, "intercom", 0, 0, 0}, 0, "cram-md5.networks_allow"},
     {"the denied host", {SRV, "CRAM-MD5", "smtp", "192.168.1.66;4000",
@@ -532,6 +538,8 @@ static const struct decision_case decisions[] = {
     "10.0.0.2;25", 0, 0, "carol", "corp.test", "auth-int", 0}, 1, ""},
     {"digest: realm wildcard deny", {SRV, "DIGEST-MD5", "smtp", "10.0.0.1;4000",
     "10.0.0.2;25", 0, 0, "alice", "evil.test", "auth-int", 0}, 0, "global.users_deny"},
+    {"digest: realm wildcard deny, any case", {SRV, "DIGEST-MD5", "smtp", "10.0.0.1;4000",
+    "10.0.0.2;25", 0, 0, "alice", "EVIL.test", "auth-int", 0}, 0, "global.users_deny"},
     {"digest: qop auth refused", {SRV, "DIGEST-MD5", "smtp", "10.0.0.1;4000",
     "10.0.0.2;25", 0, 0, "alice", "example.test", "auth", 0}, 0, "digest-md5.qop"},
     {"digest: cipher des refused", {SRV, "DIGEST-MD5", "smtp", "10.0.0.1;4000",
