@@ -6,6 +6,7 @@
  * Usage: exchange --plugins DIR --mech MECH --user USER --password PASS
  *	--realm REALM --auxprop-file FILE [--policy FILE]
  *	[--seconds S | --count N] [--openssl-first]
+ *	[--openssl-alone load|draw]
  *
  * SASL_PATH is set to DIR, so exactly the plugins in it are loaded:
  * md5gate, or the stock Cyrus mechanism plugins, or libplain, each next
@@ -32,6 +33,17 @@
  * one-time initialisation is then the application's, not the plugin's.
  * libcrypto is opened with dlopen() for that only: linked in, it would
  * add its loading to every run, the stock plugins' included.
+ *
+ * --openssl-alone measures that one-time initialisation by itself: the
+ * process opens libcrypto as --openssl-first does and, with "draw",
+ * draws from the generator, then exits without starting libsasl2 (the
+ * other options are read and ignored). The difference between a "draw"
+ * and a "load" run is what a process pays for OpenSSL's first use of its
+ * generator (library initialisation, configuration file, default
+ * provider, name map, DRBG instantiation and seeding) and for its
+ * clean-up at exit: the part of a process start that a plugin drawing
+ * its challenges from OpenSSL adds and the stock plugins, which draw
+ * from libsasl2's generator, do not. It prints "max_rss_kb=K" only.
  *
  * Prints one line: "exchanges=N seconds=T rate=R cpu_rate=C
  * max_rss_kb=K", or "fails: ..." and exits 1 when an exchange does not
@@ -205,14 +217,14 @@ long    run_exchanges(long count, double seconds, double *elapsed, double *cpu)
     return (n);
 }
 
-static void openssl_random_first(void)
+static void openssl_random_first(int draw)
 {
     unsigned char bytes[16];
     void   *lib = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_GLOBAL);
     int     (*rand_bytes) (unsigned char *, int);
 
     if (lib == 0 || (*(void **) &rand_bytes = dlsym(lib, "RAND_bytes")) == 0
-	|| rand_bytes(bytes, (int) sizeof(bytes)) != 1)
+	|| (draw && rand_bytes(bytes, (int) sizeof(bytes)) != 1))
 	fail("OpenSSL's RAND_bytes", 0);
 }
 
@@ -222,13 +234,14 @@ int     main(int argc, char **argv)
 	{"plugins", 1, 0, 'P'}, {"mech", 1, 0, 'm'}, {"user", 1, 0, 'u'},
 	{"password", 1, 0, 'p'}, {"realm", 1, 0, 'r'}, {"auxprop-file", 1, 0, 'a'},
 	{"policy", 1, 0, 'c'}, {"seconds", 1, 0, 'S'}, {"count", 1, 0, 'n'},
-	{"openssl-first", 0, 0, 'o'}, {0, 0, 0, 0},
+	{"openssl-first", 0, 0, 'o'}, {"openssl-alone", 1, 0, 'A'}, {0, 0, 0, 0},
     };
     const char *dir = 0;
     double  seconds = 1.0, elapsed, cpu;
     long    count = -1, n;
     struct rusage ru;
     int     ch, openssl_first = 0;
+    const char *openssl_alone = 0;
 
     while ((ch = getopt_long(argc, argv, "", longopts, 0)) != -1) {
 	switch (ch) {
@@ -242,18 +255,28 @@ int     main(int argc, char **argv)
 	case 'S': seconds = atof(optarg); break;
 	case 'n': count = atol(optarg); break;
 	case 'o': openssl_first = 1; break;
+	case 'A': openssl_alone = optarg; break;
 	default: return (2);
 	}
     }
     if (!dir || !mech || !user || !password || !realm || !auxprop_file
-	|| seconds <= 0 || count < -1) {
+	|| seconds <= 0 || count < -1
+	|| (openssl_alone && strcmp(openssl_alone, "load") != 0
+	    && strcmp(openssl_alone, "draw") != 0)) {
 	fprintf(stderr, "usage: exchange --plugins DIR --mech MECH --user USER "
 		"--password PASS --realm REALM --auxprop-file FILE [--policy FILE] "
-		"[--seconds S | --count N] [--openssl-first]\n");
+		"[--seconds S | --count N] [--openssl-first] "
+		"[--openssl-alone load|draw]\n");
 	return (2);
     }
+    if (openssl_alone) {
+	openssl_random_first(strcmp(openssl_alone, "draw") == 0);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("max_rss_kb=%ld\n", ru.ru_maxrss);
+	return (0);
+    }
     if (openssl_first)
-	openssl_random_first();
+	openssl_random_first(1);
     setenv("SASL_PATH", dir, 1);
     if (sasl_server_init(callbacks, "bench") != SASL_OK)
 	fail("sasl_server_init", 0);
