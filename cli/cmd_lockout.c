@@ -584,7 +584,7 @@ static int lockout_prune(const struct lockout_args *args)
     struct mg_error err;
     const char *path;
     time_t  window;
-    size_t  removed;
+    size_t  removed = 0;
     int     ret;
 
     if ((ret = find_store(args, &conf, &cfg)) != CLI_OK
