@@ -20,6 +20,18 @@
 /*	md5gate lockout clear TARGET | --all [--config FILE | --store PATH]
 /*	forgets the failures and locks of TARGET or of everything.
 /*
+/*	md5gate lockout prune [--older-than DURATION] [--config FILE |
+/*	--store PATH] removes from an LMDB store the entries that count for
+/*	nothing any more (mg_lockout_expire(): not locked, and the lock has
+/*	ended or the window has passed) and says how many. The window is
+/*	DURATION, else the longest lockout_window that the configuration
+/*	file gives CRAM-MD5 and DIGEST-MD5 (read for that also with --store):
+/*	with it, pruning changes no decision. It runs beside smtpd processes
+/*	that hold the store open: LMDB serialises the write transactions of
+/*	every process. A Redis store needs no pruning, since Redis expires
+/*	each key itself at the end of its window or lock; prune says so and
+/*	does nothing.
+/*
 /*	TARGET is an account, as libsasl2 canonicalises it (both of its
 /*	counters: user:NAME and trusted-user:NAME, or the digest keys that
 /*	mg_lockout_key() gives a long name), or a client address or
@@ -62,6 +74,7 @@
 #define LIST_USAGE	"md5gate lockout list [" TARGET_OPTS "]\n       " STORE_OPTS
 #define CLEAR_USAGE	"md5gate lockout clear " TARGET_OPTS " | --all\n       " \
 			STORE_OPTS
+#define PRUNE_USAGE	"md5gate lockout prune [--older-than DURATION]\n       " STORE_OPTS
 
 #define STORE_HELP \
 "  --config FILE          read lockout_backend, lockout_store, lockout_redis\n" \
@@ -86,9 +99,11 @@ MG_LOCKOUT_REDIS_DEFAULT_PREFIX ")\n" \
 static const char group_help[] =
 "usage: " LIST_USAGE "\n"
 "       " CLEAR_USAGE "\n"
+"       " PRUNE_USAGE "\n"
 "\n"
-"Show or clear the failure counters and locks of the lockout store.\n"
-"'md5gate lockout list --help' and 'md5gate lockout clear --help' say more.\n";
+"Show or clear the failure counters and locks of the lockout store, or\n"
+"remove the entries that count for nothing any more.\n"
+"'md5gate lockout list --help' (clear, prune) says more.\n";
 
 static const char list_help[] =
 "usage: " LIST_USAGE "\n"
@@ -113,9 +128,33 @@ TARGET_HELP
 STORE_HELP;
 
  /*
+  * Which subcommand.
+  */
+enum lockout_verb {
+    LOCKOUT_LIST,
+    LOCKOUT_CLEAR,
+    LOCKOUT_PRUNE,
+};
+
+static const char prune_help[] =
+"usage: " PRUNE_USAGE "\n"
+"\n"
+"Remove the entries of an LMDB lockout store that are not locked and whose\n"
+"lock has ended or whose window has passed: the next failure would start\n"
+"them afresh. Safe while smtpd runs. A Redis store expires its keys itself.\n"
+"\n"
+"  --older-than DURATION  the window: seconds, or a number with s, m, h or d\n"
+"                         (default: the longest lockout_window of the\n"
+"                         configuration file, also read with --store; a\n"
+"                         shorter one forgets failures that still count)\n"
+STORE_HELP;
+
+ /*
   * What the command line says.
   */
 struct lockout_args {
+    enum lockout_verb verb;
+    const char *older_than;		/* prune: the window */
     const char *target;			/* ACCOUNT or ADDR[/BITS] */
     const char *user;			/* the account */
     const char *address;
@@ -132,6 +171,15 @@ struct lockout_args {
 };
 
  /*
+  * Prune without --older-than takes the window from the configuration,
+  * with --store too (only the store is overridden).
+  */
+static int needs_window(const struct lockout_args *args)
+{
+    return (args->verb == LOCKOUT_PRUNE && args->older_than == 0 && args->redis == 0);
+}
+
+ /*
   * Which store: --store or --redis (with --prefix), else the
   * configuration file's settings read exactly as the plugin reads them
   * (comments, duplicates and continuation lines included), else the
@@ -144,7 +192,7 @@ static int find_store(const struct lockout_args *args, struct mg_config *conf,
     struct mg_error err;
 
     mg_config_init(conf);
-    if (args->store == 0 && args->redis == 0
+    if (((args->store == 0 && args->redis == 0) || needs_window(args))
 	&& mg_config_load_option(args->config, conf, &err) != MG_OK)
 	return (cli_error(CLI_TROUBLE, "%s; md5gate policy check says more", err.reason));
     mg_policy_lockout_store_config(&conf->policy, cfg);
@@ -162,6 +210,21 @@ static int find_store(const struct lockout_args *args, struct mg_config *conf,
 }
 
  /*
+  * An LMDB store must exist: the command never creates one.
+  */
+static int lmdb_exists(const char *path)
+{
+    struct stat st;
+
+    if (stat(path, &st) == 0)
+	return (CLI_OK);
+    if (errno == ENOENT)
+	return (cli_error(CLI_TROUBLE, "no lockout store at %s: nothing was counted "
+			  "there yet, or lockout_store names another file", path));
+    return (cli_error(CLI_TROUBLE, "lockout store %s: %s", path, strerror(errno)));
+}
+
+ /*
   * Open an existing store; a missing LMDB file is an error, not created.
   */
 static int open_store(const struct lockout_args *args, struct mg_lockout_store **lo)
@@ -169,18 +232,13 @@ static int open_store(const struct lockout_args *args, struct mg_lockout_store *
     struct mg_lockout_store_config cfg;
     struct mg_config conf;
     struct mg_error err;
-    struct stat st;
     int     ret;
 
     if ((ret = find_store(args, &conf, &cfg)) != CLI_OK) {
 	mg_config_free(&conf);
 	return (ret);
     }
-    if (cfg.backend == MG_LOCKOUT_BACKEND_LMDB && stat(cfg.path, &st) < 0) {
-	ret = errno == ENOENT ?
-	    cli_error(CLI_TROUBLE, "no lockout store at %s: nothing was counted "
-		      "there yet, or lockout_store names another file", cfg.path)
-	    : cli_error(CLI_TROUBLE, "lockout store %s: %s", cfg.path, strerror(errno));
+    if (cfg.backend == MG_LOCKOUT_BACKEND_LMDB && (ret = lmdb_exists(cfg.path)) != CLI_OK) {
 	mg_config_free(&conf);
 	return (ret);
     }
@@ -477,11 +535,94 @@ static int lockout_clear(const struct lockout_args *args)
 }
 
  /*
-  * Both subcommands take the same options; each refuses what it has no
+  * The window of prune: --older-than, read as lockout_window is read;
+  * else the longest that the configuration gives either mechanism.
+  */
+static int prune_window(const struct lockout_args *args, const struct mg_config *conf,
+			        time_t *window)
+{
+    static const char *mechs[] = {"CRAM-MD5", "DIGEST-MD5"};
+    struct mg_lockout_limits lim;
+    struct mg_config scratch;
+    char    why[256];
+    size_t  i;
+    int     by_address, ok;
+
+    *window = 0;
+    if (args->older_than) {
+	mg_config_init(&scratch);
+	ok = mg_policy_set(&scratch.policy, MG_POLICY_GLOBAL, "lockout_window",
+			   args->older_than, why, sizeof(why)) == 1;
+	if (ok) {
+	    (void) mg_policy_lockout(&scratch.policy, mechs[0], &lim, &by_address, 0, 0);
+	    *window = (time_t) lim.window;
+	}
+	mg_config_free(&scratch);
+	if (!ok)
+	    return (cli_usage_error(PRUNE_USAGE, "--older-than: not a duration: seconds, "
+				    "or a number with s, m, h or d (e.g. 900, 15m, 1h, 1d)"));
+	return (CLI_OK);
+    }
+    for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++) {
+	(void) mg_policy_lockout(&conf->policy, mechs[i], &lim, &by_address, 0, 0);
+	if ((time_t) lim.window > *window)
+	    *window = (time_t) lim.window;
+    }
+    return (CLI_OK);
+}
+
+ /*
+  * Remove what counts for nothing any more, from an LMDB store; a Redis
+  * store expires its keys itself, and the command says so rather than
+  * pretend to have pruned it.
+  */
+static int lockout_prune(const struct lockout_args *args)
+{
+    struct mg_lockout_store_config cfg;
+    struct mg_config conf;
+    struct mg_lockout *lo;
+    struct mg_error err;
+    const char *path;
+    time_t  window;
+    size_t  removed = 0;
+    int     ret;
+
+    if ((ret = find_store(args, &conf, &cfg)) != CLI_OK
+	|| (ret = prune_window(args, &conf, &window)) != CLI_OK) {
+	mg_config_free(&conf);
+	return (ret);
+    }
+    if (cfg.backend == MG_LOCKOUT_BACKEND_REDIS) {
+	mg_config_free(&conf);
+	puts("nothing to prune: the lockout store is on Redis, which removes each "
+	     "key itself at the end of its window or lock");
+	return (cli_finish_output());
+    }
+    path = cfg.path ? cfg.path : MG_LOCKOUT_DEFAULT_STORE;
+    if ((ret = lmdb_exists(path)) == CLI_OK) {
+	if (mg_lockout_open(path, cfg.max_entries ? cfg.max_entries : MG_LOCKOUT_DEFAULT_MAX,
+			    &lo, &err) != MG_OK) {
+	    ret = cli_error(CLI_TROUBLE, "%s", err.reason);
+	} else {
+	    if (mg_lockout_expire(lo, time((time_t *) 0), window, &removed, &err) != MG_OK)
+		ret = cli_error(CLI_TROUBLE, "%s", err.reason);
+	    mg_lockout_close(lo);
+	}
+    }
+    mg_config_free(&conf);
+    if (ret != CLI_OK)
+	return (ret);
+    printf("%zu %s pruned (not locked; lock ended or window of %llds passed)\n",
+	   removed, removed == 1 ? "entry" : "entries", (long long) window);
+    return (cli_finish_output());
+}
+
+ /*
+  * The subcommands take the same options; each refuses what it has no
   * use for.
   */
 static int parse_args(int argc, char **argv, const char *usage, const char *help,
-		              int is_clear, struct lockout_args *args)
+		              enum lockout_verb verb, struct lockout_args *args)
 {
     static const struct option longopts[] = {
 	{"account", required_argument, 0, 'u'},
@@ -491,12 +632,15 @@ static int parse_args(int argc, char **argv, const char *usage, const char *help
 	{"store", required_argument, 0, 's'},
 	{"redis", required_argument, 0, 'r'},
 	{"prefix", required_argument, 0, 'p'},
+	{"older-than", required_argument, 0, 'o'},
 	{"help", no_argument, 0, 'h'},
 	{0, 0, 0, 0},
     };
     int     ch;
+    int     is_clear = verb == LOCKOUT_CLEAR;
 
     memset(args, 0, sizeof(*args));
+    args->verb = verb;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":h", longopts, 0)) != -1) {
 	switch (ch) {
@@ -507,6 +651,7 @@ static int parse_args(int argc, char **argv, const char *usage, const char *help
 	case 's': args->store = optarg; break;
 	case 'r': args->redis = optarg; break;
 	case 'p': args->key_prefix = optarg; break;
+	case 'o': args->older_than = optarg; break;
 	case 'h':
 	    cli_help(help);
 	    return (-1);
@@ -514,12 +659,17 @@ static int parse_args(int argc, char **argv, const char *usage, const char *help
 	    return (cli_option_error(usage, ch, argv));
 	}
     }
-    if (optind < argc)
+    if (optind < argc && verb != LOCKOUT_PRUNE)
 	args->target = argv[optind++];
     if (optind < argc)
 	return (cli_usage_error(usage, "unexpected argument \"%s\"", argv[optind]));
     if ((args->config != 0) + (args->store != 0) + (args->redis != 0) > 1)
 	return (cli_usage_error(usage, "give one of --config, --store and --redis"));
+    if (args->older_than && verb != LOCKOUT_PRUNE)
+	return (cli_usage_error(usage, "--older-than is for prune"));
+    if (verb == LOCKOUT_PRUNE && (args->user || args->address || args->all))
+	return (cli_usage_error(usage, "prune takes no target: it removes every "
+				"entry that counts for nothing any more"));
     if (args->key_prefix && args->redis == 0)
 	return (cli_usage_error(usage, "--prefix goes with --redis (a configuration "
 				"file gives lockout_redis_prefix)"));
@@ -527,7 +677,7 @@ static int parse_args(int argc, char **argv, const char *usage, const char *help
 	return (cli_usage_error(usage, "give only one of ACCOUNT, ADDR[/BITS], "
 				"--account NAME, --address ADDR%s",
 				is_clear ? " or --all" : ""));
-    if (!is_clear && args->all)
+    if (verb == LOCKOUT_LIST && args->all)
 	return (cli_usage_error(usage, "--all is for clear; list shows all "
 				"without it"));
     if (is_clear && !args->target && !args->user && !args->address && !args->all)
@@ -552,20 +702,29 @@ int     cli_lockout(int argc, char **argv)
 
     cli_prog = "md5gate lockout";
     if (argc < 2)
-	return (cli_usage_error(0, "no lockout command given (list or clear)"));
+	return (cli_usage_error(0, "no lockout command given (list, clear or prune)"));
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 	return (cli_help(group_help));
     if (strcmp(argv[1], "list") == 0) {
 	cli_prog = "md5gate lockout list";
-	if ((ret = parse_args(argc - 1, argv + 1, LIST_USAGE, list_help, 0, &args)) != 0)
+	if ((ret = parse_args(argc - 1, argv + 1, LIST_USAGE, list_help, LOCKOUT_LIST,
+			      &args)) != 0)
 	    return (ret < 0 ? cli_finish_output() : ret);
 	return (lockout_list(&args));
     }
     if (strcmp(argv[1], "clear") == 0) {
 	cli_prog = "md5gate lockout clear";
-	if ((ret = parse_args(argc - 1, argv + 1, CLEAR_USAGE, clear_help, 1, &args)) != 0)
+	if ((ret = parse_args(argc - 1, argv + 1, CLEAR_USAGE, clear_help, LOCKOUT_CLEAR,
+			      &args)) != 0)
 	    return (ret < 0 ? cli_finish_output() : ret);
 	return (lockout_clear(&args));
+    }
+    if (strcmp(argv[1], "prune") == 0) {
+	cli_prog = "md5gate lockout prune";
+	if ((ret = parse_args(argc - 1, argv + 1, PRUNE_USAGE, prune_help, LOCKOUT_PRUNE,
+			      &args)) != 0)
+	    return (ret < 0 ? cli_finish_output() : ret);
+	return (lockout_prune(&args));
     }
     return (cli_usage_error(0, "unknown lockout command \"%s\"", argv[1]));
 }

@@ -29,9 +29,13 @@ static const char usage[] =
 "  passwd                  store hashed secrets in a sasldb\n"
 "  doctor                  check a libsasl2/Postfix installation for md5gate\n"
 "  test-login              log in once as a device would, against smtpd's setup\n"
-"  lockout list|clear      show or clear failure counters and locks\n"
+"  lockout list|clear|prune  show, clear or prune failure counters and locks\n"
 "  policy check|explain    validate the policy, or show what it decides\n"
+#ifdef MG_WITH_PROBE
 "  probe URL               will a device work against this mail server, and why not\n"
+#else
+"  probe URL               (not in this md5gate: built with --disable-probe)\n"
+#endif
 "  audit tail|summary      show the audit records, or who logged in from where\n"
 "\n"
 "Passwords are never taken from the command line: use --password-file FILE\n"

@@ -27,7 +27,7 @@
 /*
 /*	enum mg_code mg_lockout_clear(lo, key, removed, err)
 /*
-/*	enum mg_code mg_lockout_expire(lo, now, horizon, removed, err)
+/*	enum mg_code mg_lockout_expire(lo, now, window, removed, err)
 /* DESCRIPTION
 /*	The store is one LMDB file (MDB_NOSUBDIR) and its "-lock" file
 /*	beside it, both created mode 0600: failure counts say which
@@ -108,6 +108,15 @@
 /*
 /*	mg_lockout_list() calls the visitor inside a read transaction:
 /*	the visitor must not call the store itself.
+/*
+/*	mg_lockout_expire() removes, in one write transaction, the entries
+/*	that no longer count at now with a window of window seconds: not
+/*	locked, and with a lock that has ended or a window (from the first
+/*	failure) that has passed, so that the next failure would start
+/*	afresh anyway; and values that are not md5gate's. With the longest
+/*	window the policy gives, removing them changes no decision. Other
+/*	processes may count meanwhile: LMDB serialises the transactions.
+/*	md5gate lockout prune is its caller.
 /* DIAGNOSTICS
 /*	MG_BADPARAM for an empty path, an empty or overlong key, a key
 /*	given twice or too many keys in a ticket, admitting a ticket left
@@ -1120,7 +1129,44 @@ enum mg_code mg_lockout_clear(struct mg_lockout *lo, const char *key,
     return (MG_OK);
 }
 
-enum mg_code mg_lockout_expire(struct mg_lockout *lo, time_t now, time_t horizon,
+ /*
+  * Whether an entry counts for nothing any more: exactly when
+  * count_failure() would start it afresh (or it is not ours).
+  */
+static int expired(const MDB_val *val, time_t now, time_t window)
+{
+    struct mg_lockout_entry e;
+
+    if (!decode_record(val, &e))
+	return (1);
+    if (e.locked_until > now)
+	return (0);
+    return (e.locked_until != 0 || e.failures == 0
+	    || now < e.first_failure || now - e.first_failure >= window);
+}
+
+static int expire_pass(struct mg_lockout *lo, MDB_txn *txn, time_t now, time_t window,
+		               size_t *removed)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int     rc;
+
+    if ((rc = mdb_cursor_open(txn, lo->dbi, &cur)) != 0)
+	return (rc);
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	 rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	if (!expired(&v, now, window))
+	    continue;
+	if ((rc = mdb_cursor_del(cur, 0)) != 0)
+	    break;
+	(*removed)++;
+    }
+    mdb_cursor_close(cur);
+    return (rc == MDB_NOTFOUND ? 0 : rc);
+}
+
+enum mg_code mg_lockout_expire(struct mg_lockout *lo, time_t now, time_t window,
 			               size_t *removed, struct mg_error *err)
 {
     MDB_txn *txn;
@@ -1129,10 +1175,11 @@ enum mg_code mg_lockout_expire(struct mg_lockout *lo, time_t now, time_t horizon
 
     if (removed)
 	*removed = 0;
+    if (window < 0)
+	return (mg_fail(err, MG_BADPARAM, "lockout store %s: negative window", lo->path));
     if ((rc = begin(lo, 0, &txn)) != 0)
 	return (store_error(lo, err, "cannot update", rc));
-    if ((rc = delete_pass(lo, txn, now, (int64_t) (now - horizon) - 1,
-			  SIZE_MAX, 0, &count)) == 0)
+    if ((rc = expire_pass(lo, txn, now, window, &count)) == 0)
 	rc = commit(lo, txn);
     else
 	end(lo, txn);

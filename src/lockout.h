@@ -159,11 +159,12 @@ extern enum mg_code mg_lockout_clear(struct mg_lockout *, const char *key,
 				             size_t *removed, struct mg_error *);
 
  /*
-  * Drop entries neither locked at now nor with a failure in the last
-  * horizon seconds; *removed counts them.
+  * Drop the entries that count for nothing at now with a window of
+  * window seconds (not locked; lock ended or window passed) and values
+  * not of ours; *removed counts them. md5gate lockout prune's.
   */
 extern enum mg_code mg_lockout_expire(struct mg_lockout *, time_t now,
-				              time_t horizon, size_t *removed,
+				              time_t window, size_t *removed,
 				              struct mg_error *);
 
 #endif

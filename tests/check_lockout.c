@@ -428,6 +428,33 @@ START_TEST(expire_keeps_locked_and_recent)
 }
 END_TEST
 
+ /*
+  * Expiry follows the counting rule: an entry goes when the next failure
+  * would start it afresh, whatever its last failure.
+  */
+START_TEST(expire_follows_the_window)
+{
+    struct mg_lockout *lo = open_store(0);
+    struct mg_lockout_limits hour = {5, 1000, 300};
+    struct mg_error err;
+    size_t  removed = 99;
+    int     i;
+
+    fail_at(lo, "user:spread", &hour, 4000);
+    fail_at(lo, "user:spread", &hour, 4950);		/* same window */
+    for (i = 0; i < 5; i++)
+	fail_at(lo, "user:served", &hour, 4990);	/* locked until 5290 */
+    fail_at(lo, "user:fresh", &hour, 5000);
+    ck_assert_int_eq(mg_lockout_expire(lo, 5300, 1000, &removed, &err), MG_OK);
+    ck_assert_uint_eq(removed, 2);
+    ck_assert_str_eq(list(lo, 0, 0).text, "user:fresh 1 5000 5000 0;");
+    /* What is left counts as before: a second failure in its window. */
+    ck_assert_uint_eq(fail_at(lo, "user:fresh", &hour, 5400).failures, 2);
+    ck_assert_int_eq(mg_lockout_expire(lo, 5300, -1, &removed, &err), MG_BADPARAM);
+    mg_lockout_close(lo);
+}
+END_TEST
+
 START_TEST(max_entries_prunes)
 {
     struct mg_lockout *lo = open_store(20);
@@ -1471,6 +1498,7 @@ int     main(void)
     tcase_add_test(tc, list_with_prefix);
     tcase_add_test(tc, clear_one_and_all);
     tcase_add_test(tc, expire_keeps_locked_and_recent);
+    tcase_add_test(tc, expire_follows_the_window);
     tcase_add_test(tc, max_entries_prunes);
     tcase_add_test(tc, max_entries_prunes_expired_first);
     tcase_add_test(tc, corrupt_record_counts_as_absent);
