@@ -532,7 +532,7 @@ hx_audit_expect_relayed() {
     fi
 }
 
-# hx_audit_verify: check the expectations (waiting up to 15 s for records
+# hx_audit_verify: check the expectations (waiting up to 60 s for records
 # of attempts that end after the client has gone, such as an aborted
 # exchange or a deferred delivery), and that
 #   - each md5gate server's two sinks agree: its audit file and the
