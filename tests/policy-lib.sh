@@ -175,7 +175,7 @@ def records():
             return [json.loads(l) for l in f if l.strip()]
     except FileNotFoundError:
         return []
-deadline = time.time() + 5
+deadline = time.time() + 30
 while len(records()) <= seen and time.time() < deadline:
     time.sleep(0.1)
 time.sleep(0.2)
@@ -228,6 +228,7 @@ audit_maybe() {
 }
 
 smtpd_pids_of() {
+    pf_log_sync "$pol_inst" >/dev/null	# the lines of the sessions just ended
     grep -E "postfix/[a-z-]*smtpd\[[0-9]+\]: .*$1" "$pol_inst/maillog" \
 	| sed -E 's/.*postfix\/[a-z-]*smtpd\[([0-9]+)\].*/\1/' | sort -u
 }
