@@ -74,7 +74,11 @@ redis_start() {
 
 redis_stop() {
     [ -n "$redis_pid" ] || return 0
+    # SIGCONT too: a test that stopped it (kill -STOP, "Redis stalled") and
+    # was interrupted before resuming it would otherwise wait here forever,
+    # the instance and the port never released.
     kill "$redis_pid" 2>/dev/null
+    kill -CONT "$redis_pid" 2>/dev/null
     wait "$redis_pid" 2>/dev/null
     redis_pid=
 }
