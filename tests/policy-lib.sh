@@ -121,7 +121,7 @@ pol_start() {
 	if [ $rc -eq 0 ]; then
 	    # Each smtpd reads its policy when it starts: one that refuses it
 	    # kills the process, and every check after would wait in vain.
-	    probe "$name-start" - - --port "${pol_ports[0]}" --mech none --timeout 10 \
+	    probe "$name-start" - - --port "${pol_ports[0]}" --mech none \
 		|| fail "$name: no EHLO from smtpd on ${pol_ports[0]}: $(cat "$pol_last")"
 	    return 0
 	fi
@@ -146,7 +146,10 @@ probe() {
     local name=$1 user=$2 pw=$3
     shift 3
     pol_last=$pol_work/$name
-    MG_PASSWORD=$pw pol_py "$pol_probe" --user "$user" "$@" >"$pol_last" 2>&1 </dev/null
+    # --timeout 60 (the probe's own default is 10 s a step): an smtpd
+    # process started for the session (max_use = 1) on a loaded machine may
+    # answer later, and a timeout reads as a refusal. ARGS may override it.
+    MG_PASSWORD=$pw pol_py "$pol_probe" --timeout 60 --user "$user" "$@" >"$pol_last" 2>&1 </dev/null
 }
 
 probe_ehlo() { sed -n 's/^ehlo: //p' "$pol_work/$1" | tail -n 1; }
