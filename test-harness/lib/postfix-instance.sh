@@ -674,15 +674,35 @@ pf_stop() {
     return 0
 }
 
-# pf_wait_mail DIR STRING [SECS]: STRING (fixed) in the mailbox.
+# pf_wait_mail DIR STRING [SECS]: STRING (fixed) in the mailbox, and the
+# delivery that wrote it finished. virtual(8) appends a message in as many
+# writes as its buffer takes, holding an fcntl lock on the mailbox
+# (virtual_mailbox_lock = fcntl) until the last; STRING (a header) can be
+# there before the body is. Taking a shared fcntl lock waits for the
+# writer to finish, so callers may read the whole message at once.
 pf_wait_mail() {
     local PF_DIR i
     _pf_load "$1" || return 1
     for i in $(seq 1 $((${3:-60} * 10))); do
-	grep -qF -- "$2" "$PF_DIR/mail/inbox" 2>/dev/null && return 0
+	if grep -qF -- "$2" "$PF_DIR/mail/inbox" 2>/dev/null; then
+	    _pf_mailbox_settled "$PF_DIR/mail/inbox" "${3:-60}"
+	    return
+	fi
 	sleep 0.1
     done
     return 1
+}
+
+# _pf_mailbox_settled MBOX SECS: wait (up to SECS) until no delivery holds
+# MBOX's fcntl lock (python3's fcntl.lockf; without python3, at once).
+_pf_mailbox_settled() {
+    command -v python3 >/dev/null 2>&1 || return 0
+    timeout "$2" python3 -S -c '
+import fcntl, sys
+with open(sys.argv[1], "rb") as f:
+    fcntl.lockf(f, fcntl.LOCK_SH)
+    fcntl.lockf(f, fcntl.LOCK_UN)
+' "$1" || { _pf_err "pf_wait_mail: $1 stayed locked by a delivery"; return 1; }
 }
 
 # pf_mail_message DIR STRING: the delivered message (mbox entry, from its
