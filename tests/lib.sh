@@ -204,7 +204,13 @@ _mg_reserve_port() {
     if [ ! -d "$MG_PORT_DIR" ]; then
 	mkdir -p -m 1777 "$MG_PORT_DIR" 2>/dev/null && chmod 1777 "$MG_PORT_DIR" 2>/dev/null
     fi
-    [ -d "$MG_PORT_DIR" ] && [ -w "$MG_PORT_DIR" ] || return 0
+    # Only a directory of root's or our own (sticky, so that nobody else
+    # can swap an entry of ours for a symlink between mkdir and write).
+    [ -d "$MG_PORT_DIR" ] && [ ! -L "$MG_PORT_DIR" ] && [ -w "$MG_PORT_DIR" ] || return 0
+    case $(stat -c %u "$MG_PORT_DIR" 2>/dev/null) in
+    0 | "$(id -u)") ;;
+    *) return 0 ;;
+    esac
     if ! mkdir "$d" 2>/dev/null; then
 	owner=$(cat "$d/owner" 2>/dev/null) || return 1
 	case $owner in '' | *[!0-9]*) return 1 ;; esac
