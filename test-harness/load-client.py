@@ -20,7 +20,7 @@ audit records must, and lists every unexpected reply.
 audit file a JSON object, exactly one record per attempt (counts per
 outcome, mechanism and user equal the tally's), and as many md5gate
 server lines in the mail log with the same counts. It waits up to --wait
-seconds for the mail log (postlogd writes it after the reply went out).
+seconds (120) for the mail log (postlogd writes it after the reply went out).
 
 FILE holds the accounts, JSON: {"realm": R, "users": {NAME: PASSWORD},
 "wrong": PASSWORD, "unknown": [NAME...]}. Passwords never reach argv or
@@ -448,7 +448,7 @@ def main():
     v.add_argument("--tally", required=True)
     v.add_argument("--audit", required=True)
     v.add_argument("--maillog", required=True)
-    v.add_argument("--wait", type=float, default=30)
+    v.add_argument("--wait", type=float, default=120)
     args = ap.parse_args()
     return cmd_run(args) if args.cmd == "run" else cmd_verify(args)
 
