@@ -25,8 +25,9 @@ DIGEST-MD5 server success names the kind of final reply; every server
 record of an attempt that reached verification (success, bad-credentials)
 names the canonical account. Records of
 attempts that end after the client went away (an aborted exchange, a
-deferred delivery) may come late: the check waits up to 15 seconds for
-the expected number. Exit 0 when all holds; else the problems and every
+deferred delivery) may come late, and a mail log line after the audit
+file's record: the check waits up to 60 seconds for the expected number
+and for each mail log to hold as many server records as its audit file. Exit 0 when all holds; else the problems and every
 record read go to stdout, exit 1.
 """
 import json
@@ -125,10 +126,18 @@ def main():
             "upstream-log-server": [r for r in log_records(up_log) if r.get("side") == "server"],
         }
 
-    deadline = time.time() + 15
+    # postlogd writes the mail log after smtpd has answered (and after the
+    # audit file has its record): wait for each log to catch up with its
+    # audit file too, not only for the expected numbers.
+    def complete(recs):
+        return (all(len(recs[k]) >= len(expect[k]) for k in expect)
+                and len(recs["relay-log-server"]) >= len(recs["relay-server"])
+                and len(recs["upstream-log-server"]) >= len(recs["upstream-server"]))
+
+    deadline = time.time() + 60
     while True:
         recs = read_all()
-        if all(len(recs[k]) >= len(expect[k]) for k in expect) or time.time() > deadline:
+        if complete(recs) or time.time() > deadline:
             break
         time.sleep(0.5)
     time.sleep(1)               # anything extra still on its way

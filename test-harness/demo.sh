@@ -33,7 +33,9 @@ echo "built $top/_build/plugins/.libs/libmd5gate.so"
 tmp=$(mktemp -d /tmp/md5gate-demo.XXXXXX) && chmod 711 "$tmp"
 inst=$tmp/relay
 cleanup() { pf_stop "$inst" >/dev/null 2>&1; rm -rf "$tmp"; }
-trap cleanup EXIT
+# Through tests/lib.sh's exit handler, not a trap of its own: that one
+# also releases the port free_port reserved.
+cleanup_push cleanup
 
 port=$(free_port) || exit 1
 printf '[global]\naudit_file = %s\n' "$tmp/audit.jsonl" >"$tmp/policy.conf"

@@ -20,7 +20,7 @@ audit records must, and lists every unexpected reply.
 audit file a JSON object, exactly one record per attempt (counts per
 outcome, mechanism and user equal the tally's), and as many md5gate
 server lines in the mail log with the same counts. It waits up to --wait
-seconds for the mail log (postlogd writes it after the reply went out).
+seconds (120) for the mail log (postlogd writes it after the reply went out).
 
 FILE holds the accounts, JSON: {"realm": R, "users": {NAME: PASSWORD},
 "wrong": PASSWORD, "unknown": [NAME...]}. Passwords never reach argv or
@@ -181,6 +181,7 @@ def plan(accounts, args, mechs):
         sessions.append(attempts)
         n += k
     ensure_right(sessions, users, args.min_right, rnd)
+    ensure_mechs(sessions, mechs, args.min_per_mech)
     return sessions
 
 
@@ -195,6 +196,24 @@ def ensure_right(sessions, users, wanted, rnd):
         if s[-1][2] != "right":
             s[-1] = (s[-1][0], rnd.choice(users), "right")
             ending.append(s)
+
+
+def ensure_mechs(sessions, mechs, wanted):
+    """Try each mechanism at least WANTED times (as evenly as the attempts
+    allow when there are fewer), so that a short run's check that a
+    mechanism got the expected reply cannot pass, or fail, for want of an
+    attempt with it (whatever the seed). Takes attempts from the mechanism
+    tried most; who and which password stay as drawn."""
+    slots = [(s, i) for s in sessions for i in range(len(s))]
+    wanted = min(wanted, len(slots) // max(len(mechs), 1))
+    for mech in mechs:
+        while True:
+            count = collections.Counter(s[i][0] for s, i in slots)
+            if count[mech] >= wanted:
+                break
+            most = max(mechs, key=lambda m: (count[m], -mechs.index(m)))
+            s, i = next((s, i) for s, i in slots if s[i][0] == most)
+            s[i] = (mech,) + s[i][1:]
 
 
 OUTCOME = {"right": "success", "wrong": "bad-credentials", "unknown": "unknown-user"}
@@ -413,6 +432,8 @@ def main():
                    help="the share of sessions that end with a right password")
     r.add_argument("--min-right", type=int, default=0,
                    help="end at least this many sessions with a right password")
+    r.add_argument("--min-per-mech", type=int, default=0,
+                   help="try each of --mechs at least this many times")
     r.add_argument("--unknown-share", type=float, default=0.1,
                    help="the share of failed attempts with an unknown user")
     r.add_argument("--right-code", type=int, default=235,
@@ -427,7 +448,7 @@ def main():
     v.add_argument("--tally", required=True)
     v.add_argument("--audit", required=True)
     v.add_argument("--maillog", required=True)
-    v.add_argument("--wait", type=float, default=30)
+    v.add_argument("--wait", type=float, default=120)
     args = ap.parse_args()
     return cmd_run(args) if args.cmd == "run" else cmd_verify(args)
 

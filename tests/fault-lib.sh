@@ -15,7 +15,8 @@
 #                           test-harness/load-client.py run (ARGS: its
 #                           --mechs, --right-code, --mech-code ...); fails
 #                           with the unexpected replies; the tally is
-#                           $FT_WORK/NAME.json
+#                           $FT_WORK/NAME.json; the mail log then holds
+#                           every line smtpd logged for them
 #   ft_no_crash             no smtpd or master died: no fatal, panic or
 #                           signal in the mail log
 #   ft_finish               stop, check that no password reached a file
@@ -95,6 +96,9 @@ ft_auth() {
 	--auths "$n" --seed "$seed" --timeout 30 --tally "$FT_WORK/$name.json" "$@" \
 	>"$FT_WORK/$name.out" 2>&1
     local rc=$?
+    # smtpd logged its lines before each reply; postlogd writes them later.
+    # The checks that read the mail log next need all of them.
+    pf_log_sync "$FT_DIR" >/dev/null
     [ $rc -eq 0 ] && return 0
     echo "$name: the client's plan came from --seed $seed" >&2
     grep -E 'UNEXPECTED|planned|Error|error' "$FT_WORK/$name.out" | head -n 10 >&2

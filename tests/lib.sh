@@ -18,6 +18,7 @@
 #   on_failure CMD...     register a command to run at exit only when the
 #                         test fails (diagnostics; before the cleanups)
 #   free_port [LO [HI]]   print a TCP port on 127.0.0.1 that nothing listens on
+#                         and no other test holds (reserved until exit)
 #   check NAME CMD...     run CMD (usually a function of the test); print
 #                         "ok: NAME", or "FAIL: NAME: reason" and go on with
 #                         the next check (the test fails at checks_done)
@@ -172,11 +173,73 @@ checks_done() {
     exit 1
 }
 
-# free_port [LO [HI]]: random candidates, checked against the listening
-# sockets (ss) or, without ss, by connecting. Another process may still take
-# the port before it is bound: callers that bind must retry on collision.
+# free_port [LO [HI]]: random candidates, checked against the sockets (ss)
+# or, without ss, by connecting. Another process may still take the port
+# before it is bound: callers that bind must retry on collision. Two things
+# keep that rare:
+# - candidates lie below the kernel's ephemeral range
+#   (net.ipv4.ip_local_port_range), where no outgoing connection (an SMTP
+#   client of a test running beside this one) is given a local port;
+# - each port handed out is reserved, as the directory
+#   $MG_PORT_DIR/PORT made with mkdir (atomic) and naming this test's shell,
+#   until the test exits: two calls of one test, or two tests of a parallel
+#   make check, never get the same port. A reservation whose shell is gone
+#   (a test killed with SIGKILL) is taken over.
+: "${MG_PORT_DIR:=/tmp/md5gate-test-ports}"
+
+# _mg_ephemeral_low: the first port of the kernel's ephemeral range (32768
+# when it cannot be read).
+_mg_ephemeral_low() {
+    local lo _
+    read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+    case $lo in '' | *[!0-9]*) lo=32768 ;; esac
+    printf '%s
+' "$lo"
+}
+
+# _mg_reserve_port PORT: true when PORT is now reserved for this test. Without
+# a usable $MG_PORT_DIR (not root, another owner), nothing is reserved.
+_mg_reserve_port() {
+    local d=$MG_PORT_DIR/$1 owner
+    if [ ! -d "$MG_PORT_DIR" ]; then
+	mkdir -p -m 1777 "$MG_PORT_DIR" 2>/dev/null && chmod 1777 "$MG_PORT_DIR" 2>/dev/null
+    fi
+    # Only a directory of root's or our own (sticky, so that nobody else
+    # can swap an entry of ours for a symlink between mkdir and write).
+    [ -d "$MG_PORT_DIR" ] && [ ! -L "$MG_PORT_DIR" ] && [ -w "$MG_PORT_DIR" ] || return 0
+    case $(stat -c %u "$MG_PORT_DIR" 2>/dev/null) in
+    0 | "$(id -u)") ;;
+    *) return 0 ;;
+    esac
+    if ! mkdir "$d" 2>/dev/null; then
+	owner=$(cat "$d/owner" 2>/dev/null) || return 1
+	case $owner in '' | *[!0-9]*) return 1 ;; esac
+	[ -d "/proc/$owner" ] && return 1
+	# The owner is gone: take the port over.
+	rm -rf "$d" 2>/dev/null
+	mkdir "$d" 2>/dev/null || return 1
+    fi
+    printf '%s\n' "$$" >"$d/owner"
+}
+
+# _mg_release_ports: at exit, drop this test's reservations (registered
+# first, so it runs after every other cleanup, when its servers are gone).
+_mg_release_ports() {
+    local d
+    for d in "$MG_PORT_DIR"/*/; do
+	[ "$(cat "$d/owner" 2>/dev/null)" = "$$" ] && rm -rf "$d"
+    done
+    return 0
+}
+cleanup_push _mg_release_ports
+
 free_port() {
-    local lo=${1:-20000} hi=${2:-59999} p _
+    local lo=${1:-20000} hi=${2:-} p _ eph
+    eph=$(_mg_ephemeral_low)
+    if [ -z "$hi" ]; then
+	hi=59999
+	[ "$eph" -gt $((lo + 1000)) ] && hi=$((eph - 1))
+    fi
     for _ in $(seq 1 200); do
 	p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1)))
 	if command -v ss >/dev/null 2>&1; then
@@ -184,6 +247,7 @@ free_port() {
 	else
 	    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
 	fi
+	_mg_reserve_port "$p" || continue
 	printf '%s\n' "$p"
 	return 0
     done

@@ -121,7 +121,7 @@ pol_start() {
 	if [ $rc -eq 0 ]; then
 	    # Each smtpd reads its policy when it starts: one that refuses it
 	    # kills the process, and every check after would wait in vain.
-	    probe "$name-start" - - --port "${pol_ports[0]}" --mech none --timeout 10 \
+	    probe "$name-start" - - --port "${pol_ports[0]}" --mech none \
 		|| fail "$name: no EHLO from smtpd on ${pol_ports[0]}: $(cat "$pol_last")"
 	    return 0
 	fi
@@ -146,7 +146,10 @@ probe() {
     local name=$1 user=$2 pw=$3
     shift 3
     pol_last=$pol_work/$name
-    MG_PASSWORD=$pw pol_py "$pol_probe" --user "$user" "$@" >"$pol_last" 2>&1 </dev/null
+    # --timeout 60 (the probe's own default is 10 s a step): an smtpd
+    # process started for the session (max_use = 1) on a loaded machine may
+    # answer later, and a timeout reads as a refusal. ARGS may override it.
+    MG_PASSWORD=$pw pol_py "$pol_probe" --timeout 60 --user "$user" "$@" >"$pol_last" 2>&1 </dev/null
 }
 
 probe_ehlo() { sed -n 's/^ehlo: //p' "$pol_work/$1" | tail -n 1; }
@@ -175,7 +178,7 @@ def records():
             return [json.loads(l) for l in f if l.strip()]
     except FileNotFoundError:
         return []
-deadline = time.time() + 5
+deadline = time.time() + 30
 while len(records()) <= seen and time.time() < deadline:
     time.sleep(0.1)
 time.sleep(0.2)
@@ -228,6 +231,7 @@ audit_maybe() {
 }
 
 smtpd_pids_of() {
+    pf_log_sync "$pol_inst" >/dev/null	# the lines of the sessions just ended
     grep -E "postfix/[a-z-]*smtpd\[[0-9]+\]: .*$1" "$pol_inst/maillog" \
 	| sed -E 's/.*postfix\/[a-z-]*smtpd\[([0-9]+)\].*/\1/' | sort -u
 }

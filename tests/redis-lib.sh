@@ -42,7 +42,7 @@ _redis_launch() {
     local i
     redis-server "$redis_dir/redis.conf" </dev/null >/dev/null 2>&1 &
     redis_pid=$!
-    for i in $(seq 1 100); do
+    for i in $(seq 1 600); do	# a minute: a loaded machine starts it slowly
 	[ "$(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null)" = PONG ] && return 0
 	kill -0 "$redis_pid" 2>/dev/null || { redis_pid=; return 2; }
 	sleep 0.1
@@ -74,7 +74,11 @@ redis_start() {
 
 redis_stop() {
     [ -n "$redis_pid" ] || return 0
+    # SIGCONT too: a test that stopped it (kill -STOP, "Redis stalled") and
+    # was interrupted before resuming it would otherwise wait here forever,
+    # the instance and the port never released.
     kill "$redis_pid" 2>/dev/null
+    kill -CONT "$redis_pid" 2>/dev/null
     wait "$redis_pid" 2>/dev/null
     redis_pid=
 }

@@ -285,7 +285,7 @@ hx_hostile() {
 	    --log "$HX_WORK/hostile.log" --ready "$ready" "${specs[@]}" \
 	    >>"$HX_WORK/hostile.err" 2>&1 </dev/null &
 	HX_HOSTILE_PID=$!
-	for i in $(seq 1 100); do
+	for i in $(seq 1 600); do	# a minute: Python starts slowly on a loaded machine
 	    [ -f "$ready" ] && break
 	    kill -0 "$HX_HOSTILE_PID" 2>/dev/null || break
 	    sleep 0.1
@@ -294,6 +294,9 @@ hx_hostile() {
 	    note "hostile server on $HX_HOSTILE_ADDR: ${specs[*]}"
 	    return 0
 	fi
+	# Not ready and maybe still running: it serves until killed, so
+	# waiting for it alone would hang the test.
+	kill "$HX_HOSTILE_PID" 2>/dev/null
 	wait "$HX_HOSTILE_PID" 2>/dev/null
 	HX_HOSTILE_PID=
     done
@@ -532,7 +535,7 @@ hx_audit_expect_relayed() {
     fi
 }
 
-# hx_audit_verify: check the expectations (waiting up to 15 s for records
+# hx_audit_verify: check the expectations (waiting up to 60 s for records
 # of attempts that end after the client has gone, such as an aborted
 # exchange or a deferred delivery), and that
 #   - each md5gate server's two sinks agree: its audit file and the

@@ -50,8 +50,10 @@
 #   pf_log DIR                     print the maillog
 #   pf_log_tail DIR [N]            print the last N (40) maillog lines
 #   pf_mailbox DIR                 print the mbox path all local mail goes to
-#   pf_wait_mail DIR STRING [SECS] wait until STRING appears in the mailbox
-#   pf_wait_log DIR REGEX [SECS]   wait until REGEX (grep -E) appears in the maillog
+#   pf_wait_mail DIR STRING [SECS] wait until STRING appears in the mailbox (60 s)
+#   pf_wait_log DIR REGEX [SECS]   wait until REGEX (grep -E) appears in the maillog (30 s)
+#   pf_wait_log_count DIR REGEX N [SECS]  wait until N lines match REGEX (grep -E)
+#   pf_log_sync DIR [SECS]         wait until the maillog holds every line logged so far
 #   pf_mail_message DIR STRING     print the one delivered message containing STRING
 #   pf_sasl_option DIR KEY [VALUE] set (or, without VALUE, remove) KEY in smtpd.conf
 #   pf_port DIR / pf_realm DIR / pf_domain DIR / pf_sasldb DIR   print settings
@@ -73,7 +75,8 @@
 : "${PF_POSTFIX:=/usr/sbin/postfix}"
 : "${PF_POSTCONF:=/usr/sbin/postconf}"
 : "${PF_SASLPASSWD2:=/usr/sbin/saslpasswd2}"
-: "${PF_START_TIMEOUT:=15}"
+: "${PF_POSTLOG:=/usr/sbin/postlog}"
+: "${PF_START_TIMEOUT:=60}"
 
 _pf_err() { printf 'postfix-instance: %s\n' "$*" >&2; }
 
@@ -599,6 +602,11 @@ pf_start() {
 	fi
     done
     pf_sync_chroot "$PF_DIR" || return 1
+    # A retry after a collision (pf_set_port) finds the earlier start's
+    # "Address already in use" in the maillog: look only at what this start
+    # writes.
+    local log_from
+    log_from=$(($(stat -c %s "$PF_DIR/maillog" 2>/dev/null || echo 0) + 1))
     # Own environment only: nothing of the caller's SASL/Postfix settings.
     if ! env -u SASL_PATH -u SASL_CONF_PATH -u SASL_PLUGINDIR -u SASL_CONFDIR \
 	-u MAIL_CONFIG -u MAIL_DEBUG \
@@ -608,8 +616,8 @@ pf_start() {
 	pf_log_tail "$PF_DIR" 20 | sed 's/^/  maillog| /' >&2
 	pf_stop "$PF_DIR"
 	for p in $PF_PORTS; do
-	    if grep -q "bind $PF_ADDR port $p: Address already in use" \
-		"$PF_DIR/maillog" "$PF_DIR/postfix-cmd.log" 2>/dev/null; then
+	    if { tail -c "+$log_from" "$PF_DIR/maillog" 2>/dev/null
+		cat "$PF_DIR/postfix-cmd.log"; } | grep -q "bind $PF_ADDR port $p: Address already in use"; then
 		return 2
 	    fi
 	done
@@ -622,7 +630,7 @@ pf_start() {
 	if [ $up = y ] && pf_running "$PF_DIR"; then
 	    return 0
 	fi
-	if grep -q "Address already in use" "$PF_DIR/maillog" 2>/dev/null; then
+	if tail -c "+$log_from" "$PF_DIR/maillog" 2>/dev/null | grep -q "Address already in use"; then
 	    _pf_err "pf_start: a port of $PF_PORTS was taken meanwhile"
 	    pf_stop "$PF_DIR"
 	    return 2
@@ -644,6 +652,10 @@ pf_stop() {
     [ -f "$dir/instance.env" ] || return 0
     _pf_load "$dir" || return 0
     if pf_running "$PF_DIR"; then
+	# postlogd dies with the master: what it has not yet written of the
+	# lines logged so far (e.g. smtpd's, just before its last reply) would
+	# be lost for the tests that read the maillog after stopping.
+	pf_log_sync "$PF_DIR" 30 2>/dev/null
 	env -u SASL_PATH -u SASL_PLUGINDIR -u MAIL_CONFIG "$PF_POSTFIX" -c "$PF_DIR/etc" stop \
 	    >>"$PF_DIR/postfix-cmd.log" 2>&1
     fi
@@ -662,15 +674,35 @@ pf_stop() {
     return 0
 }
 
-# pf_wait_mail DIR STRING [SECS]: STRING (fixed) in the mailbox.
+# pf_wait_mail DIR STRING [SECS]: STRING (fixed) in the mailbox, and the
+# delivery that wrote it finished. virtual(8) appends a message in as many
+# writes as its buffer takes, holding an fcntl lock on the mailbox
+# (virtual_mailbox_lock = fcntl) until the last; STRING (a header) can be
+# there before the body is. Taking a shared fcntl lock waits for the
+# writer to finish, so callers may read the whole message at once.
 pf_wait_mail() {
     local PF_DIR i
     _pf_load "$1" || return 1
-    for i in $(seq 1 $((${3:-20} * 10))); do
-	grep -qF -- "$2" "$PF_DIR/mail/inbox" 2>/dev/null && return 0
+    for i in $(seq 1 $((${3:-60} * 10))); do
+	if grep -qF -- "$2" "$PF_DIR/mail/inbox" 2>/dev/null; then
+	    _pf_mailbox_settled "$PF_DIR/mail/inbox" "${3:-60}"
+	    return
+	fi
 	sleep 0.1
     done
     return 1
+}
+
+# _pf_mailbox_settled MBOX SECS: wait (up to SECS) until no delivery holds
+# MBOX's fcntl lock (python3's fcntl.lockf; without python3, at once).
+_pf_mailbox_settled() {
+    command -v python3 >/dev/null 2>&1 || return 0
+    timeout "$2" python3 -S -c '
+import fcntl, sys
+with open(sys.argv[1], "rb") as f:
+    fcntl.lockf(f, fcntl.LOCK_SH)
+    fcntl.lockf(f, fcntl.LOCK_UN)
+' "$1" || { _pf_err "pf_wait_mail: $1 stayed locked by a delivery"; return 1; }
 }
 
 # pf_mail_message DIR STRING: the delivered message (mbox entry, from its
@@ -691,9 +723,45 @@ pf_mail_message() {
 pf_wait_log() {
     local PF_DIR i
     _pf_load "$1" || return 1
-    for i in $(seq 1 $((${3:-10} * 10))); do
+    for i in $(seq 1 $((${3:-30} * 10))); do
 	grep -qE -- "$2" "$PF_DIR/maillog" 2>/dev/null && return 0
 	sleep 0.1
     done
+    return 1
+}
+
+# pf_wait_log_count DIR REGEX N [SECS]: at least N lines of the maillog
+# match REGEX (grep -E). Lines that other processes log asynchronously (the
+# smtp client's status=sent after the next hop's reply, qmgr, a hung-up
+# smtpd) are counted once they are there; the caller then asserts the
+# exact number.
+pf_wait_log_count() {
+    local PF_DIR i n
+    _pf_load "$1" || return 1
+    for i in $(seq 1 $((${4:-30} * 10))); do
+	n=$(grep -cE -- "$2" "$PF_DIR/maillog" 2>/dev/null)
+	[ "${n:-0}" -ge "$3" ] && return 0
+	sleep 0.1
+    done
+    return 1
+}
+
+# pf_log_sync DIR [SECS]: postlogd writes the maillog from one datagram
+# socket, in the order the lines were logged, after the logging process has
+# moved on (smtpd has already sent its reply). Log a marker through
+# postlog(1) and wait (up to SECS, 60) until it is in the file: then every
+# line logged before is too. With the instance stopped, postlog writes the
+# file itself.
+pf_log_sync() {
+    local PF_DIR i token
+    _pf_load "$1" || return 1
+    token="flushed $$.${BASHPID:-0}.$RANDOM$RANDOM"
+    env -u MAIL_CONFIG "$PF_POSTLOG" -c "$PF_DIR/etc" -t pf-log-sync "$token" \
+	>/dev/null 2>&1 || { _pf_err "pf_log_sync: postlog failed"; return 1; }
+    for i in $(seq 1 $((${2:-60} * 10))); do
+	grep -qF -- "$token" "$PF_DIR/maillog" 2>/dev/null && return 0
+	sleep 0.1
+    done
+    _pf_err "pf_log_sync: the marker did not reach $PF_DIR/maillog"
     return 1
 }
