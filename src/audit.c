@@ -269,15 +269,12 @@ struct out {
     char   *buf;
     size_t  size;
     size_t  len;
-    int     cut;			/* something did not fit */
 };
 
 static void put(struct out *o, const char *s, size_t n)
 {
-    if (o->len + n >= o->size) {
+    if (o->len + n >= o->size)
 	n = o->len + 1 < o->size ? o->size - o->len - 1 : 0;
-	o->cut = 1;
-    }
     memcpy(o->buf + o->len, s, n);
     o->len += n;
     o->buf[o->len] = 0;
@@ -438,7 +435,7 @@ static const char *decimal(char *buf, size_t size, long value)
 size_t  mg_audit_format_kv(const struct mg_audit_event *ev, const char *version,
 			           char *buf, size_t size)
 {
-    struct out o = {buf, size, 0, 0};
+    struct out o = {buf, size, 0};
     char    when[64], ms[24];
     char    remote[MG_AUDIT_ADDR_MAX + MG_AUDIT_PORT_MAX];
     char    local[MG_AUDIT_ADDR_MAX + MG_AUDIT_PORT_MAX];
@@ -486,131 +483,180 @@ size_t  mg_audit_format_kv(const struct mg_audit_event *ev, const char *version,
   * JSON_C_TO_STRING_NOSLASHESCAPE; tests/check_audit and the audit fuzz
   * target compare them with json-c's output and parse them with json-c.
   *
-  * A string value: the text is made valid UTF-8 first (every byte of an
-  * invalid sequence becomes the text \xNN), then JSON-escaped as json-c
-  * does: quote and backslash with a backslash, \b \t \n \f \r by name,
-  * the other C0 controls as \u00xx; everything else, DEL and valid UTF-8
-  * included, as it is. Runs of ordinary ASCII are copied at once.
+  * The writer keeps one byte free for the NUL and notes when anything
+  * did not fit; such a record is refused, never written cut.
   */
-static void json_string(struct out *o, const char *s)
+struct jout {
+    char   *p;
+    char   *end;			/* the last byte, kept for the NUL */
+    int     cut;
+};
+
+static inline void jput(struct jout *j, const char *s, size_t n)
+{
+    if ((size_t) (j->end - j->p) < n) {
+	j->cut = 1;
+	return;
+    }
+    memcpy(j->p, s, n);
+    j->p += n;
+}
+
+ /*
+  * Bytes a JSON string holds as they are: printable ASCII and DEL, but
+  * not the quote and the backslash. Every byte of every value is looked
+  * up here.
+  */
+#define JSON_PLAIN_RANGE(lo, hi) [lo ... hi] = 1
+static const unsigned char json_plain[256] = {
+    JSON_PLAIN_RANGE(' ', '"' - 1), JSON_PLAIN_RANGE('"' + 1, '\\' - 1),
+    JSON_PLAIN_RANGE('\\' + 1, 0x7f),
+};
+
+ /*
+  * One byte or sequence that is not plain: quote and backslash with a
+  * backslash, \b \t \n \f \r by name, the other C0 controls as \u00xx;
+  * a valid UTF-8 sequence as it is; every byte of an invalid one as the
+  * text \xNN (its backslash escaped: \\xNN). Returns the bytes taken.
+  */
+static size_t json_escape(struct jout *j, const unsigned char *p)
 {
     static const char short_escape[0x20] = {
 	['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f', ['\r'] = 'r',
     };
-    const unsigned char *p = (const unsigned char *) s;
-    const unsigned char *run;
-    size_t  n = strlen(s), seq;
-    unsigned long cp;
     char    esc[6] = {'\\', 'u', '0', '0', 0, 0};
+    unsigned long cp;
+    size_t  seq;
 
-    put(o, "\"", 1);
-    run = p;
-    while (n > 0) {
-	if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') {
-	    p++, n--;
-	    continue;
-	}
-	put(o, (const char *) run, (size_t) (p - run));
-	if (*p == '"' || *p == '\\') {
-	    esc[1] = (char) *p;
-	    put(o, esc, 2);
-	    seq = 1;
-	} else if (*p < 0x20 && short_escape[*p]) {
-	    esc[1] = short_escape[*p];
-	    put(o, esc, 2);
-	    seq = 1;
-	} else if (*p < 0x20) {
-	    esc[1] = 'u';
-	    esc[4] = hex_digits[*p >> 4];
-	    esc[5] = hex_digits[*p & 15];
-	    put(o, esc, 6);
-	    seq = 1;
-	} else if ((seq = utf8_seq(p, n, &cp)) == 0) {
-	    /* The text \xNN, its backslash escaped: \\xNN. */
-	    put(o, "\\", 1);
-	    put_hex_escaped(o, p, 1);
-	    seq = 1;
-	} else
-	    put(o, (const char *) p, seq);
-	p += seq;
-	n -= seq;
-	run = p;
+    if (*p == '"' || *p == '\\') {
+	esc[1] = (char) *p;
+	jput(j, esc, 2);
+    } else if (*p < 0x20 && short_escape[*p]) {
+	esc[1] = short_escape[*p];
+	jput(j, esc, 2);
+    } else if (*p < 0x20) {
+	esc[4] = hex_digits[*p >> 4];
+	esc[5] = hex_digits[*p & 15];
+	jput(j, esc, 6);
+    } else if ((seq = utf8_seq(p, strnlen((const char *) p, 4), &cp)) == 0) {
+	esc[1] = '\\';
+	esc[2] = 'x';
+	esc[3] = hex_digits[*p >> 4];
+	esc[4] = hex_digits[*p & 15];
+	jput(j, esc, 5);
+    } else {
+	jput(j, (const char *) p, seq);
+	return (seq);
     }
-    put(o, (const char *) run, (size_t) (p - run));
-    put(o, "\"", 1);
+    return (1);
 }
 
  /*
-  * One ,"key":value member; a null pointer is the JSON null. The first
-  * member of the record opens the object instead of the comma.
+  * A string value, or null. Plain bytes are copied one by one as they
+  * are checked: values are short, and this spares a strlen() and a
+  * memcpy() call per value.
   */
-#define JSON_KEY(o, key)	put((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1)
-#define JSTR(o, key, value)	(JSON_KEY((o), key), json_value((o), (value)))
-#define JTRI(o, key, value)	(JSON_KEY((o), key), json_tri((o), (value)))
-
-static void json_value(struct out *o, const char *value)
+static void json_value(struct jout *j, const char *value)
 {
-    if (value == 0)
-	put(o, "null", 4);
-    else
-	json_string(o, value);
+    const unsigned char *s = (const unsigned char *) value;
+    char   *p = j->p;
+
+    if (value == 0) {
+	jput(j, "null", 4);
+	return;
+    }
+    if (p >= j->end)
+	goto cut;
+    *p++ = '"';
+    for (;;) {
+	if (json_plain[*s]) {
+	    if (p >= j->end)
+		goto cut;
+	    *p++ = (char) *s++;
+	    continue;
+	}
+	if (*s == 0)
+	    break;
+	j->p = p;
+	s += json_escape(j, s);
+	p = j->p;
+    }
+    if (p >= j->end)
+	goto cut;
+    *p++ = '"';
+    j->p = p;
+    return;
+cut:
+    j->p = p;
+    j->cut = 1;
 }
 
-static void json_tri(struct out *o, int value)
+static void json_tri(struct jout *j, int value)
 {
     if (value == MG_TRI_NA)
-	put(o, "null", 4);
+	jput(j, "null", 4);
     else if (value)
-	put(o, "true", 4);
+	jput(j, "true", 4);
     else
-	put(o, "false", 5);
+	jput(j, "false", 5);
 }
+
+ /*
+  * One ,"key":value member. The first member of the record opens the
+  * object instead of the comma.
+  */
+#define JSON_KEY(j, key)	jput((j), ",\"" key "\":", sizeof(",\"" key "\":") - 1)
+#define JSTR(j, key, value)	(JSON_KEY((j), key), json_value((j), (value)))
+#define JTRI(j, key, value)	(JSON_KEY((j), key), json_tri((j), (value)))
 
 enum mg_code mg_audit_format_json(const struct mg_audit_event *ev,
 			          const char *version, char *buf, size_t size,
 				          size_t *len, struct mg_error *err)
 {
-    struct out o = {buf, size, 0, 0};
+    struct jout j;
     char    when[64], ms[24];
     const char *num;
 
     if (size < 2)
 	return (mg_fail(err, MG_TOOLONG, "audit record does not fit in %zu bytes", size));
-    buf[0] = 0;
+    j.p = buf;
+    j.end = buf + size - 1;
+    j.cut = 0;
     format_time(&ev->ended_at, when, sizeof(when));
-    put(&o, "{\"time\":", 8);
-    json_value(&o, when);
-    JSTR(&o, "side", ev->side);
-    JSTR(&o, "mech", ev->mech);
-    JSTR(&o, "outcome", mg_outcome_name(ev->outcome));
-    JSTR(&o, "reason", nonempty(ev->reason));
-    JSTR(&o, "service", nonempty(ev->service));
-    JSTR(&o, "server_fqdn", nonempty(ev->server_fqdn));
-    JSTR(&o, "remote_addr", ev->remote_addr);
-    JSTR(&o, "remote_port", ev->remote_port);
-    JSTR(&o, "local_addr", ev->local_addr);
-    JSTR(&o, "local_port", ev->local_port);
-    JSTR(&o, "authid", nonempty(ev->authid));
-    JSTR(&o, "account", nonempty(ev->account));
-    JSTR(&o, "authzid", nonempty(ev->authzid));
-    JSTR(&o, "realm", ev->has_realm ? ev->realm : 0);
-    JTRI(&o, "realm_offered", ev->realm_offered);
-    JSTR(&o, "uri_host", nonempty(ev->uri_host));
-    JTRI(&o, "uri_host_matched", ev->uri_host_matched);
-    JSTR(&o, "qop", ev->qop);
-    JSTR(&o, "cipher", ev->cipher);
-    JSTR(&o, "final_reply", ev->final_reply);
-    JSTR(&o, "secret", ev->secret);
-    JSTR(&o, "rule", nonempty(ev->rule));
-    JTRI(&o, "enforced", ev->enforced);
-    JSON_KEY(&o, "duration_ms");
+    jput(&j, "{\"time\":", 8);
+    json_value(&j, when);
+    JSTR(&j, "side", ev->side);
+    JSTR(&j, "mech", ev->mech);
+    JSTR(&j, "outcome", mg_outcome_name(ev->outcome));
+    JSTR(&j, "reason", nonempty(ev->reason));
+    JSTR(&j, "service", nonempty(ev->service));
+    JSTR(&j, "server_fqdn", nonempty(ev->server_fqdn));
+    JSTR(&j, "remote_addr", ev->remote_addr);
+    JSTR(&j, "remote_port", ev->remote_port);
+    JSTR(&j, "local_addr", ev->local_addr);
+    JSTR(&j, "local_port", ev->local_port);
+    JSTR(&j, "authid", nonempty(ev->authid));
+    JSTR(&j, "account", nonempty(ev->account));
+    JSTR(&j, "authzid", nonempty(ev->authzid));
+    JSTR(&j, "realm", ev->has_realm ? ev->realm : 0);
+    JTRI(&j, "realm_offered", ev->realm_offered);
+    JSTR(&j, "uri_host", nonempty(ev->uri_host));
+    JTRI(&j, "uri_host_matched", ev->uri_host_matched);
+    JSTR(&j, "qop", ev->qop);
+    JSTR(&j, "cipher", ev->cipher);
+    JSTR(&j, "final_reply", ev->final_reply);
+    JSTR(&j, "secret", ev->secret);
+    JSTR(&j, "rule", nonempty(ev->rule));
+    JTRI(&j, "enforced", ev->enforced);
+    JSON_KEY(&j, "duration_ms");
     num = decimal(ms, sizeof(ms), ev->duration_ms);
-    put(&o, num, strlen(num));
-    JSTR(&o, "version", version);
-    put(&o, "}\n", 2);
-    if (o.cut)
+    jput(&j, num, strlen(num));
+    JSTR(&j, "version", version);
+    jput(&j, "}\n", 2);
+    if (j.cut)
 	return (mg_fail(err, MG_TOOLONG, "audit record does not fit in %zu bytes", size));
-    *len = o.len;
+    *j.p = 0;
+    *len = (size_t) (j.p - buf);
     return (MG_OK);
 }
 
