@@ -568,9 +568,11 @@ int     mg_policy_lockout_ticket(const struct mg_policy *policy, const char *mec
     int     section = mg_policy_mech_section(mech, MG_POLICY_SERVER);
     int     by_address, have_addr;
 
-    mg_lockout_ticket_init(t, 0, 1);
-    if (!mg_policy_lockout(policy, mech, &limits, &by_address, rule, rule_size))
+    /* Cleared once per attempt: the ticket holds its keys' names in full. */
+    if (!mg_policy_lockout(policy, mech, &limits, &by_address, rule, rule_size)) {
+	mg_lockout_ticket_init(t, 0, 1);
 	return (0);
+    }
     mg_lockout_ticket_init(t, &limits,
 			   mg_policy_mode(policy, mech, MG_POLICY_SERVER) == MG_POLICY_ENFORCE);
     have_addr = mg_addr_parse_endpoint(remote, &addr, 0);
