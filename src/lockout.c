@@ -820,6 +820,27 @@ static void count_failure(struct mg_lockout_entry *e,
 
 /* Client addresses. */
 
+ /*
+  * Dotted decimal, as inet_ntop() writes it (which takes sprintf() for
+  * each address).
+  */
+static void ipv4_text(char *text, const unsigned char *bytes)
+{
+    char   *p = text;
+    int     i;
+
+    for (i = 0; i < 4; i++) {
+	if (i > 0)
+	    *p++ = '.';
+	if (bytes[i] >= 100)
+	    *p++ = (char) ('0' + bytes[i] / 100);
+	if (bytes[i] >= 10)
+	    *p++ = (char) ('0' + bytes[i] / 10 % 10);
+	*p++ = (char) ('0' + bytes[i] % 10);
+    }
+    *p = 0;
+}
+
 const char *mg_lockout_address_key(char *buf, const struct mg_addr *addr,
 				           unsigned ipv4_prefix, unsigned ipv6_prefix)
 {
@@ -827,16 +848,30 @@ const char *mg_lockout_address_key(char *buf, const struct mg_addr *addr,
     unsigned prefix = addr->family == AF_INET ? ipv4_prefix : ipv6_prefix;
     unsigned max = mg_addr_max_prefix(addr->family);
     char    text[INET6_ADDRSTRLEN];
+    size_t  len;
+    char   *p;
 
     if (prefix > max)
 	prefix = max;
     mg_addr_mask(&net, prefix);
-    if (inet_ntop(net.family, net.bytes, text, sizeof(text)) == 0)
+    if (net.family == AF_INET)
+	ipv4_text(text, net.bytes);
+    else if (inet_ntop(net.family, net.bytes, text, sizeof(text)) == 0)
 	strcpy(text, "?");
-    if (prefix < max)
-	snprintf(buf, MG_LOCKOUT_KEY_MAX + 1, "addr:%s/%u", text, prefix);
-    else
-	snprintf(buf, MG_LOCKOUT_KEY_MAX + 1, "addr:%s", text);
+    /* "addr:TEXT" or "addr:TEXT/PREFIX" without printf (once per attempt). */
+    len = strlen(text);
+    memcpy(buf, "addr:", 5);
+    memcpy(buf + 5, text, len);
+    p = buf + 5 + len;
+    if (prefix < max) {
+	*p++ = '/';
+	if (prefix >= 100)
+	    *p++ = (char) ('0' + prefix / 100);
+	if (prefix >= 10)
+	    *p++ = (char) ('0' + prefix / 10 % 10);
+	*p++ = (char) ('0' + prefix % 10);
+    }
+    *p = 0;
     return (buf);
 }
 

@@ -63,12 +63,20 @@ unsigned mg_addr_max_prefix(int family)
     return (family == AF_INET ? 32 : 128);
 }
 
+/*
+ * Whole bytes at once: the policy and the lockout mask the client
+ * address several times per attempt, and a bit at a time (up to 120 for
+ * an IPv4 network) cost more than the rest of a networks_allow check.
+ */
 void    mg_addr_mask(struct mg_addr *addr, unsigned prefix)
 {
-    unsigned i;
+    unsigned byte = prefix / 8;
 
-    for (i = prefix; i < 128; i++)
-	addr->bytes[i / 8] &= (unsigned char) ~(0x80 >> (i % 8));
+    if (prefix >= 128)
+	return;
+    if (prefix % 8 != 0)
+	addr->bytes[byte++] &= (unsigned char) (0xff << (8 - prefix % 8));
+    memset(addr->bytes + byte, 0, sizeof(addr->bytes) - byte);
 }
 
 int     mg_addr_parse(const char *text, size_t len, struct mg_addr *addr)

@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "mg_config.h"
+#include "fuzz/audit_json_ref.h"
 
 static void sample(struct mg_audit_event *ev)
 {
@@ -314,6 +315,145 @@ START_TEST(rule_and_enforced)
     mg_audit_rule(&ev, "digest-md5.users_deny", 1);
     mg_audit_format_kv(&ev, "1.2.3", buf, sizeof(buf));
     ck_assert_ptr_nonnull(strstr(buf, " rule=digest-md5.users_deny enforced=true "));
+}
+END_TEST
+
+/*
+ * The JSON record is written without json-c: it must be, byte for byte,
+ * what json-c writes for the same record (tests/fuzz/audit_json_ref.h),
+ * and parse strictly. Each case changes the sample in one way.
+ */
+static void same_as_json_c(const struct mg_audit_event *ev, const char *version)
+{
+    char    buf[MG_AUDIT_LINE_MAX], ref[MG_AUDIT_LINE_MAX];
+    size_t  len, ref_len;
+    json_tokener *tok;
+    json_object *obj;
+
+    ck_assert_int_eq(mg_audit_format_json(ev, version, buf, sizeof(buf), &len, 0), MG_OK);
+    ref_len = ref_audit_json(ev, version, ref, sizeof(ref));
+    ck_assert_uint_gt(ref_len, 0);
+    ck_assert_uint_eq(len, strlen(buf));
+    ck_assert_msg(len == ref_len && memcmp(buf, ref, len) == 0,
+		  "record differs from json-c's:\n%s%s", buf, ref);
+    tok = json_tokener_new();
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    obj = json_tokener_parse_ex(tok, buf, (int) len - 1);
+    ck_assert_int_eq(json_tokener_get_error(tok), json_tokener_success);
+    ck_assert_int_eq(json_object_object_length(obj), 26);
+    json_tokener_free(tok);
+    json_object_put(obj);
+}
+
+START_TEST(json_same_as_json_c)
+{
+    struct mg_audit_event ev;
+    char    text[256];
+    int     byte;
+
+    sample(&ev);
+    same_as_json_c(&ev, "1.2.3");
+    /* Every byte value in a user name, alone and between ASCII letters. */
+    for (byte = 1; byte < 256; byte++) {
+	snprintf(text, sizeof(text), "a%cb/%c", byte, byte);
+	sample(&ev);
+	mg_audit_set(ev.authid, sizeof(ev.authid), text, strlen(text));
+	mg_audit_set(ev.reason, sizeof(ev.reason), text + 1, 1);
+	same_as_json_c(&ev, "1.2.3");
+    }
+    /* Each hostile name in every peer-supplied field. */
+    for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+	const struct hostile *h = hostile + i;
+	size_t  n = h->len ? h->len : strlen(h->name);
+
+	sample(&ev);
+	mg_audit_set(ev.authid, sizeof(ev.authid), h->name, n);
+	mg_audit_set(ev.account, sizeof(ev.account), h->name, n);
+	mg_audit_set(ev.authzid, sizeof(ev.authzid), h->name, n);
+	mg_audit_set(ev.realm, sizeof(ev.realm), h->name, n);
+	mg_audit_set(ev.uri_host, sizeof(ev.uri_host), h->name, n);
+	mg_audit_set(ev.server_fqdn, sizeof(ev.server_fqdn), h->name, n);
+	mg_audit_set(ev.service, sizeof(ev.service), h->name, n);
+	mg_audit_set(ev.reason, sizeof(ev.reason), h->name, n);
+	same_as_json_c(&ev, "1.2.3");
+    }
+    /* Absent and tri-state fields, a rule, a cipher, the client side. */
+    sample(&ev);
+    ev.has_realm = 0;
+    ev.realm_offered = MG_TRI_NA;
+    ev.uri_host_matched = 1;
+    ev.qop = ev.final_reply = ev.secret = 0;
+    ev.reason[0] = ev.service[0] = ev.authid[0] = ev.account[0] = 0;
+    ev.duration_ms = -12;
+    same_as_json_c(&ev, "");
+    sample(&ev);
+    ev.side = "client";
+    ev.qop = "auth-conf";
+    ev.cipher = "rc4";
+    ev.realm_offered = 0;
+    mg_audit_rule(&ev, "digest-md5.users_deny", 1);
+    mg_audit_set(ev.authzid, sizeof(ev.authzid), "someone", 7);
+    ev.duration_ms = 1234567890123L;
+    same_as_json_c(&ev, "0.9~rc1");
+    mg_audit_rule(&ev, "global.networks_allow", 0);
+    mg_audit_set_endpoint(ev.remote_addr, ev.remote_port, 0);
+    same_as_json_c(&ev, "1");
+    for (int o = MG_OUTCOME_SUCCESS; o <= MG_OUTCOME_SERVER_AUTH_FAILED; o++) {
+	sample(&ev);
+	mg_audit_finish(&ev, (enum mg_outcome) o);
+	same_as_json_c(&ev, "1.2.3");
+    }
+}
+END_TEST
+
+ /*
+  * The longest records, with each byte that escapes to something longer
+  * than itself, are json-c's bytes too.
+  */
+START_TEST(json_longest_same_as_json_c)
+{
+    static const int bytes[] = {0x01, 0x08, 0x1f, '"', '\\', 0x7f, 0x80, 0xc3, 0xff};
+    struct mg_audit_event ev;
+    int     byte = bytes[_i];
+
+    sample(&ev);
+    fill(ev.service, sizeof(ev.service), byte);
+    fill(ev.server_fqdn, sizeof(ev.server_fqdn), byte);
+    fill(ev.remote_addr, sizeof(ev.remote_addr), byte);
+    fill(ev.remote_port, sizeof(ev.remote_port), byte);
+    fill(ev.local_addr, sizeof(ev.local_addr), byte);
+    fill(ev.local_port, sizeof(ev.local_port), byte);
+    fill(ev.authid, sizeof(ev.authid), byte);
+    fill(ev.account, sizeof(ev.account), byte);
+    fill(ev.authzid, sizeof(ev.authzid), byte);
+    fill(ev.realm, sizeof(ev.realm), byte);
+    fill(ev.uri_host, sizeof(ev.uri_host), byte);
+    fill(ev.reason, sizeof(ev.reason), byte);
+    fill(ev.rule, sizeof(ev.rule), byte);
+    ev.enforced = 0;
+    same_as_json_c(&ev, "1.2.3");
+}
+END_TEST
+
+ /*
+  * A buffer one byte too small for the record and its NUL is refused as
+  * too long (the record is never written cut); one that fits exactly
+  * holds the whole record.
+  */
+START_TEST(json_buffer_bounds)
+{
+    struct mg_audit_event ev;
+    char    buf[MG_AUDIT_LINE_MAX], small[MG_AUDIT_LINE_MAX];
+    size_t  len, n;
+    struct mg_error err;
+
+    sample(&ev);
+    ck_assert_int_eq(mg_audit_format_json(&ev, "1.2.3", buf, sizeof(buf), &len, 0), MG_OK);
+    ck_assert_int_eq(mg_audit_format_json(&ev, "1.2.3", small, len + 1, &n, &err), MG_OK);
+    ck_assert_uint_eq(n, len);
+    ck_assert_mem_eq(small, buf, len + 1);
+    ck_assert_int_eq(mg_audit_format_json(&ev, "1.2.3", small, len, &n, &err), MG_TOOLONG);
+    ck_assert_int_eq(mg_audit_format_json(&ev, "1.2.3", small, 1, &n, &err), MG_TOOLONG);
 }
 END_TEST
 
@@ -616,6 +756,9 @@ int     main(void)
     tcase_add_loop_test(tc, hostile_names, 0, (int) (sizeof(hostile) / sizeof(hostile[0])));
     tcase_add_loop_test(tc, longest_record_fits, 0, 2);
     tcase_add_test(tc, rule_and_enforced);
+    tcase_add_test(tc, json_same_as_json_c);
+    tcase_add_loop_test(tc, json_longest_same_as_json_c, 0, 9);
+    tcase_add_test(tc, json_buffer_bounds);
     tcase_add_test(tc, unknown_endpoints);
     tcase_add_test(tc, outcome_names);
     tcase_add_test(tc, file_sink_appends_whole_lines);

@@ -1159,6 +1159,57 @@ START_TEST(ipv6_counted_per_prefix)
 }
 END_TEST
 
+/*
+ * Masking works on whole bytes: the same as clearing every bit after the
+ * prefix one at a time, for every prefix. Address keys are what
+ * inet_ntop() and printf would write, at every IPv4 prefix.
+ */
+START_TEST(masks_and_address_keys)
+{
+    struct mg_addr a, ref;
+    char    buf[MG_LOCKOUT_KEY_MAX + 1], want[MG_LOCKOUT_KEY_MAX + 1], text[64];
+    unsigned prefix, i;
+    static const char *const hosts[] = {"0.0.0.0", "255.255.255.255", "192.0.2.77",
+    "10.100.9.200", "1.22.133.4"};
+
+    for (prefix = 0; prefix <= 130; prefix++) {
+	memset(&a, 0, sizeof(a));
+	a.family = AF_INET6;
+	memset(a.bytes, 0xff, sizeof(a.bytes));
+	ref = a;
+	for (i = prefix; i < 128; i++)
+	    ref.bytes[i / 8] &= (unsigned char) ~(0x80 >> (i % 8));
+	mg_addr_mask(&a, prefix);
+	ck_assert_mem_eq(a.bytes, ref.bytes, sizeof(a.bytes));
+    }
+    for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+	for (prefix = 0; prefix <= 33; prefix++) {
+	    ck_assert(mg_addr_parse_endpoint(hosts[i], &a, 0));
+	    ref = a;
+	    mg_addr_mask(&ref, prefix);
+	    ck_assert_ptr_nonnull(inet_ntop(AF_INET, ref.bytes, text, sizeof(text)));
+	    if (prefix < 32)
+		snprintf(want, sizeof(want), "addr:%s/%u", text, prefix);
+	    else
+		snprintf(want, sizeof(want), "addr:%s", text);
+	    ck_assert_str_eq(mg_lockout_address_key(buf, &a, prefix, 128), want);
+	}
+    }
+    for (prefix = 0; prefix <= 129; prefix++) {
+	ck_assert(mg_addr_parse_endpoint("2001:db8:1:2:3:4:5:6", &a, 0));
+	ref = a;
+	mg_addr_mask(&ref, prefix);
+	ck_assert_ptr_nonnull(inet_ntop(AF_INET6, ref.bytes, text, sizeof(text)));
+	if (prefix < 128)
+	    snprintf(want, sizeof(want), "addr:%s/%u", text, prefix);
+	else
+	    snprintf(want, sizeof(want), "addr:%s", text);
+	ck_assert_str_eq(mg_lockout_address_key(buf, &a, 32, prefix), want);
+    }
+    ck_assert_str_eq(mg_lockout_address_key(buf, &a, 32, 7), "addr:2000::/7");
+}
+END_TEST
+
 START_TEST(networks_parsed)
 {
     struct mg_addr a, h;
@@ -1517,6 +1568,7 @@ int     main(void)
     tcase_add_test(tc, concurrent_guesses_admitted_at_most_limit);
     tcase_add_test(tc, addresses_normalised);
     tcase_add_test(tc, ipv6_counted_per_prefix);
+    tcase_add_test(tc, masks_and_address_keys);
     tcase_add_test(tc, networks_parsed);
     tcase_add_test(tc, trusted_networks_keep_the_lan_in);
     tcase_add_test(tc, long_accounts_count_apart);

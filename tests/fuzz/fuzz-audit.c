@@ -14,7 +14,8 @@
  * field can be forged), and every peer-supplied value unescapes to
  * exactly what was recorded; a short buffer gets a NUL-terminated
  * prefix of the line. The JSON record of any event whose fields fit
- * their limits is written (never "too long"), is one line, and parses.
+ * their limits is written (never "too long"), is one line, parses, and
+ * is byte for byte what json-c writes for it (audit_json_ref.h).
  */
 #include <string.h>
 
@@ -22,6 +23,7 @@
 
 #include "fuzz.h"
 #include "audit.h"
+#include "audit_json_ref.h"
 
 #define SEP	0x1e
 #define NFIELDS	9
@@ -170,7 +172,7 @@ static int valid_utf8(const char *str)
 
 static void check_json(const struct mg_audit_event *ev)
 {
-    static char buf[MG_AUDIT_LINE_MAX];
+    static char buf[MG_AUDIT_LINE_MAX], ref[MG_AUDIT_LINE_MAX];
     json_tokener *tok;
     json_object *obj, *v;
     struct mg_error err;
@@ -179,6 +181,8 @@ static void check_json(const struct mg_audit_event *ev)
 
     code = mg_audit_format_json(ev, "0.0-fuzz", buf, sizeof(buf), &len, &err);
     FUZZ_ASSERT(code == MG_OK, "JSON record not written: %s", err.reason);
+    FUZZ_ASSERT(ref_audit_json(ev, "0.0-fuzz", ref, sizeof(ref)) == len
+		&& memcmp(ref, buf, len) == 0, "JSON record is not json-c's");
     FUZZ_ASSERT(len > 0 && buf[len - 1] == '\n' && memchr(buf, '\n', len - 1) == 0,
 		"not one line");
     tok = json_tokener_new();
