@@ -113,6 +113,7 @@ static struct {
     int     write_warned;
     struct mg_config cfg;
     struct mg_audit_file file;
+    int     lockout_wanted;		/* some mechanism locks out */
     struct mg_lockout_store *lockout;	/* null: off, or unusable */
     int     lockout_broken;		/* wanted, but cannot be used */
     int     lockout_said;
@@ -137,6 +138,7 @@ int     mgp_state_acquire(const sasl_utils_t *utils)
 		   "disabled until the configuration is fixed", err.reason);
 	return (SASL_OK);
     }
+    state.lockout_wanted = mg_policy_lockout_wanted(&state.cfg.policy);
     if (state.cfg.audit_file
 	&& mg_audit_file_open(&state.file, state.cfg.audit_file, &err) != MG_OK)
 	utils->log(0, SASL_LOG_ERR, "md5gate: %s (audit_failure = %s)", err.reason,
@@ -197,6 +199,7 @@ void    mgp_state_release(void)
 	mg_lockout_store_close(state.lockout);
     state.lockout = 0;
     state.lockout_broken = state.lockout_said = 0;
+    state.lockout_wanted = 0;
     mg_audit_file_close(&state.file);
     mg_config_free(&state.cfg);
     mg_layer_library_release();
@@ -668,6 +671,13 @@ int     mgp_lockout_gate(const sasl_utils_t *utils, const char *mech,
     struct mg_error err;
     char    when[32];
 
+    /* No lockout configured: nothing to count, and the ticket (most of *v) stays unread. */
+    if (!state.lockout_wanted) {
+	v->kind = MG_OUTCOME_SUCCESS;
+	v->enforced = v->counted = 0;
+	v->rule[0] = v->reason[0] = v->note[0] = 0;
+	return (SASL_OK);
+    }
     memset(v, 0, sizeof(*v));
     v->kind = MG_OUTCOME_SUCCESS;
     if (!mg_policy_lockout_ticket(&state.cfg.policy, mech, account, address,

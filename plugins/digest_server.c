@@ -98,6 +98,25 @@ struct digest_server {
     enum final_reply_kind final_reply;
 };
 
+ /*
+  * Zero the context but for the attempt (mgp_attempt_start() sets it up)
+  * and the message buffer (an empty string until a message is written):
+  * those are most of its size, and zeroing them cost more instructions
+  * than the rest of the server's step.
+  */
+static void zero_context(struct digest_server *ctx)
+{
+    char   *base = (char *) ctx;
+    size_t  attempt_end = offsetof(struct digest_server, attempt) + sizeof(ctx->attempt);
+    size_t  out_at = offsetof(struct digest_server, out);
+    size_t  out_end = out_at + sizeof(ctx->out);
+
+    memset(base, 0, offsetof(struct digest_server, attempt));
+    memset(base + attempt_end, 0, out_at - attempt_end);
+    ctx->out[0] = 0;
+    memset(base + out_end, 0, sizeof(*ctx) - out_end);
+}
+
 static int digest_server_new(void *glob, sasl_server_params_t *sparams,
 			             const char *chal, unsigned chal_len,
 			             void **conn_context)
@@ -111,7 +130,7 @@ static int digest_server_new(void *glob, sasl_server_params_t *sparams,
 	return (SASL_FAIL);
     if ((ctx = sparams->utils->malloc(sizeof(*ctx))) == 0)
 	return (SASL_NOMEM);
-    memset(ctx, 0, sizeof(*ctx));
+    zero_context(ctx);
     mg_digest_challenge_init(&ctx->chal);
     mgp_attempt_start(&ctx->attempt, sparams, MECH);
     *conn_context = ctx;

@@ -93,9 +93,24 @@ struct lookup {
 void    mgp_attempt_start(struct mgp_attempt *a, sasl_server_params_t *sparams,
 			          const char *mech)
 {
-    memset(a, 0, sizeof(*a));
+    static const struct mgp_verdict none = {MG_OUTCOME_SUCCESS, "", 0};
+
+    /*
+     * Field by field: the account buffer, the lockout's ticket and the
+     * record are most of the attempt, and each is set before it is read
+     * (the ticket by mgp_lockout_gate(), the record by its begin).
+     */
     a->mech = mech;
-    a->refusal.kind = a->would.kind = MG_OUTCOME_SUCCESS;
+    a->account[0] = 0;
+    a->identified = a->no_user = 0;
+    a->refusal = a->would = none;
+    a->lockout.kind = MG_OUTCOME_SUCCESS;
+    a->lockout.enforced = a->lockout.counted = 0;
+    a->lockout.rule[0] = a->lockout.reason[0] = a->lockout.note[0] = 0;
+    a->reason[0] = 0;
+    a->secret_kind = 0;
+    a->props = 0;
+    a->ended_at_finish = 0;
     mg_audit_set_endpoint(a->remote_addr, a->remote_port, sparams->ipremoteport);
     mgp_record_server_begin(&a->ev, sparams, mech);
 }

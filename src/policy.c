@@ -448,6 +448,38 @@ enum mg_policy_mode mg_policy_mode(const struct mg_policy *policy, const char *m
     return (policy_rules_of(policy, mg_policy_mech_section(mech, side), MG_SET_MODE, 0)->mode);
 }
 
+ /*
+  * A policy that sets nothing in any section: every rule has its default,
+  * and the defaults allow everything but a qop or cipher name md5gate does
+  * not know. Most installations run so; deciding then needs neither the
+  * endpoints parsed nor a rule looked up per check.
+  */
+static int policy_sets_nothing(const struct mg_policy *policy)
+{
+    int     i;
+
+    for (i = 0; i < MG_POLICY_SECTIONS; i++)
+	if (policy->section[i].set != 0)
+	    return (0);
+    return (1);
+}
+
+ /*
+  * The decision of an empty policy when it allows (enforce mode, no
+  * rule); 0 when it refuses, and the full evaluation must name the rule.
+  */
+static int defaults_allow(const struct eval *ev, struct mg_policy_decision *d)
+{
+    const struct mg_policy_rules *dflt = policy_defaults();
+
+    if (!check_qop(ev, dflt, d->reason, sizeof(d->reason))
+	|| !check_ciphers(ev, dflt, d->reason, sizeof(d->reason)))
+	return (0);
+    d->enforced = dflt->mode == MG_POLICY_ENFORCE;
+    d->reason[0] = 0;
+    return (1);
+}
+
 void    mg_policy_decide(const struct mg_policy *policy,
 			         const struct mg_policy_facts *facts,
 			         struct mg_policy_decision *d)
@@ -470,6 +502,8 @@ void    mg_policy_decide(const struct mg_policy *policy,
 	snprintf(d->reason, sizeof(d->reason), "no policy for this mechanism");
 	return;
     }
+    if (policy_sets_nothing(policy) && defaults_allow(&ev, d))
+	return;
     d->enforced = mg_policy_mode(policy, facts->mech, facts->side) == MG_POLICY_ENFORCE;
     ev.have_remote = parse_endpoint_memo(facts->remote, &ev.remote);
     ev.have_local = parse_endpoint_memo(facts->local, &ev.local);
