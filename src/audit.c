@@ -82,6 +82,12 @@ void    mg_audit_set(char *dst, size_t size, const char *src, size_t len)
 {
     size_t  i, n = 0;
 
+    /* Most values: no NUL byte, and room for all of it. */
+    if (src != 0 && len < size && memchr(src, 0, len) == 0) {
+	memcpy(dst, src, len);
+	dst[len] = 0;
+	return;
+    }
     for (i = 0; src != 0 && i < len; i++) {
 	if (src[i] != 0) {
 	    if (n + 1 >= size)
