@@ -303,6 +303,25 @@ static int log_level_of(enum mg_outcome outcome)
 }
 
  /*
+  * One line to the application's log: straight to the log callback
+  * libsasl2 would call (the application's, else its default), since
+  * utils->log() would only copy the line through its own formatter,
+  * which cost as much as formatting the record. A callback that cannot
+  * be had falls back to utils->log(), which then says nothing either.
+  */
+static void log_line(const sasl_utils_t *utils, int level, const char *line)
+{
+    sasl_log_t *log_cb = 0;
+    void   *log_ctx = 0;
+
+    if (utils->getcallback(utils->conn, SASL_CB_LOG, (sasl_callback_ft *) & log_cb,
+			   &log_ctx) == SASL_OK && log_cb != 0)
+	(void) log_cb(log_ctx, level, line);
+    else
+	utils->log(utils->conn, level, "%s", line);
+}
+
+ /*
   * Write the record; 0 when the file sink failed.
   */
 static int emit(struct mg_audit_event *ev, const sasl_utils_t *utils)
@@ -314,7 +333,7 @@ static int emit(struct mg_audit_event *ev, const sasl_utils_t *utils)
 
     if (level != MG_LOG_NONE) {
 	mg_audit_format_kv(ev, VERSION, line, sizeof(line));
-	utils->log(utils->conn, level, "%s", line);
+	log_line(utils, level, line);
     }
     if (state.cfg.audit_file == 0)
 	return (1);

@@ -67,7 +67,12 @@ static int digest_client_new(void *glob, sasl_client_params_t *cparams,
 	return (SASL_FAIL);
     if ((ctx = cparams->utils->malloc(sizeof(*ctx))) == 0)
 	return (SASL_NOMEM);
-    memset(ctx, 0, sizeof(*ctx));
+    /* The record is set up by its begin; the message buffer is empty. */
+    memset(&ctx->slot, 0, sizeof(ctx->slot));
+    ctx->state = 0;
+    memset(&ctx->creds, 0, sizeof(ctx->creds));
+    memset(ctx->expect_rspauth, 0, sizeof(ctx->expect_rspauth));
+    ctx->out[0] = 0;
     mgp_record_client_begin(&ctx->ev, cparams, MECH);
     *conn_context = ctx;
     return (SASL_OK);

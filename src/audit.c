@@ -64,12 +64,29 @@
 
 void    mg_audit_begin(struct mg_audit_event *ev, const char *side, const char *mech)
 {
-    memset(ev, 0, sizeof(*ev));
+    /*
+     * Field by field: the text fields are most of the record and only
+     * their first byte must be empty. A new field is set here too.
+     */
     ev->side = side;
     ev->mech = mech;
+    ev->service[0] = ev->server_fqdn[0] = 0;
+    ev->remote_addr[0] = ev->remote_port[0] = 0;
+    ev->local_addr[0] = ev->local_port[0] = 0;
+    ev->authid[0] = ev->account[0] = ev->authzid[0] = ev->realm[0] = 0;
+    ev->has_realm = 0;
     ev->realm_offered = MG_TRI_NA;
+    ev->uri_host[0] = 0;
     ev->uri_host_matched = MG_TRI_NA;
+    ev->qop = ev->cipher = ev->final_reply = ev->secret = 0;
+    ev->rule[0] = 0;
     ev->enforced = MG_TRI_NA;
+    ev->outcome = MG_OUTCOME_SUCCESS;
+    ev->reason[0] = 0;
+    ev->ended_at.tv_sec = 0;
+    ev->ended_at.tv_nsec = 0;
+    ev->duration_ms = 0;
+    ev->ended = 0;
     clock_gettime(CLOCK_MONOTONIC, &ev->started);
     ev->begun = 1;
 }
