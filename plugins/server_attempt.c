@@ -111,8 +111,13 @@ void    mgp_attempt_start(struct mgp_attempt *a, sasl_server_params_t *sparams,
     a->secret_kind = 0;
     a->props = 0;
     a->ended_at_finish = 0;
-    mg_audit_set_endpoint(a->remote_addr, a->remote_port, sparams->ipremoteport);
     mgp_record_server_begin(&a->ev, sparams, mech);
+    /* The record parsed the client's endpoint already. */
+    _Static_assert(sizeof(a->remote_addr) == sizeof(a->ev.remote_addr)
+		   && sizeof(a->remote_port) == sizeof(a->ev.remote_port),
+		   "the attempt keeps the record's endpoint");
+    memcpy(a->remote_addr, a->ev.remote_addr, sizeof(a->remote_addr));
+    memcpy(a->remote_port, a->ev.remote_port, sizeof(a->remote_port));
 }
 
 struct mg_audit_event *mgp_attempt_record(struct mgp_attempt *a)

@@ -127,16 +127,19 @@ void    mg_audit_set(char *dst, size_t size, const char *src, size_t len)
 void    mg_audit_set_endpoint(char *addr, char *port, const char *addrport)
 {
     const char *semi;
+    size_t  alen, plen;
 
     if (addrport == 0 || *addrport == 0 || (semi = strrchr(addrport, ';')) == 0
-	|| semi == addrport || (size_t) (semi - addrport) >= MG_AUDIT_ADDR_MAX
-	|| strlen(semi + 1) >= MG_AUDIT_PORT_MAX) {
+	|| semi == addrport || (alen = (size_t) (semi - addrport)) >= MG_AUDIT_ADDR_MAX
+	|| (plen = strlen(semi + 1)) >= MG_AUDIT_PORT_MAX) {
 	strcpy(addr, "unknown");
 	strcpy(port, "unknown");
 	return;
     }
-    mg_audit_set(addr, MG_AUDIT_ADDR_MAX, addrport, (size_t) (semi - addrport));
-    mg_audit_set(port, MG_AUDIT_PORT_MAX, semi + 1, strlen(semi + 1));
+    /* Both parts of a C string: no NUL byte to turn into text, and they fit. */
+    memcpy(addr, addrport, alen);
+    addr[alen] = 0;
+    memcpy(port, semi + 1, plen + 1);
 }
 
 void    mg_audit_reason(struct mg_audit_event *ev, const char *reason)
@@ -385,6 +388,12 @@ static void put_quoted(struct out *o, const char *s)
   */
 #define KV(o, key, value)	kv((o), " " key "=", sizeof(" " key "=") - 1, (value))
 
+ /*
+  * A value this file makes itself (an outcome name, yes/no, true/false,
+  * digits, the time): a plain token, so it is not scanned again.
+  */
+#define KV_OWN(o, key, value)	kv_own((o), " " key "=", sizeof(" " key "=") - 1, (value))
+
 static void kv(struct out *o, const char *key, size_t keylen, const char *value)
 {
     size_t  n;
@@ -405,6 +414,23 @@ static void kv(struct out *o, const char *key, size_t keylen, const char *value)
 	put(o, value, n);
     else
 	put_quoted(o, value);
+}
+
+static void kv_own(struct out *o, const char *key, size_t keylen, const char *value)
+{
+    size_t  n;
+
+    if (value == 0)
+	return;
+    n = strlen(value);
+    if (o->len + keylen + n < o->size) {
+	memcpy(o->buf + o->len, key, keylen);
+	memcpy(o->buf + o->len + keylen, value, n + 1);
+	o->len += keylen + n;
+	return;
+    }
+    put(o, key, keylen);
+    put(o, value, n);
 }
 
 static const char *tri(int v)
@@ -471,27 +497,27 @@ size_t  mg_audit_format_kv(const struct mg_audit_event *ev, const char *version,
     put(&o, "md5gate:", 8);
     KV(&o, "side", ev->side);
     KV(&o, "mech", ev->mech);
-    KV(&o, "outcome", mg_outcome_name(ev->outcome));
+    KV_OWN(&o, "outcome", mg_outcome_name(ev->outcome));
     KV(&o, "authid", nonempty(ev->authid));
     KV(&o, "account", nonempty(ev->account));
     KV(&o, "authzid", nonempty(ev->authzid));
     KV(&o, "realm", ev->has_realm ? ev->realm : 0);
-    KV(&o, "realm_offered", tri(ev->realm_offered));
+    KV_OWN(&o, "realm_offered", tri(ev->realm_offered));
     KV(&o, "remote", join_endpoint(remote, ev->remote_addr, ev->remote_port));
     KV(&o, "local", join_endpoint(local, ev->local_addr, ev->local_port));
     KV(&o, "service", nonempty(ev->service));
     KV(&o, "server", nonempty(ev->server_fqdn));
     KV(&o, "uri_host", nonempty(ev->uri_host));
-    KV(&o, "uri_host_matched", tri(ev->uri_host_matched));
+    KV_OWN(&o, "uri_host_matched", tri(ev->uri_host_matched));
     KV(&o, "qop", ev->qop);
     KV(&o, "cipher", ev->cipher);
     KV(&o, "final_reply", ev->final_reply);
     KV(&o, "secret", ev->secret);
     KV(&o, "rule", nonempty(ev->rule));
-    KV(&o, "enforced", ev->enforced == MG_TRI_NA ? 0 : ev->enforced ? "true" : "false");
+    KV_OWN(&o, "enforced", ev->enforced == MG_TRI_NA ? 0 : ev->enforced ? "true" : "false");
     KV(&o, "reason", nonempty(ev->reason));
-    KV(&o, "duration_ms", decimal(ms, sizeof(ms), ev->duration_ms));
-    KV(&o, "time", when);
+    KV_OWN(&o, "duration_ms", decimal(ms, sizeof(ms), ev->duration_ms));
+    KV_OWN(&o, "time", when);
     KV(&o, "version", version);
     return (o.len);
 }
