@@ -209,29 +209,35 @@ static void format_time(const struct timespec *ts, char *buf, size_t size)
 {
     static __thread time_t memo_sec = -1;
     static __thread struct tm memo_tm;
-    struct tm tm;
+    static __thread char memo_text[sizeof("YYYY-MM-DDThh:mm:ss.mmmZ")];
     int     year;
 
-    /* Records come in bursts within one second: gmtime_r() once per second. */
+    /*
+     * Records come in bursts within one second: gmtime_r() and the
+     * digits up to the seconds once per second, the milliseconds each time.
+     */
     if (ts->tv_sec != memo_sec) {
 	gmtime_r(&ts->tv_sec, &memo_tm);
 	memo_sec = ts->tv_sec;
+	year = memo_tm.tm_year + 1900;
+	memcpy(memo_text, "YYYY-MM-DDThh:mm:ss.mmmZ", sizeof(memo_text));
+	if (year >= 0 && year <= 9999) {
+	    digits(memo_text, year, 4);
+	    digits(memo_text + 5, memo_tm.tm_mon + 1, 2);
+	    digits(memo_text + 8, memo_tm.tm_mday, 2);
+	    digits(memo_text + 11, memo_tm.tm_hour, 2);
+	    digits(memo_text + 14, memo_tm.tm_min, 2);
+	    digits(memo_text + 17, memo_tm.tm_sec, 2);
+	}
     }
-    tm = memo_tm;
-    year = tm.tm_year + 1900;
-    if (year < 0 || year > 9999 || size < sizeof("YYYY-MM-DDThh:mm:ss.mmmZ")) {
+    year = memo_tm.tm_year + 1900;
+    if (year < 0 || year > 9999 || size < sizeof(memo_text)) {
 	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", year,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 ts->tv_nsec / 1000000);
+		 memo_tm.tm_mon + 1, memo_tm.tm_mday, memo_tm.tm_hour, memo_tm.tm_min,
+		 memo_tm.tm_sec, ts->tv_nsec / 1000000);
 	return;
     }
-    memcpy(buf, "YYYY-MM-DDThh:mm:ss.mmmZ", sizeof("YYYY-MM-DDThh:mm:ss.mmmZ"));
-    digits(buf, year, 4);
-    digits(buf + 5, tm.tm_mon + 1, 2);
-    digits(buf + 8, tm.tm_mday, 2);
-    digits(buf + 11, tm.tm_hour, 2);
-    digits(buf + 14, tm.tm_min, 2);
-    digits(buf + 17, tm.tm_sec, 2);
+    memcpy(buf, memo_text, sizeof(memo_text));
     digits(buf + 20, ts->tv_nsec / 1000000, 3);
 }
 
@@ -338,8 +344,25 @@ static size_t plain_token_len(const char *s)
 {
     const unsigned char *p = (const unsigned char *) s;
 
-    while (plain_char[*p])
-	p++;
+    /*
+     * Four bytes a round. A byte is read only when the one before it is a
+     * token character, so never past the terminating NUL.
+     */
+    while (plain_char[p[0]]) {
+	if (!plain_char[p[1]]) {
+	    p += 1;
+	    break;
+	}
+	if (!plain_char[p[2]]) {
+	    p += 2;
+	    break;
+	}
+	if (!plain_char[p[3]]) {
+	    p += 3;
+	    break;
+	}
+	p += 4;
+    }
     return (*p == 0 ? (size_t) (p - (const unsigned char *) s) : 0);
 }
 

@@ -468,14 +468,22 @@ static int policy_sets_nothing(const struct mg_policy *policy)
   * The decision of an empty policy when it allows (enforce mode, no
   * rule); 0 when it refuses, and the full evaluation must name the rule.
   */
-static int defaults_allow(const struct eval *ev, struct mg_policy_decision *d)
+static int defaults_allow(const struct mg_policy_facts *facts,
+			          struct mg_policy_decision *d)
 {
     const struct mg_policy_rules *dflt = policy_defaults();
+    struct eval ev;
 
-    if (!check_qop(ev, dflt, d->reason, sizeof(d->reason))
-	|| !check_ciphers(ev, dflt, d->reason, sizeof(d->reason)))
+    if ((ev.section = mg_policy_mech_section(facts->mech, facts->side)) < 0)
 	return (0);
+    ev.facts = facts;
+    if ((facts->qop || facts->cipher)
+	&& (!check_qop(&ev, dflt, d->reason, sizeof(d->reason))
+	    || !check_ciphers(&ev, dflt, d->reason, sizeof(d->reason))))
+	return (0);
+    d->allow = 1;
     d->enforced = dflt->mode == MG_POLICY_ENFORCE;
+    d->rule[0] = 0;
     d->reason[0] = 0;
     return (1);
 }
@@ -490,6 +498,8 @@ void    mg_policy_decide(const struct mg_policy *policy,
     size_t  i;
     int     src;
 
+    if (policy_sets_nothing(policy) && defaults_allow(facts, d))
+	return;
     memset(d, 0, sizeof(*d));
     d->allow = 1;
     memset(&ev, 0, sizeof(ev));
@@ -502,8 +512,6 @@ void    mg_policy_decide(const struct mg_policy *policy,
 	snprintf(d->reason, sizeof(d->reason), "no policy for this mechanism");
 	return;
     }
-    if (policy_sets_nothing(policy) && defaults_allow(&ev, d))
-	return;
     d->enforced = mg_policy_mode(policy, facts->mech, facts->side) == MG_POLICY_ENFORCE;
     ev.have_remote = parse_endpoint_memo(facts->remote, &ev.remote);
     ev.have_local = parse_endpoint_memo(facts->local, &ev.local);
