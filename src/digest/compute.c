@@ -177,6 +177,16 @@ static int latin1_representable(const unsigned char *str, size_t len)
   * asks for it. The conversion goes through a small buffer that is erased
   * afterwards, because the string may be a password.
   */
+static int ascii_only(const unsigned char *str, size_t len)
+{
+    unsigned char any = 0;
+    size_t  i;
+
+    for (i = 0; i < len; i++)
+	any |= str[i];
+    return (any < 0x80);
+}
+
 static void md5_text(struct md5 *mp, const unsigned char *str, size_t len,
 		             int utf8)
 {
@@ -184,7 +194,8 @@ static void md5_text(struct md5 *mp, const unsigned char *str, size_t len,
     size_t  i;
     size_t  n = 0;
 
-    if (!utf8 || !latin1_representable(str, len)) {
+    /* ASCII reads the same in both: hash it as it is, without the copy. */
+    if (!utf8 || ascii_only(str, len) || !latin1_representable(str, len)) {
 	md5_update(mp, str, len);
 	return;
     }

@@ -87,7 +87,7 @@ static enum dir_id dir_lookup(const char *name, size_t len)
     int     id;
 
     for (id = D_UNKNOWN + 1; id < D_COUNT; id++)
-	if (dir_name_len[id] == len
+	if (dir_name_len[id] == len && (name[0] | 0x20) == dir_names[id][0]
 	    && strncasecmp(dir_names[id], name, len) == 0)
 	    return ((enum dir_id) id);
     return (D_UNKNOWN);
