@@ -574,6 +574,40 @@ static unsigned allowed_layers(struct mg_policy_facts *f, const char **fact,
   * the qop values offered; *d then says which rule refused the last one.
   * In audit-only mode everything stays.
   */
+ /*
+  * What allowed_layers() leaves under an empty policy, whose defaults
+  * allow every qop and cipher md5gate names: the named bits, and no
+  * auth-conf without a cipher. 0 when nothing offered is left; the full
+  * evaluation then says which rule refused.
+  */
+static unsigned named_bits(const struct mg_flag_name *names)
+{
+    unsigned bits = 0;
+
+    for (/* void */ ; names->name; names++)
+	bits |= names->bit;
+    return (bits);
+}
+
+static int default_layers(unsigned *qops, unsigned *ciphers)
+{
+    unsigned offered = *qops;
+    unsigned q = offered;
+    unsigned c = *ciphers;
+
+    if (offered & MG_DIGEST_QOP_AUTH_CONF) {
+	c &= named_bits(mg_digest_cipher_names);
+	if (c == 0)
+	    q &= ~(unsigned) MG_DIGEST_QOP_AUTH_CONF;
+    }
+    q &= named_bits(mg_digest_qop_names);
+    if (offered != 0 && q == 0)
+	return (0);
+    *qops = q;
+    *ciphers = c;
+    return (1);
+}
+
 int     mgp_policy_layers(const struct mg_policy_facts *facts, unsigned *qops,
 			          unsigned *ciphers, struct mg_policy_decision *d)
 {
@@ -583,6 +617,8 @@ int     mgp_policy_layers(const struct mg_policy_facts *facts, unsigned *qops,
     memset(d, 0, sizeof(*d));
     d->allow = 1;
     if (mg_policy_mode(&state.cfg.policy, f.mech, f.side) != MG_POLICY_ENFORCE)
+	return (1);
+    if (mg_policy_sets_nothing(&state.cfg.policy) && default_layers(qops, ciphers))
 	return (1);
     if (offered & MG_DIGEST_QOP_AUTH_CONF) {
 	f.qop = mg_digest_qop_name(MG_DIGEST_QOP_AUTH_CONF);

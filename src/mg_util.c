@@ -43,13 +43,17 @@
 void    mg_hex_encode(const unsigned char *in, size_t len, char *out)
 {
     static const char digits[] = "0123456789abcdef";
-    size_t  i;
+    const unsigned char *end = in + len;
+    unsigned byte;
 
-    for (i = 0; i < len; i++) {
-	out[2 * i] = digits[in[i] >> 4];
-	out[2 * i + 1] = digits[in[i] & 15];
+    /* The byte in a local: out may alias in, which would reload it. */
+    for (; in < end; in++) {
+	byte = *in;
+	out[0] = digits[byte >> 4];
+	out[1] = digits[byte & 15];
+	out += 2;
     }
-    out[2 * len] = 0;
+    *out = 0;
 }
 
 static int hex_value(int ch)

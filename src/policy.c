@@ -13,6 +13,8 @@
 /*
 /*	int	mg_policy_advertise_all(policy, mech)
 /*
+/*	int	mg_policy_sets_nothing(policy)
+/*
 /*	enum mg_policy_mode mg_policy_mode(policy, mech, side)
 /*
 /*	int	mg_policy_lockout(policy, mech, limits, by_address, rule, rule_size)
@@ -44,6 +46,9 @@
 /*
 /*	The decision also says whether a refusal is enforced: in audit-only
 /*	mode the caller lets the attempt go on and only records the rule.
+/*
+/*	mg_policy_sets_nothing() says whether no section sets anything, so
+/*	that every rule has its default (which allows everything).
 /*
 /*	A [global] rule is a default for the server sections. For the
 /*	client sections it is a default only for mode, services, qop and
@@ -454,7 +459,7 @@ enum mg_policy_mode mg_policy_mode(const struct mg_policy *policy, const char *m
   * not know. Most installations run so; deciding then needs neither the
   * endpoints parsed nor a rule looked up per check.
   */
-static int policy_sets_nothing(const struct mg_policy *policy)
+int     mg_policy_sets_nothing(const struct mg_policy *policy)
 {
     int     i;
 
@@ -498,7 +503,7 @@ void    mg_policy_decide(const struct mg_policy *policy,
     size_t  i;
     int     src;
 
-    if (policy_sets_nothing(policy) && defaults_allow(facts, d))
+    if (mg_policy_sets_nothing(policy) && defaults_allow(facts, d))
 	return;
     memset(d, 0, sizeof(*d));
     d->allow = 1;

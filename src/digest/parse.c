@@ -178,14 +178,15 @@ static enum mg_code lex_quoted(struct mg_digest_lexer *lx,
 			               struct mg_digest_directive *dir,
 			               struct mg_error *err)
 {
-    const char *run;
+    const char *run, *cp;
     size_t  n = 0;
     int     ch;
 
     for (lx->cp++; /* void */ ; n++) {
 	/* Runs of ordinary bytes at once; the buffer holds len+1 bytes. */
-	for (run = lx->cp; lx->cp < lx->end && quoted_plain[(unsigned char) *lx->cp]; lx->cp++)
+	for (run = cp = lx->cp; cp < lx->end && quoted_plain[(unsigned char) *cp]; cp++)
 	     /* void */ ;
+	lx->cp = cp;
 	if (lx->cp > run) {
 	    memcpy(lx->buf + n, run, (size_t) (lx->cp - run));
 	    n += (size_t) (lx->cp - run);
@@ -221,10 +222,13 @@ static enum mg_code lex_token(struct mg_digest_lexer *lx,
 			              struct mg_error *err)
 {
     const char *start = lx->cp;
+    const char *cp = start;
     size_t  n;
 
-    while (lx->cp < lx->end && is_token_char((unsigned char) *lx->cp))
-	lx->cp++;
+    /* A local cursor: the stores below would make the compiler reload lx->cp. */
+    while (cp < lx->end && is_token_char((unsigned char) *cp))
+	cp++;
+    lx->cp = cp;
     n = (size_t) (lx->cp - start);
     if (lx->cp < lx->end && *lx->cp != ',' && *lx->cp != ' '
 	&& *lx->cp != '\t' && *lx->cp != '\r')
@@ -248,9 +252,11 @@ static enum mg_code lex_name(struct mg_digest_lexer *lx,
 			             struct mg_error *err)
 {
     const char *start = lx->cp;
+    const char *cp = start;
 
-    while (lx->cp < lx->end && is_token_char((unsigned char) *lx->cp))
-	lx->cp++;
+    while (cp < lx->end && is_token_char((unsigned char) *cp))
+	cp++;
+    lx->cp = cp;
     if (lx->cp == start)
 	return (mg_fail(err, MG_MALFORMED, *start == '=' ?
 			"directive without a name" :
