@@ -417,7 +417,11 @@ static void put_quoted(struct out *o, const char *s)
   */
 #define KV_OWN(o, key, value)	kv_own((o), " " key "=", sizeof(" " key "=") - 1, (value))
 
-static void kv(struct out *o, const char *key, size_t keylen, const char *value)
+/*
+ * Inlined into each KV() so that the key's copy is a constant-size move.
+ */
+static inline __attribute__((always_inline))
+void    kv(struct out *o, const char *key, size_t keylen, const char *value)
 {
     size_t  n;
 
