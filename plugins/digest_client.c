@@ -179,10 +179,8 @@ static enum mg_code build_response(struct digest_client *ctx,
 	resp.maxbuf = qop == MG_DIGEST_QOP_AUTH ? MG_DIGEST_MAXBUF_DEFAULT :
 	    layers->maxbuf;
 	if ((code = mg_digest_ha1(&resp, &secret, ha1, err)) == MG_OK
-	    && (code = mg_digest_kd(ha1, &resp, MG_DIGEST_A2_RESPONSE,
-				    resp.response, err)) == MG_OK
-	    && (code = mg_digest_kd(ha1, &resp, MG_DIGEST_A2_RSPAUTH,
-				    ctx->expect_rspauth, err)) == MG_OK)
+	    && (code = mg_digest_kd_pair(ha1, &resp, resp.response,
+					 ctx->expect_rspauth, err)) == MG_OK)
 	    code = mg_digest_print_response(&resp, ctx->out, sizeof(ctx->out), len, err);
     }
     mg_cleanse(resp.response, sizeof(resp.response));

@@ -337,18 +337,14 @@ static int check_response(struct digest_server *ctx, sasl_server_params_t *spara
     return (SASL_OK);
 }
 
-static int make_rspauth(struct digest_server *ctx, const struct mg_digest_response *resp,
-			        const unsigned char ha1[MG_DIGEST_HASH_LEN],
+ /*
+  * The verification computed the rspauth digest with the response's
+  * (mg_digest_verify_server_rspauth()): print it.
+  */
+static int make_rspauth(struct digest_server *ctx, const struct mg_digest_rspauth *rsp,
 			        size_t *len, struct mg_error *err)
 {
-    struct mg_digest_rspauth rsp;
-    enum mg_code code;
-
-    if ((code = mg_digest_kd(ha1, resp, MG_DIGEST_A2_RSPAUTH, rsp.rspauth, err)) != MG_OK)
-	return (code);
-    code = mg_digest_print_rspauth(&rsp, ctx->out, sizeof(ctx->out), len, err);
-    mg_cleanse(&rsp, sizeof(rsp));
-    return (code);
+    return (mg_digest_print_rspauth(rsp, ctx->out, sizeof(ctx->out), len, err));
 }
 
  /*
@@ -377,6 +373,7 @@ struct digest_verify {
     sasl_server_params_t *sparams;
     const struct mg_digest_response *resp;
     unsigned char *ha1;			/* MG_DIGEST_HASH_LEN: the match's */
+    unsigned char *rspauth;		/* MG_DIGEST_HASH_LEN: the match's */
 };
 
 static enum mgp_try try_userhashes(const struct digest_verify *dv,
@@ -391,7 +388,8 @@ static enum mgp_try try_userhashes(const struct digest_verify *dv,
 	if (mg_secret_digest_key(sec, dv->resp->realm, i, &key, 0) != MG_OK)
 	    continue;
 	result = MGP_TRY_MISMATCH;
-	if (mg_digest_verify_server(dv->resp, &key, dv->ha1, &reading, 0) == MG_OK)
+	if (mg_digest_verify_server_rspauth(dv->resp, &key, dv->ha1, &reading,
+					    dv->rspauth, 0) == MG_OK)
 	    return (MGP_TRY_MATCH);
     }
     return (result);
@@ -413,7 +411,8 @@ static enum mgp_try try_secret(void *context, enum mgp_secret_form form,
 	key.kind = MG_DIGEST_SECRET_PASSWORD;
 	key.password = value;
 	key.password_len = len;
-	result = mg_digest_verify_server(dv->resp, &key, dv->ha1, &reading, 0) == MG_OK ?
+	result = mg_digest_verify_server_rspauth(dv->resp, &key, dv->ha1, &reading,
+						 dv->rspauth, 0) == MG_OK ?
 	    MGP_TRY_MATCH : MGP_TRY_MISMATCH;
 	mg_cleanse(&key, sizeof(key));
 	return (result);
@@ -455,7 +454,8 @@ static int verify_response(struct digest_server *ctx, sasl_server_params_t *spar
     struct mg_digest_response resp;
     struct mg_error err;
     unsigned char ha1[MG_DIGEST_HASH_LEN];
-    struct digest_verify dv = {sparams, &resp, ha1};
+    struct mg_digest_rspauth rsp;
+    struct digest_verify dv = {sparams, &resp, ha1, rsp.rspauth};
     struct mgp_verifier verifier = {try_secret, &dv, "DIGEST-MD5 response does not verify"};
     size_t  len = 0;
     int     ret;
@@ -473,7 +473,7 @@ static int verify_response(struct digest_server *ctx, sasl_server_params_t *spar
 				   mg_digest_cipher_name(resp.cipher) : 0)) != SASL_OK
 	|| (ret = mgp_attempt_verify(&ctx->attempt, sparams, &verifier)) != SASL_OK)
 	goto done;
-    if (make_rspauth(ctx, &resp, ha1, &len, &err) != MG_OK) {
+    if (make_rspauth(ctx, &rsp, &len, &err) != MG_OK) {
 	ret = mgp_attempt_report(&ctx->attempt, utils, &err);
 	goto done;
     }
@@ -497,6 +497,7 @@ static int verify_response(struct digest_server *ctx, sasl_server_params_t *spar
 
 done:
     mg_cleanse(ha1, sizeof(ha1));
+    mg_cleanse(&rsp, sizeof(rsp));
     mg_digest_response_free(&resp);
     return (ret);
 }
