@@ -148,6 +148,20 @@ static inline void skip_lws(struct mg_digest_lexer *lx)
 	skip_lws_slow(lx);
 }
 
+ /*
+  * The message parsers have checked the input (check_input()): no second
+  * search for a NUL byte.
+  */
+static enum mg_code lex_start(struct mg_digest_lexer *lx, const char *in, size_t len,
+			              char *buf, size_t bufsize)
+{
+    lx->cp = in;
+    lx->end = in + len;
+    lx->buf = buf;
+    lx->bufsize = bufsize;
+    return (MG_OK);
+}
+
 enum mg_code mg_digest_lex_init(struct mg_digest_lexer *lx, const char *in,
 				        size_t len, char *buf, size_t bufsize,
 				        struct mg_error *err)
@@ -583,7 +597,7 @@ enum mg_code mg_digest_parse_challenge(const char *in, size_t len,
 	return (mg_fail(err, MG_BADPARAM, "null DIGEST-MD5 challenge structure"));
     mg_digest_challenge_free(chal);
     if ((code = check_input(in, len, MG_DIGEST_CHALLENGE_MAX, "challenge", err)) != MG_OK
-	|| (code = mg_digest_lex_init(&lx, in, len, buf, sizeof(buf), err)) != MG_OK
+	|| (code = lex_start(&lx, in, len, buf, sizeof(buf))) != MG_OK
 	|| (code = challenge_loop(&lx, chal, &seen, err)) != MG_OK
 	|| (code = missing(seen, D_NONCE, err)) != MG_OK)
 	mg_digest_challenge_free(chal);
@@ -701,7 +715,7 @@ enum mg_code mg_digest_parse_response(const char *in, size_t len,
 	return (mg_fail(err, MG_BADPARAM, "null DIGEST-MD5 response structure"));
     mg_digest_response_free(resp);
     if ((code = check_input(in, len, MG_DIGEST_RESPONSE_MAX, "response", err)) != MG_OK
-	|| (code = mg_digest_lex_init(&lx, in, len, buf, sizeof(buf), err)) != MG_OK
+	|| (code = lex_start(&lx, in, len, buf, sizeof(buf))) != MG_OK
 	|| (code = response_loop(&lx, resp, &seen, err)) != MG_OK
 	|| (code = response_complete(resp, seen, err)) != MG_OK)
 	mg_digest_response_free(resp);
@@ -745,7 +759,7 @@ enum mg_code mg_digest_parse_rspauth(const char *in, size_t len,
 	return (mg_fail(err, MG_BADPARAM, "null DIGEST-MD5 rspauth structure"));
     memset(ra, 0, sizeof(*ra));
     if ((code = check_input(in, len, MG_DIGEST_RSPAUTH_MAX, "rspauth message", err)) != MG_OK
-	|| (code = mg_digest_lex_init(&lx, in, len, buf, sizeof(buf), err)) != MG_OK
+	|| (code = lex_start(&lx, in, len, buf, sizeof(buf))) != MG_OK
 	|| (code = rspauth_loop(&lx, ra, &seen, err)) != MG_OK
 	|| (code = missing(seen, D_RSPAUTH, err)) != MG_OK)
 	memset(ra, 0, sizeof(*ra));

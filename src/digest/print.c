@@ -60,7 +60,8 @@ struct sink {
     size_t  limit;
 };
 
-static void put(struct sink *sp, const char *data, size_t n)
+static inline __attribute__((always_inline))
+void    put(struct sink *sp, const char *data, size_t n)
 {
     if (sp->len > sp->limit)
 	return;
