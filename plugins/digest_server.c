@@ -263,7 +263,9 @@ static void build_host_list(sasl_server_params_t *sparams, struct host_list *hl)
     char    addr[256];
     size_t  n;
 
-    memset(hl, 0, sizeof(*hl));
+    /* An empty, null-terminated list: the 4 kB of storage is written as names are added. */
+    hl->count = 0;
+    hl->names[0] = 0;
     if (sparams->serverFQDN)
 	add_host(hl, sparams->serverFQDN);
     if (sparams->iplocalport && (n = strcspn(sparams->iplocalport, ";")) > 0
