@@ -82,14 +82,46 @@ static const unsigned char dir_name_len[D_COUNT] = {
     DIR_LEN("rspauth"),
 };
 
+ /*
+  * The names of each length, D_UNKNOWN-terminated: every directive of every
+  * message is looked up, and trying each name in turn was most of a
+  * lookup's cost.
+  */
+static const unsigned char dir_by_len[11][4] = {
+    [2] = {D_NC},
+    [3] = {D_QOP},
+    [5] = {D_REALM, D_NONCE, D_STALE},
+    [6] = {D_MAXBUF, D_CIPHER, D_CNONCE},
+    [7] = {D_CHARSET, D_AUTHZID, D_RSPAUTH},
+    [8] = {D_USERNAME, D_RESPONSE},
+    [9] = {D_ALGORITHM},
+    [10] = {D_DIGEST_URI},
+};
+
+ /*
+  * Whether a directive name (token characters only) is the lower-case
+  * name dn, ignoring case: of the token characters only 'A'-'Z' and
+  * 'a'-'z' become a letter with bit 0x20 set, and only '-' stays '-'.
+  */
+static int name_is(const char *name, const char *dn, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++)
+	if (((unsigned char) name[i] | 0x20) != (unsigned char) dn[i])
+	    return (0);
+    return (1);
+}
+
 static enum dir_id dir_lookup(const char *name, size_t len)
 {
-    int     id;
+    const unsigned char *id;
 
-    for (id = D_UNKNOWN + 1; id < D_COUNT; id++)
-	if (dir_name_len[id] == len && (name[0] | 0x20) == dir_names[id][0]
-	    && strncasecmp(dir_names[id], name, len) == 0)
-	    return ((enum dir_id) id);
+    if (len >= sizeof(dir_by_len) / sizeof(dir_by_len[0]))
+	return (D_UNKNOWN);
+    for (id = dir_by_len[len]; *id != D_UNKNOWN; id++)
+	if (dir_name_len[*id] == len && name_is(name, dir_names[*id], len))
+	    return ((enum dir_id) *id);
     return (D_UNKNOWN);
 }
 
