@@ -486,6 +486,30 @@ static const char *join_endpoint(char *buf, const char *addr, const char *port)
 }
 
  /*
+  * " key=addr:port" when both parts are plain tokens and fit, without
+  * joining them first; 0 (nothing written) otherwise, and the caller
+  * writes the joined text as any other value.
+  */
+static int kv_endpoint(struct out *o, const char *key, size_t keylen,
+		               const char *addr, const char *port)
+{
+    size_t  alen = plain_token_len(addr);
+    size_t  plen = plain_token_len(port);
+    char   *p;
+
+    if (alen == 0 || plen == 0 || alen >= MG_AUDIT_ADDR_MAX || plen >= MG_AUDIT_PORT_MAX
+	|| o->len + keylen + alen + 1 + plen >= o->size)
+	return (0);
+    p = o->buf + o->len;
+    memcpy(p, key, keylen);
+    memcpy(p + keylen, addr, alen);
+    p[keylen + alen] = ':';
+    memcpy(p + keylen + alen + 1, port, plen + 1);
+    o->len += keylen + alen + 1 + plen;
+    return (1);
+}
+
+ /*
   * A long in decimal, without printf.
   */
 static const char *decimal(char *buf, size_t size, long value)
@@ -530,8 +554,12 @@ size_t  mg_audit_format_kv(const struct mg_audit_event *ev, const char *version,
     KV(&o, "authzid", nonempty(ev->authzid));
     KV(&o, "realm", ev->has_realm ? ev->realm : 0);
     KV_OWN(&o, "realm_offered", tri(ev->realm_offered));
-    KV(&o, "remote", join_endpoint(remote, ev->remote_addr, ev->remote_port));
-    KV(&o, "local", join_endpoint(local, ev->local_addr, ev->local_port));
+    if (!kv_endpoint(&o, " remote=", sizeof(" remote=") - 1, ev->remote_addr,
+		     ev->remote_port))
+	KV(&o, "remote", join_endpoint(remote, ev->remote_addr, ev->remote_port));
+    if (!kv_endpoint(&o, " local=", sizeof(" local=") - 1, ev->local_addr,
+		     ev->local_port))
+	KV(&o, "local", join_endpoint(local, ev->local_addr, ev->local_port));
     KV(&o, "service", nonempty(ev->service));
     KV(&o, "server", nonempty(ev->server_fqdn));
     KV(&o, "uri_host", nonempty(ev->uri_host));

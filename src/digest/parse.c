@@ -404,19 +404,24 @@ static enum mg_code decode_hex(const struct mg_digest_directive *dir,
 			               struct mg_error *err)
 {
     const unsigned char *in = (const unsigned char *) dir->value;
+    unsigned hi, lo, bad = 0;
     size_t  i;
 
     if (dir->value_len != 2 * outlen)
 	return (mg_fail(err, MG_MALFORMED, "%s directive must be %zu hex digits",
 			dir_name(dir), 2 * outlen));
-    /* Every digit first: out is not touched when one is not hex. */
-    for (i = 0; i < dir->value_len; i++)
-	if (hex_value_plus1[in[i]] == 0)
-	    return (mg_fail(err, MG_MALFORMED, "%s directive contains a non-hex "
-			    "character", dir_name(dir)));
-    for (i = 0; i < outlen; i++)
-	out[i] = (unsigned char) ((hex_value_plus1[in[2 * i]] - 1) << 4
-				  | (hex_value_plus1[in[2 * i + 1]] - 1));
+    /* One pass; a digit that is not hex leaves out all zero. */
+    for (i = 0; i < outlen; i++) {
+	hi = hex_value_plus1[in[2 * i]];
+	lo = hex_value_plus1[in[2 * i + 1]];
+	bad |= (hi == 0) | (lo == 0);
+	out[i] = (unsigned char) ((hi - 1) << 4 | ((lo - 1) & 15));
+    }
+    if (bad) {
+	memset(out, 0, outlen);
+	return (mg_fail(err, MG_MALFORMED, "%s directive contains a non-hex "
+			"character", dir_name(dir)));
+    }
     return (MG_OK);
 }
 
