@@ -114,6 +114,8 @@ static struct {
     struct mg_config cfg;
     struct mg_audit_file file;
     int     lockout_wanted;		/* some mechanism locks out */
+    int     policy_empty;		/* no setting in any policy section */
+    int     policy_empty_enforce;	/* its mode is enforce */
     struct mg_lockout_store *lockout;	/* null: off, or unusable */
     int     lockout_broken;		/* wanted, but cannot be used */
     int     lockout_said;
@@ -139,6 +141,9 @@ int     mgp_state_acquire(const sasl_utils_t *utils)
 	return (SASL_OK);
     }
     state.lockout_wanted = mg_policy_lockout_wanted(&state.cfg.policy);
+    state.policy_empty = mg_policy_sets_nothing(&state.cfg.policy);
+    state.policy_empty_enforce = mg_policy_mode(&state.cfg.policy, "CRAM-MD5",
+						MG_POLICY_SERVER) == MG_POLICY_ENFORCE;
     if (state.cfg.audit_file
 	&& mg_audit_file_open(&state.file, state.cfg.audit_file, &err) != MG_OK)
 	utils->log(0, SASL_LOG_ERR, "md5gate: %s (audit_failure = %s)", err.reason,
@@ -200,6 +205,7 @@ void    mgp_state_release(void)
     state.lockout = 0;
     state.lockout_broken = state.lockout_said = 0;
     state.lockout_wanted = 0;
+    state.policy_empty = state.policy_empty_enforce = 0;
     mg_audit_file_close(&state.file);
     mg_config_free(&state.cfg);
     mg_layer_library_release();
@@ -468,12 +474,41 @@ void    mgp_policy_client_facts(sasl_client_params_t *cparams, const char *mech,
     facts->noplaintext = (cparams->props.security_flags & SASL_SEC_NOPLAINTEXT) != 0;
 }
 
+ /*
+  * Whether the policy allows any attempt of mech with this qop and cipher
+  * (null: not known yet) whatever else is known of it: an empty policy
+  * (the default) allows every qop and cipher md5gate names, and deciding
+  * then needs no facts. 0 when the policy must decide.
+  */
+static int named(const struct mg_flag_name *names, const char *name)
+{
+    return (name == 0 || mg_flag_lookup(names, name, strlen(name)) != 0);
+}
+
+int     mgp_policy_allows_all(const char *mech, const char *qop, const char *cipher)
+{
+    return (state.policy_empty
+	    && mg_policy_mech_section(mech, MG_POLICY_SERVER) >= 0
+	    && named(mg_digest_qop_names, qop) && named(mg_digest_cipher_names, cipher));
+}
+
+static int allowed_by_empty_policy(const char *mech, const char *qop, const char *cipher,
+				           struct mg_policy_decision *d)
+{
+    if (!mgp_policy_allows_all(mech, qop, cipher))
+	return (0);
+    d->allow = 1;
+    d->enforced = state.policy_empty_enforce;
+    d->rule[0] = d->reason[0] = 0;
+    return (1);
+}
+
 int     mgp_policy_hides(sasl_server_params_t *sparams, const char *mech)
 {
     struct mg_policy_facts facts;
     struct mg_policy_decision d;
 
-    if (mg_policy_advertise_all(&state.cfg.policy, mech))
+    if (mgp_policy_allows_all(mech, 0, 0) || mg_policy_advertise_all(&state.cfg.policy, mech))
 	return (0);
     mgp_policy_server_facts(sparams, mech, &facts);
     mg_policy_decide(&state.cfg.policy, &facts, &d);
@@ -510,6 +545,8 @@ void    mgp_policy_server_decide(sasl_server_params_t *sparams, const char *mech
 {
     struct mg_policy_facts facts;
 
+    if (allowed_by_empty_policy(mech, qop, cipher, d))
+	return;
     mgp_policy_server_facts(sparams, mech, &facts);
     facts.authid = account;
     facts.realm = realm;
@@ -524,6 +561,8 @@ int     mgp_policy_client_start(sasl_client_params_t *cparams, struct mg_audit_e
     struct mg_policy_facts facts;
     struct mg_policy_decision d;
 
+    if (mgp_policy_allows_all(mech, 0, 0))
+	return (SASL_OK);
     mgp_policy_client_facts(cparams, mech, &facts);
     mg_policy_decide(&state.cfg.policy, &facts, &d);
     return (mgp_policy_refuse(cparams->utils, ev, mech, &d));
@@ -536,6 +575,8 @@ int     mgp_policy_client_layer(sasl_client_params_t *cparams, struct mg_audit_e
     struct mg_policy_facts facts;
     struct mg_policy_decision d;
 
+    if (mgp_policy_allows_all(mech, qop, cipher))
+	return (SASL_OK);
     mgp_policy_client_facts(cparams, mech, &facts);
     facts.qop = qop;
     facts.cipher = cipher;

@@ -410,7 +410,9 @@ int     mgp_attempt_gate(struct mgp_attempt *a, sasl_server_params_t *sparams,
     if (!a->identified)
 	return (mgp_attempt_refuse(a, sparams->utils, MG_OUTCOME_INTERNAL_ERROR, SASL_FAIL,
 				   "%s: no identity to decide on", a->mech));
-    if ((ret = policy_user(a, sparams, qop, cipher)) == SASL_OK)
+    /* An empty policy needs no user name split from its realm. */
+    if (mgp_policy_allows_all(a->mech, qop, cipher)
+	|| (ret = policy_user(a, sparams, qop, cipher)) == SASL_OK)
 	ret = lockout_gate(a, sparams->utils);
     if (ret != SASL_OK)
 	forget_secrets(a, sparams);
