@@ -230,7 +230,11 @@ static enum mg_code lex_quoted(struct mg_digest_lexer *lx,
 
     for (lx->cp++; /* void */ ; n++) {
 	/* Runs of ordinary bytes at once; the buffer holds len+1 bytes. */
-	for (run = cp = lx->cp; cp < lx->end && quoted_plain[(unsigned char) *cp]; cp++)
+	for (run = cp = lx->cp; lx->end - cp >= 4 && quoted_plain[(unsigned char) cp[0]]
+	     && quoted_plain[(unsigned char) cp[1]] && quoted_plain[(unsigned char) cp[2]]
+	     && quoted_plain[(unsigned char) cp[3]]; cp += 4)
+	     /* void */ ;
+	for (/* void */ ; cp < lx->end && quoted_plain[(unsigned char) *cp]; cp++)
 	     /* void */ ;
 	lx->cp = cp;
 	if (lx->cp > run) {
