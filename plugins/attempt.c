@@ -659,7 +659,7 @@ int     mgp_policy_layers(const struct mg_policy_facts *facts, unsigned *qops,
     d->allow = 1;
     if (mg_policy_mode(&state.cfg.policy, f.mech, f.side) != MG_POLICY_ENFORCE)
 	return (1);
-    if (mg_policy_sets_nothing(&state.cfg.policy) && default_layers(qops, ciphers))
+    if (state.policy_empty && default_layers(qops, ciphers))
 	return (1);
     if (offered & MG_DIGEST_QOP_AUTH_CONF) {
 	f.qop = mg_digest_qop_name(MG_DIGEST_QOP_AUTH_CONF);

@@ -276,6 +276,10 @@ static enum mg_code lex_token(struct mg_digest_lexer *lx,
     size_t  n;
 
     /* A local cursor: the stores below would make the compiler reload lx->cp. */
+    while (lx->end - cp >= 4 && is_token_char((unsigned char) cp[0])
+	   && is_token_char((unsigned char) cp[1]) && is_token_char((unsigned char) cp[2])
+	   && is_token_char((unsigned char) cp[3]))
+	cp += 4;
     while (cp < lx->end && is_token_char((unsigned char) *cp))
 	cp++;
     lx->cp = cp;
@@ -304,6 +308,10 @@ static enum mg_code lex_name(struct mg_digest_lexer *lx,
     const char *start = lx->cp;
     const char *cp = start;
 
+    while (lx->end - cp >= 4 && is_token_char((unsigned char) cp[0])
+	   && is_token_char((unsigned char) cp[1]) && is_token_char((unsigned char) cp[2])
+	   && is_token_char((unsigned char) cp[3]))
+	cp += 4;
     while (cp < lx->end && is_token_char((unsigned char) *cp))
 	cp++;
     lx->cp = cp;
