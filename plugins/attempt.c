@@ -113,6 +113,9 @@ static struct {
     int     write_warned;
     struct mg_config cfg;
     struct mg_audit_file file;
+    int     lockout_wanted;		/* some mechanism locks out */
+    int     policy_empty;		/* no setting in any policy section */
+    int     policy_empty_enforce;	/* its mode is enforce */
     struct mg_lockout_store *lockout;	/* null: off, or unusable */
     int     lockout_broken;		/* wanted, but cannot be used */
     int     lockout_said;
@@ -137,6 +140,10 @@ int     mgp_state_acquire(const sasl_utils_t *utils)
 		   "disabled until the configuration is fixed", err.reason);
 	return (SASL_OK);
     }
+    state.lockout_wanted = mg_policy_lockout_wanted(&state.cfg.policy);
+    state.policy_empty = mg_policy_sets_nothing(&state.cfg.policy);
+    state.policy_empty_enforce = mg_policy_mode(&state.cfg.policy, "CRAM-MD5",
+						MG_POLICY_SERVER) == MG_POLICY_ENFORCE;
     if (state.cfg.audit_file
 	&& mg_audit_file_open(&state.file, state.cfg.audit_file, &err) != MG_OK)
 	utils->log(0, SASL_LOG_ERR, "md5gate: %s (audit_failure = %s)", err.reason,
@@ -197,6 +204,8 @@ void    mgp_state_release(void)
 	mg_lockout_store_close(state.lockout);
     state.lockout = 0;
     state.lockout_broken = state.lockout_said = 0;
+    state.lockout_wanted = 0;
+    state.policy_empty = state.policy_empty_enforce = 0;
     mg_audit_file_close(&state.file);
     mg_config_free(&state.cfg);
     mg_layer_library_release();
@@ -300,6 +309,25 @@ static int log_level_of(enum mg_outcome outcome)
 }
 
  /*
+  * One line to the application's log: straight to the log callback
+  * libsasl2 would call (the application's, else its default), since
+  * utils->log() would only copy the line through its own formatter,
+  * which cost as much as formatting the record. A callback that cannot
+  * be had falls back to utils->log(), which then says nothing either.
+  */
+static void log_line(const sasl_utils_t *utils, int level, const char *line)
+{
+    sasl_log_t *log_cb = 0;
+    void   *log_ctx = 0;
+
+    if (utils->getcallback(utils->conn, SASL_CB_LOG, (sasl_callback_ft *) & log_cb,
+			   &log_ctx) == SASL_OK && log_cb != 0)
+	(void) log_cb(log_ctx, level, line);
+    else
+	utils->log(utils->conn, level, "%s", line);
+}
+
+ /*
   * Write the record; 0 when the file sink failed.
   */
 static int emit(struct mg_audit_event *ev, const sasl_utils_t *utils)
@@ -311,7 +339,7 @@ static int emit(struct mg_audit_event *ev, const sasl_utils_t *utils)
 
     if (level != MG_LOG_NONE) {
 	mg_audit_format_kv(ev, VERSION, line, sizeof(line));
-	utils->log(utils->conn, level, "%s", line);
+	log_line(utils, level, line);
     }
     if (state.cfg.audit_file == 0)
 	return (1);
@@ -446,12 +474,41 @@ void    mgp_policy_client_facts(sasl_client_params_t *cparams, const char *mech,
     facts->noplaintext = (cparams->props.security_flags & SASL_SEC_NOPLAINTEXT) != 0;
 }
 
+ /*
+  * Whether the policy allows any attempt of mech with this qop and cipher
+  * (null: not known yet) whatever else is known of it: an empty policy
+  * (the default) allows every qop and cipher md5gate names, and deciding
+  * then needs no facts. 0 when the policy must decide.
+  */
+static int named(const struct mg_flag_name *names, const char *name)
+{
+    return (name == 0 || mg_flag_lookup(names, name, strlen(name)) != 0);
+}
+
+int     mgp_policy_allows_all(const char *mech, const char *qop, const char *cipher)
+{
+    return (state.policy_empty
+	    && mg_policy_mech_section(mech, MG_POLICY_SERVER) >= 0
+	    && named(mg_digest_qop_names, qop) && named(mg_digest_cipher_names, cipher));
+}
+
+static int allowed_by_empty_policy(const char *mech, const char *qop, const char *cipher,
+				           struct mg_policy_decision *d)
+{
+    if (!mgp_policy_allows_all(mech, qop, cipher))
+	return (0);
+    d->allow = 1;
+    d->enforced = state.policy_empty_enforce;
+    d->rule[0] = d->reason[0] = 0;
+    return (1);
+}
+
 int     mgp_policy_hides(sasl_server_params_t *sparams, const char *mech)
 {
     struct mg_policy_facts facts;
     struct mg_policy_decision d;
 
-    if (mg_policy_advertise_all(&state.cfg.policy, mech))
+    if (mgp_policy_allows_all(mech, 0, 0) || mg_policy_advertise_all(&state.cfg.policy, mech))
 	return (0);
     mgp_policy_server_facts(sparams, mech, &facts);
     mg_policy_decide(&state.cfg.policy, &facts, &d);
@@ -488,6 +545,8 @@ void    mgp_policy_server_decide(sasl_server_params_t *sparams, const char *mech
 {
     struct mg_policy_facts facts;
 
+    if (allowed_by_empty_policy(mech, qop, cipher, d))
+	return;
     mgp_policy_server_facts(sparams, mech, &facts);
     facts.authid = account;
     facts.realm = realm;
@@ -502,6 +561,8 @@ int     mgp_policy_client_start(sasl_client_params_t *cparams, struct mg_audit_e
     struct mg_policy_facts facts;
     struct mg_policy_decision d;
 
+    if (mgp_policy_allows_all(mech, 0, 0))
+	return (SASL_OK);
     mgp_policy_client_facts(cparams, mech, &facts);
     mg_policy_decide(&state.cfg.policy, &facts, &d);
     return (mgp_policy_refuse(cparams->utils, ev, mech, &d));
@@ -514,6 +575,8 @@ int     mgp_policy_client_layer(sasl_client_params_t *cparams, struct mg_audit_e
     struct mg_policy_facts facts;
     struct mg_policy_decision d;
 
+    if (mgp_policy_allows_all(mech, qop, cipher))
+	return (SASL_OK);
     mgp_policy_client_facts(cparams, mech, &facts);
     facts.qop = qop;
     facts.cipher = cipher;
@@ -552,6 +615,40 @@ static unsigned allowed_layers(struct mg_policy_facts *f, const char **fact,
   * the qop values offered; *d then says which rule refused the last one.
   * In audit-only mode everything stays.
   */
+ /*
+  * What allowed_layers() leaves under an empty policy, whose defaults
+  * allow every qop and cipher md5gate names: the named bits, and no
+  * auth-conf without a cipher. 0 when nothing offered is left; the full
+  * evaluation then says which rule refused.
+  */
+static unsigned named_bits(const struct mg_flag_name *names)
+{
+    unsigned bits = 0;
+
+    for (/* void */ ; names->name; names++)
+	bits |= names->bit;
+    return (bits);
+}
+
+static int default_layers(unsigned *qops, unsigned *ciphers)
+{
+    unsigned offered = *qops;
+    unsigned q = offered;
+    unsigned c = *ciphers;
+
+    if (offered & MG_DIGEST_QOP_AUTH_CONF) {
+	c &= named_bits(mg_digest_cipher_names);
+	if (c == 0)
+	    q &= ~(unsigned) MG_DIGEST_QOP_AUTH_CONF;
+    }
+    q &= named_bits(mg_digest_qop_names);
+    if (offered != 0 && q == 0)
+	return (0);
+    *qops = q;
+    *ciphers = c;
+    return (1);
+}
+
 int     mgp_policy_layers(const struct mg_policy_facts *facts, unsigned *qops,
 			          unsigned *ciphers, struct mg_policy_decision *d)
 {
@@ -561,6 +658,8 @@ int     mgp_policy_layers(const struct mg_policy_facts *facts, unsigned *qops,
     memset(d, 0, sizeof(*d));
     d->allow = 1;
     if (mg_policy_mode(&state.cfg.policy, f.mech, f.side) != MG_POLICY_ENFORCE)
+	return (1);
+    if (state.policy_empty && default_layers(qops, ciphers))
 	return (1);
     if (offered & MG_DIGEST_QOP_AUTH_CONF) {
 	f.qop = mg_digest_qop_name(MG_DIGEST_QOP_AUTH_CONF);
@@ -668,6 +767,13 @@ int     mgp_lockout_gate(const sasl_utils_t *utils, const char *mech,
     struct mg_error err;
     char    when[32];
 
+    /* No lockout configured: nothing to count, and the ticket (most of *v) stays unread. */
+    if (!state.lockout_wanted) {
+	v->kind = MG_OUTCOME_SUCCESS;
+	v->enforced = v->counted = 0;
+	v->rule[0] = v->reason[0] = v->note[0] = 0;
+	return (SASL_OK);
+    }
     memset(v, 0, sizeof(*v));
     v->kind = MG_OUTCOME_SUCCESS;
     if (!mg_policy_lockout_ticket(&state.cfg.policy, mech, account, address,

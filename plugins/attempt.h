@@ -30,6 +30,7 @@ extern void mgp_mech_free(void *glob, const sasl_utils_t *);
   * Policy decisions at each point of an attempt; SASL_OK to go on.
   */
 extern int mgp_policy_hides(sasl_server_params_t *, const char *mech);
+extern int mgp_policy_allows_all(const char *mech, const char *qop, const char *cipher);
 extern void mgp_policy_server_decide(sasl_server_params_t *, const char *mech,
 				             const char *account, const char *realm,
 				             const char *qop, const char *cipher,

@@ -44,7 +44,10 @@ static int cram_client_new(void *glob, sasl_client_params_t *cparams,
 	return (SASL_FAIL);
     if ((ctx = cparams->utils->malloc(sizeof(*ctx))) == 0)
 	return (SASL_NOMEM);
-    memset(ctx, 0, sizeof(*ctx));
+    /* The record is set up by its begin; the response buffer is empty. */
+    ctx->done = 0;
+    memset(&ctx->creds, 0, sizeof(ctx->creds));
+    ctx->response[0] = 0;
     mgp_record_client_begin(&ctx->ev, cparams, MECH);
     *conn_context = ctx;
     return (SASL_OK);

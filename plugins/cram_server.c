@@ -62,8 +62,10 @@ static int cram_server_new(void *glob, sasl_server_params_t *sparams,
 	return (SASL_FAIL);
     if ((ctx = sparams->utils->malloc(sizeof(*ctx))) == 0)
 	return (SASL_NOMEM);
-    memset(ctx, 0, sizeof(*ctx));
+    /* mgp_attempt_start() sets up the attempt; the challenge buffer is empty. */
     ctx->state = CRAM_SEND_CHALLENGE;
+    ctx->challenge[0] = 0;
+    ctx->challenge_len = 0;
     mgp_attempt_start(&ctx->attempt, sparams, MECH);
     *conn_context = ctx;
     return (SASL_OK);

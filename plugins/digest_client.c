@@ -67,7 +67,12 @@ static int digest_client_new(void *glob, sasl_client_params_t *cparams,
 	return (SASL_FAIL);
     if ((ctx = cparams->utils->malloc(sizeof(*ctx))) == 0)
 	return (SASL_NOMEM);
-    memset(ctx, 0, sizeof(*ctx));
+    /* The record is set up by its begin; the message buffer is empty. */
+    memset(&ctx->slot, 0, sizeof(ctx->slot));
+    ctx->state = 0;
+    memset(&ctx->creds, 0, sizeof(ctx->creds));
+    memset(ctx->expect_rspauth, 0, sizeof(ctx->expect_rspauth));
+    ctx->out[0] = 0;
     mgp_record_client_begin(&ctx->ev, cparams, MECH);
     *conn_context = ctx;
     return (SASL_OK);
@@ -125,7 +130,10 @@ static int canon_identities(sasl_client_params_t *cparams, struct mgp_client_cre
 
  /*
   * Fill the response, compute its digest and the rspauth we expect, and
-  * print it. The password is used here and nowhere else.
+  * print it. The password is used here and nowhere else. The response's
+  * strings are borrowed from the credentials, the challenge and this
+  * frame, never copied: the structure only lives here, is never freed with
+  * mg_digest_response_free(), and nothing it is handed to writes to them.
   */
 static enum mg_code build_response(struct digest_client *ctx,
 				           sasl_client_params_t *cparams,
@@ -140,12 +148,14 @@ static enum mg_code build_response(struct digest_client *ctx,
     struct mg_digest_response resp;
     struct mg_digest_secret secret;
     char    cnonce[MG_DIGEST_NONCE_LEN + 1];
-    char   *uri;
+    char    uri_buf[256];
+    char   *uri = uri_buf;
     size_t  slen = strlen(cparams->service), hlen = strlen(cparams->serverFQDN);
     enum mg_code code;
 
     mg_digest_response_init(&resp);
-    if ((uri = cparams->utils->malloc(slen + hlen + 2)) == 0)
+    if (slen + hlen + 2 > sizeof(uri_buf)
+	&& (uri = cparams->utils->malloc(slen + hlen + 2)) == 0)
 	return (mg_fail(err, MG_NOMEM, "out of memory"));
     memcpy(uri, cparams->service, slen);
     uri[slen] = '/';
@@ -154,14 +164,13 @@ static enum mg_code build_response(struct digest_client *ctx,
     secret.kind = MG_DIGEST_SECRET_PASSWORD;
     secret.password = ctx->creds.password.data;
     secret.password_len = ctx->creds.password.len;
-    if ((code = mg_digest_make_nonce(cnonce, sizeof(cnonce), err)) == MG_OK
-	&& (code = mg_digest_set_string(&resp.username, ctx->creds.authid, err)) == MG_OK
-	&& (code = mg_digest_set_string(&resp.realm, realm, err)) == MG_OK
-	&& (code = mg_digest_set_string(&resp.nonce, chal->nonce, err)) == MG_OK
-	&& (code = mg_digest_set_string(&resp.cnonce, cnonce, err)) == MG_OK
-	&& (code = mg_digest_set_string(&resp.digest_uri, uri, err)) == MG_OK
-	&& (ctx->creds.authzid == 0
-	 || (code = mg_digest_set_string(&resp.authzid, ctx->creds.authzid, err)) == MG_OK)) {
+    if ((code = mg_digest_make_nonce(cnonce, sizeof(cnonce), err)) == MG_OK) {
+	resp.username = ctx->creds.authid;
+	resp.realm = (char *) realm;
+	resp.nonce = chal->nonce;
+	resp.cnonce = cnonce;
+	resp.digest_uri = uri;
+	resp.authzid = ctx->creds.authzid;
 	resp.has_realm = *realm != 0;
 	resp.nc = 1;
 	resp.qop = qop;
@@ -170,15 +179,13 @@ static enum mg_code build_response(struct digest_client *ctx,
 	resp.maxbuf = qop == MG_DIGEST_QOP_AUTH ? MG_DIGEST_MAXBUF_DEFAULT :
 	    layers->maxbuf;
 	if ((code = mg_digest_ha1(&resp, &secret, ha1, err)) == MG_OK
-	    && (code = mg_digest_kd(ha1, &resp, MG_DIGEST_A2_RESPONSE,
-				    resp.response, err)) == MG_OK
-	    && (code = mg_digest_kd(ha1, &resp, MG_DIGEST_A2_RSPAUTH,
-				    ctx->expect_rspauth, err)) == MG_OK)
+	    && (code = mg_digest_kd_pair(ha1, &resp, resp.response,
+					 ctx->expect_rspauth, err)) == MG_OK)
 	    code = mg_digest_print_response(&resp, ctx->out, sizeof(ctx->out), len, err);
     }
     mg_cleanse(resp.response, sizeof(resp.response));
-    mg_digest_response_free(&resp);
-    cparams->utils->free(uri);
+    if (uri != uri_buf)
+	cparams->utils->free(uri);
     return (code);
 }
 

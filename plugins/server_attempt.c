@@ -93,11 +93,31 @@ struct lookup {
 void    mgp_attempt_start(struct mgp_attempt *a, sasl_server_params_t *sparams,
 			          const char *mech)
 {
-    memset(a, 0, sizeof(*a));
+    static const struct mgp_verdict none = {MG_OUTCOME_SUCCESS, "", 0};
+
+    /*
+     * Field by field: the account buffer, the lockout's ticket and the
+     * record are most of the attempt, and each is set before it is read
+     * (the ticket by mgp_lockout_gate(), the record by its begin).
+     */
     a->mech = mech;
-    a->refusal.kind = a->would.kind = MG_OUTCOME_SUCCESS;
-    mg_audit_set_endpoint(a->remote_addr, a->remote_port, sparams->ipremoteport);
+    a->account[0] = 0;
+    a->identified = a->no_user = 0;
+    a->refusal = a->would = none;
+    a->lockout.kind = MG_OUTCOME_SUCCESS;
+    a->lockout.enforced = a->lockout.counted = 0;
+    a->lockout.rule[0] = a->lockout.reason[0] = a->lockout.note[0] = 0;
+    a->reason[0] = 0;
+    a->secret_kind = 0;
+    a->props = 0;
+    a->ended_at_finish = 0;
     mgp_record_server_begin(&a->ev, sparams, mech);
+    /* The record parsed the client's endpoint already. */
+    _Static_assert(sizeof(a->remote_addr) == sizeof(a->ev.remote_addr)
+		   && sizeof(a->remote_port) == sizeof(a->ev.remote_port),
+		   "the attempt keeps the record's endpoint");
+    memcpy(a->remote_addr, a->ev.remote_addr, sizeof(a->remote_addr));
+    memcpy(a->remote_port, a->ev.remote_port, sizeof(a->remote_port));
 }
 
 struct mg_audit_event *mgp_attempt_record(struct mgp_attempt *a)
@@ -390,7 +410,9 @@ int     mgp_attempt_gate(struct mgp_attempt *a, sasl_server_params_t *sparams,
     if (!a->identified)
 	return (mgp_attempt_refuse(a, sparams->utils, MG_OUTCOME_INTERNAL_ERROR, SASL_FAIL,
 				   "%s: no identity to decide on", a->mech));
-    if ((ret = policy_user(a, sparams, qop, cipher)) == SASL_OK)
+    /* An empty policy needs no user name split from its realm. */
+    if (mgp_policy_allows_all(a->mech, qop, cipher)
+	|| (ret = policy_user(a, sparams, qop, cipher)) == SASL_OK)
 	ret = lockout_gate(a, sparams->utils);
     if (ret != SASL_OK)
 	forget_secrets(a, sparams);

@@ -63,12 +63,29 @@
 
 void    mg_audit_begin(struct mg_audit_event *ev, const char *side, const char *mech)
 {
-    memset(ev, 0, sizeof(*ev));
+    /*
+     * Field by field: the text fields are most of the record and only
+     * their first byte must be empty. A new field is set here too.
+     */
     ev->side = side;
     ev->mech = mech;
+    ev->service[0] = ev->server_fqdn[0] = 0;
+    ev->remote_addr[0] = ev->remote_port[0] = 0;
+    ev->local_addr[0] = ev->local_port[0] = 0;
+    ev->authid[0] = ev->account[0] = ev->authzid[0] = ev->realm[0] = 0;
+    ev->has_realm = 0;
     ev->realm_offered = MG_TRI_NA;
+    ev->uri_host[0] = 0;
     ev->uri_host_matched = MG_TRI_NA;
+    ev->qop = ev->cipher = ev->final_reply = ev->secret = 0;
+    ev->rule[0] = 0;
     ev->enforced = MG_TRI_NA;
+    ev->outcome = MG_OUTCOME_SUCCESS;
+    ev->reason[0] = 0;
+    ev->ended_at.tv_sec = 0;
+    ev->ended_at.tv_nsec = 0;
+    ev->duration_ms = 0;
+    ev->ended = 0;
     clock_gettime(CLOCK_MONOTONIC, &ev->started);
     ev->begun = 1;
 }
@@ -81,6 +98,12 @@ void    mg_audit_set(char *dst, size_t size, const char *src, size_t len)
 {
     size_t  i, n = 0;
 
+    /* Most values: no NUL byte, and room for all of it. */
+    if (src != 0 && len < size && memchr(src, 0, len) == 0) {
+	memcpy(dst, src, len);
+	dst[len] = 0;
+	return;
+    }
     for (i = 0; src != 0 && i < len; i++) {
 	if (src[i] != 0) {
 	    if (n + 1 >= size)
@@ -103,16 +126,19 @@ void    mg_audit_set(char *dst, size_t size, const char *src, size_t len)
 void    mg_audit_set_endpoint(char *addr, char *port, const char *addrport)
 {
     const char *semi;
+    size_t  alen, plen;
 
     if (addrport == 0 || *addrport == 0 || (semi = strrchr(addrport, ';')) == 0
-	|| semi == addrport || (size_t) (semi - addrport) >= MG_AUDIT_ADDR_MAX
-	|| strlen(semi + 1) >= MG_AUDIT_PORT_MAX) {
+	|| semi == addrport || (alen = (size_t) (semi - addrport)) >= MG_AUDIT_ADDR_MAX
+	|| (plen = strlen(semi + 1)) >= MG_AUDIT_PORT_MAX) {
 	strcpy(addr, "unknown");
 	strcpy(port, "unknown");
 	return;
     }
-    mg_audit_set(addr, MG_AUDIT_ADDR_MAX, addrport, (size_t) (semi - addrport));
-    mg_audit_set(port, MG_AUDIT_PORT_MAX, semi + 1, strlen(semi + 1));
+    /* Both parts of a C string: no NUL byte to turn into text, and they fit. */
+    memcpy(addr, addrport, alen);
+    addr[alen] = 0;
+    memcpy(port, semi + 1, plen + 1);
 }
 
 void    mg_audit_reason(struct mg_audit_event *ev, const char *reason)
@@ -182,29 +208,35 @@ static void format_time(const struct timespec *ts, char *buf, size_t size)
 {
     static __thread time_t memo_sec = -1;
     static __thread struct tm memo_tm;
-    struct tm tm;
+    static __thread char memo_text[sizeof("YYYY-MM-DDThh:mm:ss.mmmZ")];
     int     year;
 
-    /* Records come in bursts within one second: gmtime_r() once per second. */
+    /*
+     * Records come in bursts within one second: gmtime_r() and the
+     * digits up to the seconds once per second, the milliseconds each time.
+     */
     if (ts->tv_sec != memo_sec) {
 	gmtime_r(&ts->tv_sec, &memo_tm);
 	memo_sec = ts->tv_sec;
+	year = memo_tm.tm_year + 1900;
+	memcpy(memo_text, "YYYY-MM-DDThh:mm:ss.mmmZ", sizeof(memo_text));
+	if (year >= 0 && year <= 9999) {
+	    digits(memo_text, year, 4);
+	    digits(memo_text + 5, memo_tm.tm_mon + 1, 2);
+	    digits(memo_text + 8, memo_tm.tm_mday, 2);
+	    digits(memo_text + 11, memo_tm.tm_hour, 2);
+	    digits(memo_text + 14, memo_tm.tm_min, 2);
+	    digits(memo_text + 17, memo_tm.tm_sec, 2);
+	}
     }
-    tm = memo_tm;
-    year = tm.tm_year + 1900;
-    if (year < 0 || year > 9999 || size < sizeof("YYYY-MM-DDThh:mm:ss.mmmZ")) {
+    year = memo_tm.tm_year + 1900;
+    if (year < 0 || year > 9999 || size < sizeof(memo_text)) {
 	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", year,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 ts->tv_nsec / 1000000);
+		 memo_tm.tm_mon + 1, memo_tm.tm_mday, memo_tm.tm_hour, memo_tm.tm_min,
+		 memo_tm.tm_sec, ts->tv_nsec / 1000000);
 	return;
     }
-    memcpy(buf, "YYYY-MM-DDThh:mm:ss.mmmZ", sizeof("YYYY-MM-DDThh:mm:ss.mmmZ"));
-    digits(buf, year, 4);
-    digits(buf + 5, tm.tm_mon + 1, 2);
-    digits(buf + 8, tm.tm_mday, 2);
-    digits(buf + 11, tm.tm_hour, 2);
-    digits(buf + 14, tm.tm_min, 2);
-    digits(buf + 17, tm.tm_sec, 2);
+    memcpy(buf, memo_text, sizeof(memo_text));
     digits(buf + 20, ts->tv_nsec / 1000000, 3);
 }
 
@@ -311,8 +343,25 @@ static size_t plain_token_len(const char *s)
 {
     const unsigned char *p = (const unsigned char *) s;
 
-    while (plain_char[*p])
-	p++;
+    /*
+     * Four bytes a round. A byte is read only when the one before it is a
+     * token character, so never past the terminating NUL.
+     */
+    while (plain_char[p[0]]) {
+	if (!plain_char[p[1]]) {
+	    p += 1;
+	    break;
+	}
+	if (!plain_char[p[2]]) {
+	    p += 2;
+	    break;
+	}
+	if (!plain_char[p[3]]) {
+	    p += 3;
+	    break;
+	}
+	p += 4;
+    }
     return (*p == 0 ? (size_t) (p - (const unsigned char *) s) : 0);
 }
 
@@ -361,7 +410,17 @@ static void put_quoted(struct out *o, const char *s)
   */
 #define KV(o, key, value)	kv((o), " " key "=", sizeof(" " key "=") - 1, (value))
 
-static void kv(struct out *o, const char *key, size_t keylen, const char *value)
+ /*
+  * A value this file makes itself (an outcome name, yes/no, true/false,
+  * digits, the time): a plain token, so it is not scanned again.
+  */
+#define KV_OWN(o, key, value)	kv_own((o), " " key "=", sizeof(" " key "=") - 1, (value))
+
+/*
+ * Inlined into each KV() so that the key's copy is a constant-size move.
+ */
+static inline __attribute__((always_inline))
+void    kv(struct out *o, const char *key, size_t keylen, const char *value)
 {
     size_t  n;
 
@@ -381,6 +440,23 @@ static void kv(struct out *o, const char *key, size_t keylen, const char *value)
 	put(o, value, n);
     else
 	put_quoted(o, value);
+}
+
+static void kv_own(struct out *o, const char *key, size_t keylen, const char *value)
+{
+    size_t  n;
+
+    if (value == 0)
+	return;
+    n = strlen(value);
+    if (o->len + keylen + n < o->size) {
+	memcpy(o->buf + o->len, key, keylen);
+	memcpy(o->buf + o->len + keylen, value, n + 1);
+	o->len += keylen + n;
+	return;
+    }
+    put(o, key, keylen);
+    put(o, value, n);
 }
 
 static const char *tri(int v)
@@ -406,6 +482,30 @@ static const char *join_endpoint(char *buf, const char *addr, const char *port)
     memcpy(buf + alen + 1, port, plen);
     buf[alen + 1 + plen] = 0;
     return (buf);
+}
+
+ /*
+  * " key=addr:port" when both parts are plain tokens and fit, without
+  * joining them first; 0 (nothing written) otherwise, and the caller
+  * writes the joined text as any other value.
+  */
+static int kv_endpoint(struct out *o, const char *key, size_t keylen,
+		               const char *addr, const char *port)
+{
+    size_t  alen = plain_token_len(addr);
+    size_t  plen = plain_token_len(port);
+    char   *p;
+
+    if (alen == 0 || plen == 0 || alen >= MG_AUDIT_ADDR_MAX || plen >= MG_AUDIT_PORT_MAX
+	|| o->len + keylen + alen + 1 + plen >= o->size)
+	return (0);
+    p = o->buf + o->len;
+    memcpy(p, key, keylen);
+    memcpy(p + keylen, addr, alen);
+    p[keylen + alen] = ':';
+    memcpy(p + keylen + alen + 1, port, plen + 1);
+    o->len += keylen + alen + 1 + plen;
+    return (1);
 }
 
  /*
@@ -447,27 +547,31 @@ size_t  mg_audit_format_kv(const struct mg_audit_event *ev, const char *version,
     put(&o, "md5gate:", 8);
     KV(&o, "side", ev->side);
     KV(&o, "mech", ev->mech);
-    KV(&o, "outcome", mg_outcome_name(ev->outcome));
+    KV_OWN(&o, "outcome", mg_outcome_name(ev->outcome));
     KV(&o, "authid", nonempty(ev->authid));
     KV(&o, "account", nonempty(ev->account));
     KV(&o, "authzid", nonempty(ev->authzid));
     KV(&o, "realm", ev->has_realm ? ev->realm : 0);
-    KV(&o, "realm_offered", tri(ev->realm_offered));
-    KV(&o, "remote", join_endpoint(remote, ev->remote_addr, ev->remote_port));
-    KV(&o, "local", join_endpoint(local, ev->local_addr, ev->local_port));
+    KV_OWN(&o, "realm_offered", tri(ev->realm_offered));
+    if (!kv_endpoint(&o, " remote=", sizeof(" remote=") - 1, ev->remote_addr,
+		     ev->remote_port))
+	KV(&o, "remote", join_endpoint(remote, ev->remote_addr, ev->remote_port));
+    if (!kv_endpoint(&o, " local=", sizeof(" local=") - 1, ev->local_addr,
+		     ev->local_port))
+	KV(&o, "local", join_endpoint(local, ev->local_addr, ev->local_port));
     KV(&o, "service", nonempty(ev->service));
     KV(&o, "server", nonempty(ev->server_fqdn));
     KV(&o, "uri_host", nonempty(ev->uri_host));
-    KV(&o, "uri_host_matched", tri(ev->uri_host_matched));
+    KV_OWN(&o, "uri_host_matched", tri(ev->uri_host_matched));
     KV(&o, "qop", ev->qop);
     KV(&o, "cipher", ev->cipher);
     KV(&o, "final_reply", ev->final_reply);
     KV(&o, "secret", ev->secret);
     KV(&o, "rule", nonempty(ev->rule));
-    KV(&o, "enforced", ev->enforced == MG_TRI_NA ? 0 : ev->enforced ? "true" : "false");
+    KV_OWN(&o, "enforced", ev->enforced == MG_TRI_NA ? 0 : ev->enforced ? "true" : "false");
     KV(&o, "reason", nonempty(ev->reason));
-    KV(&o, "duration_ms", decimal(ms, sizeof(ms), ev->duration_ms));
-    KV(&o, "time", when);
+    KV_OWN(&o, "duration_ms", decimal(ms, sizeof(ms), ev->duration_ms));
+    KV_OWN(&o, "time", when);
     KV(&o, "version", version);
     return (o.len);
 }

@@ -40,16 +40,55 @@
 
 #include "mg_util.h"
 
+ /*
+  * Hex digits without a table or a branch on the data (the input is often
+  * a digest of a secret): each byte of n holds a nibble, 0-15, and
+  * becomes '0'-'9' or 'a'-'f'; ten is 1 in the bytes whose nibble is 10
+  * or more. No byte carries into the next.
+  */
+#define BYTES8(b)	((uint64_t) (b) * 0x0101010101010101ULL)
+
+static uint64_t hex_digits8(uint64_t n)
+{
+    uint64_t ten = ((n + BYTES8(6)) >> 4) & BYTES8(1);
+
+    return (n + BYTES8('0') + ten * ('a' - '0' - 10));
+}
+
+ /*
+  * Four bytes to eight digits: byte i's nibbles go to bytes 2i (high
+  * nibble) and 2i+1 (low) of n, in memory order.
+  */
+static void hex_encode4(const unsigned char *in, char *out)
+{
+    uint64_t spread = (uint64_t) in[0] | (uint64_t) in[1] << 16
+    | (uint64_t) in[2] << 32 | (uint64_t) in[3] << 48;
+    uint64_t n = hex_digits8(((spread >> 4) & 0x000f000f000f000fULL)
+			     | (spread & 0x000f000f000f000fULL) << 8);
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(out, &n, 8);
+#else
+    int     i;
+
+    for (i = 0; i < 8; i++)
+	out[i] = (char) (n >> (8 * i));
+#endif
+}
+
 void    mg_hex_encode(const unsigned char *in, size_t len, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
+    uint64_t n;
     size_t  i;
 
-    for (i = 0; i < len; i++) {
-	out[2 * i] = digits[in[i] >> 4];
-	out[2 * i + 1] = digits[in[i] & 15];
+    for (i = 0; i + 4 <= len; i += 4, out += 8)
+	hex_encode4(in + i, out);
+    for (; i < len; i++, out += 2) {
+	n = hex_digits8((uint64_t) (in[i] >> 4) | (uint64_t) (in[i] & 15) << 8);
+	out[0] = (char) n;
+	out[1] = (char) (n >> 8);
     }
-    out[2 * len] = 0;
+    *out = 0;
 }
 
 static int hex_value(int ch)
@@ -69,13 +108,13 @@ static int hex_value(int ch)
   */
 void    mg_hex_u32(uint32_t value, char out[9])
 {
-    static const char digits[] = "0123456789abcdef";
-    int     i;
+    unsigned char bytes[4];
 
-    for (i = 7; i >= 0; i--) {
-	out[i] = digits[value & 15];
-	value >>= 4;
-    }
+    bytes[0] = (unsigned char) (value >> 24);
+    bytes[1] = (unsigned char) (value >> 16);
+    bytes[2] = (unsigned char) (value >> 8);
+    bytes[3] = (unsigned char) value;
+    hex_encode4(bytes, out);
     out[8] = 0;
 }
 

@@ -13,6 +13,8 @@
 /*
 /*	int	mg_policy_advertise_all(policy, mech)
 /*
+/*	int	mg_policy_sets_nothing(policy)
+/*
 /*	enum mg_policy_mode mg_policy_mode(policy, mech, side)
 /*
 /*	int	mg_policy_lockout(policy, mech, limits, by_address, rule, rule_size)
@@ -44,6 +46,9 @@
 /*
 /*	The decision also says whether a refusal is enforced: in audit-only
 /*	mode the caller lets the attempt go on and only records the rule.
+/*
+/*	mg_policy_sets_nothing() says whether no section sets anything, so
+/*	that every rule has its default (which allows everything).
 /*
 /*	A [global] rule is a default for the server sections. For the
 /*	client sections it is a default only for mode, services, qop and
@@ -460,6 +465,46 @@ enum mg_policy_mode mg_policy_mode(const struct mg_policy *policy, const char *m
     return (policy_rules_of(policy, mg_policy_mech_section(mech, side), MG_SET_MODE, 0)->mode);
 }
 
+ /*
+  * A policy that sets nothing in any section: every rule has its default,
+  * and the defaults allow everything but a qop or cipher name md5gate does
+  * not know. Most installations run so; deciding then needs neither the
+  * endpoints parsed nor a rule looked up per check.
+  */
+int     mg_policy_sets_nothing(const struct mg_policy *policy)
+{
+    int     i;
+
+    for (i = 0; i < MG_POLICY_SECTIONS; i++)
+	if (policy->section[i].set != 0)
+	    return (0);
+    return (1);
+}
+
+ /*
+  * The decision of an empty policy when it allows (enforce mode, no
+  * rule); 0 when it refuses, and the full evaluation must name the rule.
+  */
+static int defaults_allow(const struct mg_policy_facts *facts,
+			          struct mg_policy_decision *d)
+{
+    const struct mg_policy_rules *dflt = policy_defaults();
+    struct eval ev;
+
+    if ((ev.section = mg_policy_mech_section(facts->mech, facts->side)) < 0)
+	return (0);
+    ev.facts = facts;
+    if ((facts->qop || facts->cipher)
+	&& (!check_qop(&ev, dflt, d->reason, sizeof(d->reason))
+	    || !check_ciphers(&ev, dflt, d->reason, sizeof(d->reason))))
+	return (0);
+    d->allow = 1;
+    d->enforced = dflt->mode == MG_POLICY_ENFORCE;
+    d->rule[0] = 0;
+    d->reason[0] = 0;
+    return (1);
+}
+
 void    mg_policy_decide(const struct mg_policy *policy,
 			         const struct mg_policy_facts *facts,
 			         struct mg_policy_decision *d)
@@ -470,6 +515,8 @@ void    mg_policy_decide(const struct mg_policy *policy,
     size_t  i;
     int     src;
 
+    if (mg_policy_sets_nothing(policy) && defaults_allow(facts, d))
+	return;
     memset(d, 0, sizeof(*d));
     d->allow = 1;
     memset(&ev, 0, sizeof(ev));

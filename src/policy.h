@@ -190,6 +190,7 @@ extern int mg_policy_mech_section(const char *mech, enum mg_policy_side);
 extern void mg_policy_decide(const struct mg_policy *, const struct mg_policy_facts *,
 			             struct mg_policy_decision *);
 extern int mg_policy_advertise_all(const struct mg_policy *, const char *mech);
+extern int mg_policy_sets_nothing(const struct mg_policy *);
 extern enum mg_policy_mode mg_policy_mode(const struct mg_policy *, const char *mech,
 					          enum mg_policy_side);
 extern int mg_policy_lockout(const struct mg_policy *, const char *mech,

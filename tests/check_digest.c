@@ -535,6 +535,39 @@ START_TEST(verify_server_accepts_both_readings)
 }
 END_TEST
 
+START_TEST(kd_pair_and_rspauth_with_verification)
+{
+    struct mg_digest_response resp;
+    struct mg_digest_secret secret = plain_secret(RFC_PASS);
+    unsigned char ha1[16], response[16], rspauth[16], want[16];
+    char    hex[33];
+
+    /* Both KDs at once equal one at a time, and the RFC's rspauth. */
+    rfc_response(&resp);
+    ck_assert_int_eq(mg_hex_decode(RFC_RESPONSE, 32, resp.response, 16, 0), MG_OK);
+    ck_assert_int_eq(mg_digest_ha1(&resp, &secret, ha1, 0), MG_OK);
+    ck_assert_int_eq(mg_digest_kd_pair(ha1, &resp, response, rspauth, 0), MG_OK);
+    ck_assert_int_eq(mg_digest_kd(ha1, &resp, MG_DIGEST_A2_RESPONSE, want, 0), MG_OK);
+    ck_assert_mem_eq(response, want, 16);
+    ck_assert_str_eq(hex16(response, hex), RFC_RESPONSE);
+    ck_assert_str_eq(hex16(rspauth, hex), RFC_RSPAUTH);
+    ck_assert_int_eq(mg_digest_kd_pair(ha1, &resp, 0, rspauth, 0), MG_BADPARAM);
+
+    /* The server's verification hands out the same rspauth, and only on success. */
+    memset(rspauth, 0, 16);
+    ck_assert_int_eq(mg_digest_verify_server_rspauth(&resp, &secret, ha1, 0, rspauth, 0),
+		     MG_OK);
+    ck_assert_str_eq(hex16(rspauth, hex), RFC_RSPAUTH);
+    secret = plain_secret(RFC_PASS "x");
+    memset(rspauth, 0x55, 16);
+    memcpy(want, rspauth, 16);
+    ck_assert_int_eq(mg_digest_verify_server_rspauth(&resp, &secret, ha1, 0, rspauth, 0),
+		     MG_BADAUTH);
+    ck_assert_mem_eq(rspauth, want, 16);
+    mg_digest_response_free(&resp);
+}
+END_TEST
+
 START_TEST(verify_server_rfc_example_and_userhash)
 {
     struct mg_digest_response resp;
@@ -1626,6 +1659,7 @@ static Suite *digest_suite(void)
 
     tc = tcase_create("compute");
     tcase_add_test(tc, rfc2831_imap_example);
+    tcase_add_test(tc, kd_pair_and_rspauth_with_verification);
     tcase_add_test(tc, rfc2831_imap_example_parsed_and_verified);
     tcase_add_test(tc, rfc2831_acap_example);
     tcase_add_test(tc, hex_a1_is_wrong);

@@ -14,9 +14,14 @@
 /*
 /*	enum mg_code mg_digest_kd(ha1, resp, which, out, err)
 /*
+/*	enum mg_code mg_digest_kd_pair(ha1, resp, response, rspauth, err)
+/*
 /*	enum mg_code mg_digest_compute(resp, secret, which, out, err)
 /*
 /*	enum mg_code mg_digest_verify_server(resp, secret, ha1, used, err)
+/*
+/*	enum mg_code mg_digest_verify_server_rspauth(resp, secret, ha1, used,
+/*					rspauth, err)
 /*
 /*	enum mg_code mg_digest_verify_rspauth(resp, secret, ra, err)
 /*
@@ -51,6 +56,8 @@
 /*	A2 = "AUTHENTICATE:" digest-uri for the response or ":" digest-uri
 /*	for rspauth (which), plus ":" and 32 zeros unless qop is auth.
 /*	mg_digest_compute() does both steps from a secret.
+/*	mg_digest_kd_pair() computes the response's and rspauth's KD at once:
+/*	their input differs only in A2, so the part before it is hashed once.
 /*
 /*	mg_digest_verify_rspauth() compares the server's rspauth with the
 /*	expected one in constant time on the client side.
@@ -67,6 +74,9 @@
 /*	with MG_DIGEST_A2_RSPAUTH) and session keys, and *used (when not
 /*	null) the reading: MG_DIGEST_CHARSET_LATIN1 or _RAW, or
 /*	secret->charset for a stored hash.
+/*	mg_digest_verify_server_rspauth() does the same and, on success
+/*	and when rspauth is not null, writes there the rspauth digest
+/*	(MG_DIGEST_HASH_LEN bytes) from the response's KD input.
 /*
 /*	mg_digest_signing_keys() derives Kic and Kis for auth-int, and
 /*	mg_digest_sealing_keys() Kcc and Kcs for auth-conf, from the first
@@ -177,6 +187,16 @@ static int latin1_representable(const unsigned char *str, size_t len)
   * asks for it. The conversion goes through a small buffer that is erased
   * afterwards, because the string may be a password.
   */
+static int ascii_only(const unsigned char *str, size_t len)
+{
+    unsigned char any = 0;
+    size_t  i;
+
+    for (i = 0; i < len; i++)
+	any |= str[i];
+    return (any < 0x80);
+}
+
 static void md5_text(struct md5 *mp, const unsigned char *str, size_t len,
 		             int utf8)
 {
@@ -184,7 +204,8 @@ static void md5_text(struct md5 *mp, const unsigned char *str, size_t len,
     size_t  i;
     size_t  n = 0;
 
-    if (!utf8 || !latin1_representable(str, len)) {
+    /* ASCII reads the same in both: hash it as it is, without the copy. */
+    if (!utf8 || ascii_only(str, len) || !latin1_representable(str, len)) {
 	md5_update(mp, str, len);
 	return;
     }
@@ -306,42 +327,103 @@ static enum mg_code ha2_hex(const struct mg_digest_response *resp,
     return (code);
 }
 
+ /*
+  * The part of KD's input that the response and rspauth share:
+  * HEX(H(A1)) ":" nonce ":" nc ":" cnonce ":" qop ":". Hashed once, its
+  * context copied for the second digest, it saves a block of MD5 and the
+  * updates that lead to it.
+  */
+static enum mg_code kd_prefix(const unsigned char ha1[MG_DIGEST_HASH_LEN],
+			              const struct mg_digest_response *resp,
+			              struct md5 *md5, struct mg_error *err)
+{
+    char    ha1_hex[MG_DIGEST_HEX_LEN + 1];
+    char    nc[9];
+    const char *qop;
+
+    if (ha1 == 0 || resp == 0 || resp->nonce == 0
+	|| resp->cnonce == 0 || resp->digest_uri == 0
+	|| (qop = mg_digest_qop_name(resp->qop)) == 0)
+	return (mg_fail(err, MG_BADPARAM, "mg_digest_kd: incomplete input"));
+    mg_hex_u32(resp->nc, nc);
+    mg_hex_encode(ha1, MG_DIGEST_HASH_LEN, ha1_hex);
+    md5_begin(md5);
+    md5_update(md5, ha1_hex, MG_DIGEST_HEX_LEN);
+    md5_update(md5, ":", 1);
+    md5_str(md5, resp->nonce);
+    md5_update(md5, ":", 1);
+    md5_str(md5, nc);
+    md5_update(md5, ":", 1);
+    md5_str(md5, resp->cnonce);
+    md5_update(md5, ":", 1);
+    md5_str(md5, qop);
+    md5_update(md5, ":", 1);
+    mg_cleanse(ha1_hex, sizeof(ha1_hex));
+    return (MG_OK);
+}
+
+ /*
+  * KD's end: HEX(H(A2)) for the response or rspauth (which), then the
+  * digest. The context is erased either way.
+  */
+static enum mg_code kd_finish(struct md5 *md5, const struct mg_digest_response *resp,
+			              enum mg_digest_a2 which,
+			              unsigned char out[MG_DIGEST_HASH_LEN],
+			              struct mg_error *err)
+{
+    char    ha2[MG_DIGEST_HEX_LEN + 1];
+    enum mg_code code;
+
+    if ((code = ha2_hex(resp, which, ha2, err)) != MG_OK) {
+	mg_cleanse(&md5->ctx, sizeof(md5->ctx));
+	return (code);
+    }
+    md5_str(md5, ha2);
+    return (md5_end(md5, out, err));
+}
+
+static int valid_a2(enum mg_digest_a2 which)
+{
+    return (which == MG_DIGEST_A2_RESPONSE || which == MG_DIGEST_A2_RSPAUTH);
+}
+
 enum mg_code mg_digest_kd(const unsigned char ha1[MG_DIGEST_HASH_LEN],
 			          const struct mg_digest_response *resp,
 			          enum mg_digest_a2 which,
 			          unsigned char out[MG_DIGEST_HASH_LEN],
 			          struct mg_error *err)
 {
-    char    ha1_hex[MG_DIGEST_HEX_LEN + 1];
-    char    ha2[MG_DIGEST_HEX_LEN + 1];
-    char    nc[9];
-    const char *qop;
     struct md5 md5;
     enum mg_code code;
 
-    if (ha1 == 0 || resp == 0 || out == 0 || resp->nonce == 0
-	|| resp->cnonce == 0 || resp->digest_uri == 0
-	|| (qop = mg_digest_qop_name(resp->qop)) == 0
-	|| (which != MG_DIGEST_A2_RESPONSE && which != MG_DIGEST_A2_RSPAUTH))
+    if (out == 0 || !valid_a2(which))
 	return (mg_fail(err, MG_BADPARAM, "mg_digest_kd: incomplete input"));
-    if ((code = ha2_hex(resp, which, ha2, err)) != MG_OK)
+    if ((code = kd_prefix(ha1, resp, &md5, err)) != MG_OK)
 	return (code);
-    mg_hex_u32(resp->nc, nc);
-    mg_hex_encode(ha1, MG_DIGEST_HASH_LEN, ha1_hex);
-    md5_begin(&md5);
-    md5_update(&md5, ha1_hex, MG_DIGEST_HEX_LEN);
-    md5_update(&md5, ":", 1);
-    md5_str(&md5, resp->nonce);
-    md5_update(&md5, ":", 1);
-    md5_str(&md5, nc);
-    md5_update(&md5, ":", 1);
-    md5_str(&md5, resp->cnonce);
-    md5_update(&md5, ":", 1);
-    md5_str(&md5, qop);
-    md5_update(&md5, ":", 1);
-    md5_str(&md5, ha2);
-    mg_cleanse(ha1_hex, sizeof(ha1_hex));
-    return (md5_end(&md5, out, err));
+    return (kd_finish(&md5, resp, which, out, err));
+}
+
+enum mg_code mg_digest_kd_pair(const unsigned char ha1[MG_DIGEST_HASH_LEN],
+			               const struct mg_digest_response *resp,
+			               unsigned char response[MG_DIGEST_HASH_LEN],
+			               unsigned char rspauth[MG_DIGEST_HASH_LEN],
+			               struct mg_error *err)
+{
+    struct md5 md5, second;
+    enum mg_code code;
+
+    if (response == 0 || rspauth == 0)
+	return (mg_fail(err, MG_BADPARAM, "mg_digest_kd: incomplete input"));
+    if ((code = kd_prefix(ha1, resp, &md5, err)) != MG_OK)
+	return (code);
+    second = md5;
+    if ((code = kd_finish(&md5, resp, MG_DIGEST_A2_RESPONSE, response, err)) != MG_OK) {
+	mg_cleanse(&second, sizeof(second));
+	return (code);
+    }
+    if ((code = kd_finish(&second, resp, MG_DIGEST_A2_RSPAUTH, rspauth, err)) != MG_OK)
+	mg_cleanse(response, MG_DIGEST_HASH_LEN);
+    return (code);
 }
 
 enum mg_code mg_digest_compute(const struct mg_digest_response *resp,
@@ -391,20 +473,29 @@ static enum mg_code try_reading(const struct mg_digest_response *resp,
 				        const struct mg_digest_secret *secret,
 				        enum mg_digest_charset rule,
 				        unsigned char ha1[MG_DIGEST_HASH_LEN],
+				        unsigned char *rspauth,
 				        struct mg_error *err)
 {
     struct mg_digest_secret trial = *secret;
     unsigned char expected[MG_DIGEST_HASH_LEN];
+    struct md5 md5, second;
     enum mg_code code;
 
     trial.charset = rule;
+    memset(&second, 0, sizeof(second));
     if ((code = mg_digest_ha1(resp, &trial, ha1, err)) == MG_OK
-	&& (code = mg_digest_kd(ha1, resp, MG_DIGEST_A2_RESPONSE, expected,
-				err)) == MG_OK
-	&& !mg_equal_ct(expected, resp->response, sizeof(expected)))
-	code = MG_BADAUTH;
+	&& (code = kd_prefix(ha1, resp, &md5, err)) == MG_OK) {
+	/* The rspauth's KD shares the prefix: kept until the response verifies. */
+	second = md5;
+	if ((code = kd_finish(&md5, resp, MG_DIGEST_A2_RESPONSE, expected, err)) == MG_OK
+	    && !mg_equal_ct(expected, resp->response, sizeof(expected)))
+	    code = MG_BADAUTH;
+	if (code == MG_OK && rspauth != 0)
+	    code = kd_finish(&second, resp, MG_DIGEST_A2_RSPAUTH, rspauth, err);
+    }
     if (code != MG_OK)
 	mg_cleanse(ha1, MG_DIGEST_HASH_LEN);
+    mg_cleanse(&second, sizeof(second));
     mg_cleanse(expected, sizeof(expected));
     return (code);
 }
@@ -413,6 +504,16 @@ enum mg_code mg_digest_verify_server(const struct mg_digest_response *resp,
 				             const struct mg_digest_secret *secret,
 				             unsigned char ha1[MG_DIGEST_HASH_LEN],
 				             enum mg_digest_charset *used,
+				             struct mg_error *err)
+{
+    return (mg_digest_verify_server_rspauth(resp, secret, ha1, used, 0, err));
+}
+
+enum mg_code mg_digest_verify_server_rspauth(const struct mg_digest_response *resp,
+				             const struct mg_digest_secret *secret,
+				             unsigned char ha1[MG_DIGEST_HASH_LEN],
+				             enum mg_digest_charset *used,
+				             unsigned char *rspauth,
 				             struct mg_error *err)
 {
     enum mg_digest_charset rule;
@@ -425,11 +526,11 @@ enum mg_code mg_digest_verify_server(const struct mg_digest_response *resp,
 			"input"));
     rule = (secret->kind == MG_DIGEST_SECRET_PASSWORD) ?
 	MG_DIGEST_CHARSET_LATIN1 : secret->charset;
-    code = try_reading(resp, secret, rule, ha1, err);
+    code = try_reading(resp, secret, rule, ha1, rspauth, err);
     if (code == MG_BADAUTH && secret->kind == MG_DIGEST_SECRET_PASSWORD
 	&& readings_differ(resp, secret)) {
 	rule = MG_DIGEST_CHARSET_RAW;
-	code = try_reading(resp, secret, rule, ha1, err);
+	code = try_reading(resp, secret, rule, ha1, rspauth, err);
     }
     if (code == MG_BADAUTH)
 	return (mg_fail(err, MG_BADAUTH, "DIGEST-MD5 response does not verify"));

@@ -67,14 +67,61 @@ static const char *const dir_names[D_COUNT] = {
     "authzid", "rspauth",
 };
 
+#define DIR_LEN(s)	(sizeof(s) - 1)
+
+ /*
+  * The lengths of dir_names[]: every directive of every message is looked
+  * up, and a strlen() per candidate name was most of the lookup's cost.
+  */
+static const unsigned char dir_name_len[D_COUNT] = {
+    DIR_LEN("unknown"),
+    DIR_LEN("realm"), DIR_LEN("nonce"), DIR_LEN("qop"), DIR_LEN("stale"),
+    DIR_LEN("maxbuf"), DIR_LEN("charset"), DIR_LEN("algorithm"),
+    DIR_LEN("cipher"), DIR_LEN("username"), DIR_LEN("cnonce"), DIR_LEN("nc"),
+    DIR_LEN("digest-uri"), DIR_LEN("response"), DIR_LEN("authzid"),
+    DIR_LEN("rspauth"),
+};
+
+ /*
+  * The names of each length, D_UNKNOWN-terminated: every directive of every
+  * message is looked up, and trying each name in turn was most of a
+  * lookup's cost.
+  */
+static const unsigned char dir_by_len[11][4] = {
+    [2] = {D_NC},
+    [3] = {D_QOP},
+    [5] = {D_REALM, D_NONCE, D_STALE},
+    [6] = {D_MAXBUF, D_CIPHER, D_CNONCE},
+    [7] = {D_CHARSET, D_AUTHZID, D_RSPAUTH},
+    [8] = {D_USERNAME, D_RESPONSE},
+    [9] = {D_ALGORITHM},
+    [10] = {D_DIGEST_URI},
+};
+
+ /*
+  * Whether a directive name (token characters only) is the lower-case
+  * name dn, ignoring case: of the token characters only 'A'-'Z' and
+  * 'a'-'z' become a letter with bit 0x20 set, and only '-' stays '-'.
+  */
+static int name_is(const char *name, const char *dn, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++)
+	if (((unsigned char) name[i] | 0x20) != (unsigned char) dn[i])
+	    return (0);
+    return (1);
+}
+
 static enum dir_id dir_lookup(const char *name, size_t len)
 {
-    int     id;
+    const unsigned char *id;
 
-    for (id = D_UNKNOWN + 1; id < D_COUNT; id++)
-	if (strlen(dir_names[id]) == len
-	    && strncasecmp(dir_names[id], name, len) == 0)
-	    return ((enum dir_id) id);
+    if (len >= sizeof(dir_by_len) / sizeof(dir_by_len[0]))
+	return (D_UNKNOWN);
+    for (id = dir_by_len[len]; *id != D_UNKNOWN; id++)
+	if (dir_name_len[*id] == len && name_is(name, dir_names[*id], len))
+	    return ((enum dir_id) *id);
     return (D_UNKNOWN);
 }
 
@@ -111,7 +158,7 @@ static int is_token_char(int ch)
   * LWS is [CRLF] 1*(SP|HT). A bare CR or LF is not white space and ends
   * up as a bad character.
   */
-static void skip_lws(struct mg_digest_lexer *lx)
+static void skip_lws_slow(struct mg_digest_lexer *lx)
 {
     while (lx->cp < lx->end) {
 	if (*lx->cp == ' ' || *lx->cp == '\t')
@@ -122,6 +169,29 @@ static void skip_lws(struct mg_digest_lexer *lx)
 	else
 	    break;
     }
+}
+
+ /*
+  * Most places have no white space at all: say so without a call.
+  */
+static inline void skip_lws(struct mg_digest_lexer *lx)
+{
+    if (lx->cp < lx->end && (*lx->cp == ' ' || *lx->cp == '\t' || *lx->cp == '\r'))
+	skip_lws_slow(lx);
+}
+
+ /*
+  * The message parsers have checked the input (check_input()): no second
+  * search for a NUL byte.
+  */
+static enum mg_code lex_start(struct mg_digest_lexer *lx, const char *in, size_t len,
+			              char *buf, size_t bufsize)
+{
+    lx->cp = in;
+    lx->end = in + len;
+    lx->buf = buf;
+    lx->bufsize = bufsize;
+    return (MG_OK);
 }
 
 enum mg_code mg_digest_lex_init(struct mg_digest_lexer *lx, const char *in,
@@ -141,14 +211,36 @@ enum mg_code mg_digest_lex_init(struct mg_digest_lexer *lx, const char *in,
     return (MG_OK);
 }
 
+ /*
+  * Bytes a quoted string holds as they are: not a control (but HT), not
+  * the closing quote, not a backslash.
+  */
+static const unsigned char quoted_plain[256] = {
+    ['\t'] = 1, [' '] = 1, ['!'] = 1, ['#' ... '['] = 1, [']' ... '~'] = 1,
+    [0x80 ... 0xff] = 1,
+};
+
 static enum mg_code lex_quoted(struct mg_digest_lexer *lx,
 			               struct mg_digest_directive *dir,
 			               struct mg_error *err)
 {
+    const char *run, *cp;
     size_t  n = 0;
     int     ch;
 
     for (lx->cp++; /* void */ ; n++) {
+	/* Runs of ordinary bytes at once; the buffer holds len+1 bytes. */
+	for (run = cp = lx->cp; lx->end - cp >= 4 && quoted_plain[(unsigned char) cp[0]]
+	     && quoted_plain[(unsigned char) cp[1]] && quoted_plain[(unsigned char) cp[2]]
+	     && quoted_plain[(unsigned char) cp[3]]; cp += 4)
+	     /* void */ ;
+	for (/* void */ ; cp < lx->end && quoted_plain[(unsigned char) *cp]; cp++)
+	     /* void */ ;
+	lx->cp = cp;
+	if (lx->cp > run) {
+	    memcpy(lx->buf + n, run, (size_t) (lx->cp - run));
+	    n += (size_t) (lx->cp - run);
+	}
 	if (lx->cp >= lx->end)
 	    return (mg_fail(err, MG_MALFORMED, "unterminated quoted string in %s "
 			    "directive", dir_name(dir)));
@@ -180,10 +272,17 @@ static enum mg_code lex_token(struct mg_digest_lexer *lx,
 			              struct mg_error *err)
 {
     const char *start = lx->cp;
+    const char *cp = start;
     size_t  n;
 
-    while (lx->cp < lx->end && is_token_char((unsigned char) *lx->cp))
-	lx->cp++;
+    /* A local cursor: the stores below would make the compiler reload lx->cp. */
+    while (lx->end - cp >= 4 && is_token_char((unsigned char) cp[0])
+	   && is_token_char((unsigned char) cp[1]) && is_token_char((unsigned char) cp[2])
+	   && is_token_char((unsigned char) cp[3]))
+	cp += 4;
+    while (cp < lx->end && is_token_char((unsigned char) *cp))
+	cp++;
+    lx->cp = cp;
     n = (size_t) (lx->cp - start);
     if (lx->cp < lx->end && *lx->cp != ',' && *lx->cp != ' '
 	&& *lx->cp != '\t' && *lx->cp != '\r')
@@ -207,9 +306,15 @@ static enum mg_code lex_name(struct mg_digest_lexer *lx,
 			             struct mg_error *err)
 {
     const char *start = lx->cp;
+    const char *cp = start;
 
-    while (lx->cp < lx->end && is_token_char((unsigned char) *lx->cp))
-	lx->cp++;
+    while (lx->end - cp >= 4 && is_token_char((unsigned char) cp[0])
+	   && is_token_char((unsigned char) cp[1]) && is_token_char((unsigned char) cp[2])
+	   && is_token_char((unsigned char) cp[3]))
+	cp += 4;
+    while (cp < lx->end && is_token_char((unsigned char) *cp))
+	cp++;
+    lx->cp = cp;
     if (lx->cp == start)
 	return (mg_fail(err, MG_MALFORMED, *start == '=' ?
 			"directive without a name" :
@@ -290,26 +395,46 @@ static enum mg_code decode_decimal(const struct mg_digest_directive *dir,
     return (MG_OK);
 }
 
-static int is_hex_digit(int ch)
-{
-    return ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')
-	    || (ch >= 'A' && ch <= 'F'));
-}
+#define HEX_DIGIT(ch, value)	[ch] = (value) + 1
+
+ /*
+  * A hex digit's value plus one; 0 for anything else. The values decoded
+  * here are sent in the clear (response, rspauth, nc).
+  */
+static const unsigned char hex_value_plus1[256] = {
+    HEX_DIGIT('0', 0), HEX_DIGIT('1', 1), HEX_DIGIT('2', 2), HEX_DIGIT('3', 3),
+    HEX_DIGIT('4', 4), HEX_DIGIT('5', 5), HEX_DIGIT('6', 6), HEX_DIGIT('7', 7),
+    HEX_DIGIT('8', 8), HEX_DIGIT('9', 9),
+    HEX_DIGIT('a', 10), HEX_DIGIT('b', 11), HEX_DIGIT('c', 12), HEX_DIGIT('d', 13),
+    HEX_DIGIT('e', 14), HEX_DIGIT('f', 15),
+    HEX_DIGIT('A', 10), HEX_DIGIT('B', 11), HEX_DIGIT('C', 12), HEX_DIGIT('D', 13),
+    HEX_DIGIT('E', 14), HEX_DIGIT('F', 15),
+};
 
 static enum mg_code decode_hex(const struct mg_digest_directive *dir,
 			               unsigned char *out, size_t outlen,
 			               struct mg_error *err)
 {
+    const unsigned char *in = (const unsigned char *) dir->value;
+    unsigned hi, lo, bad = 0;
     size_t  i;
 
     if (dir->value_len != 2 * outlen)
 	return (mg_fail(err, MG_MALFORMED, "%s directive must be %zu hex digits",
 			dir_name(dir), 2 * outlen));
-    for (i = 0; i < dir->value_len; i++)
-	if (!is_hex_digit((unsigned char) dir->value[i]))
-	    return (mg_fail(err, MG_MALFORMED, "%s directive contains a non-hex "
-			    "character", dir_name(dir)));
-    return (mg_hex_decode(dir->value, dir->value_len, out, outlen, err));
+    /* One pass; a digit that is not hex leaves out all zero. */
+    for (i = 0; i < outlen; i++) {
+	hi = hex_value_plus1[in[2 * i]];
+	lo = hex_value_plus1[in[2 * i + 1]];
+	bad |= (hi == 0) | (lo == 0);
+	out[i] = (unsigned char) ((hi - 1) << 4 | ((lo - 1) & 15));
+    }
+    if (bad) {
+	memset(out, 0, outlen);
+	return (mg_fail(err, MG_MALFORMED, "%s directive contains a non-hex "
+			"character", dir_name(dir)));
+    }
+    return (MG_OK);
 }
 
 static enum mg_code decode_nc(const struct mg_digest_directive *dir,
@@ -521,7 +646,7 @@ enum mg_code mg_digest_parse_challenge(const char *in, size_t len,
 	return (mg_fail(err, MG_BADPARAM, "null DIGEST-MD5 challenge structure"));
     mg_digest_challenge_free(chal);
     if ((code = check_input(in, len, MG_DIGEST_CHALLENGE_MAX, "challenge", err)) != MG_OK
-	|| (code = mg_digest_lex_init(&lx, in, len, buf, sizeof(buf), err)) != MG_OK
+	|| (code = lex_start(&lx, in, len, buf, sizeof(buf))) != MG_OK
 	|| (code = challenge_loop(&lx, chal, &seen, err)) != MG_OK
 	|| (code = missing(seen, D_NONCE, err)) != MG_OK)
 	mg_digest_challenge_free(chal);
@@ -639,7 +764,7 @@ enum mg_code mg_digest_parse_response(const char *in, size_t len,
 	return (mg_fail(err, MG_BADPARAM, "null DIGEST-MD5 response structure"));
     mg_digest_response_free(resp);
     if ((code = check_input(in, len, MG_DIGEST_RESPONSE_MAX, "response", err)) != MG_OK
-	|| (code = mg_digest_lex_init(&lx, in, len, buf, sizeof(buf), err)) != MG_OK
+	|| (code = lex_start(&lx, in, len, buf, sizeof(buf))) != MG_OK
 	|| (code = response_loop(&lx, resp, &seen, err)) != MG_OK
 	|| (code = response_complete(resp, seen, err)) != MG_OK)
 	mg_digest_response_free(resp);
@@ -683,7 +808,7 @@ enum mg_code mg_digest_parse_rspauth(const char *in, size_t len,
 	return (mg_fail(err, MG_BADPARAM, "null DIGEST-MD5 rspauth structure"));
     memset(ra, 0, sizeof(*ra));
     if ((code = check_input(in, len, MG_DIGEST_RSPAUTH_MAX, "rspauth message", err)) != MG_OK
-	|| (code = mg_digest_lex_init(&lx, in, len, buf, sizeof(buf), err)) != MG_OK
+	|| (code = lex_start(&lx, in, len, buf, sizeof(buf))) != MG_OK
 	|| (code = rspauth_loop(&lx, ra, &seen, err)) != MG_OK
 	|| (code = missing(seen, D_RSPAUTH, err)) != MG_OK)
 	memset(ra, 0, sizeof(*ra));

@@ -60,7 +60,8 @@ struct sink {
     size_t  limit;
 };
 
-static void put(struct sink *sp, const char *data, size_t n)
+static inline __attribute__((always_inline))
+void    put(struct sink *sp, const char *data, size_t n)
 {
     if (sp->len > sp->limit)
 	return;
@@ -89,35 +90,32 @@ static void put_quoted(struct sink *sp, const char *str)
     put(sp, "\"", 1);
     while (*str) {
 	run = strcspn(str, "\"\\");
+	/* Most values: all of it, and the closing quote with it. */
+	if (str[run] == 0) {
+	    put(sp, str, run);
+	    break;
+	}
 	put(sp, str, run);
 	str += run;
-	if (*str) {
-	    put(sp, "\\", 1);
-	    put(sp, str++, 1);
-	}
+	put(sp, "\\", 1);
+	put(sp, str++, 1);
     }
     put(sp, "\"", 1);
 }
 
+ /*
+  * ",name=" (no comma when first) in one put: name is a string literal,
+  * so its length is known when this is compiled.
+  */
+#define put_name(sp, name) \
+    ((sp)->len > 0 ? put((sp), "," name "=", sizeof("," name "=") - 1) \
+     : put((sp), name "=", sizeof(name "=") - 1))
+
  /* name="value", with a leading comma unless first. */
-static void put_qdir(struct sink *sp, const char *name, const char *value)
-{
-    if (sp->len > 0)
-	put(sp, ",", 1);
-    put_str(sp, name);
-    put(sp, "=", 1);
-    put_quoted(sp, value);
-}
+#define put_qdir(sp, name, value) (put_name((sp), name), put_quoted((sp), (value)))
 
  /* name=value for token values we produce ourselves. */
-static void put_tdir(struct sink *sp, const char *name, const char *value)
-{
-    if (sp->len > 0)
-	put(sp, ",", 1);
-    put_str(sp, name);
-    put(sp, "=", 1);
-    put_str(sp, value);
-}
+#define put_tdir(sp, name, value) (put_name((sp), name), put_str((sp), (value)))
 
 static void put_list(struct sink *sp, const char *name, unsigned mask,
 		             const char *(*namer) (unsigned))
@@ -193,6 +191,14 @@ static enum mg_code sink_init(struct sink *sp, char *buf, size_t bufsize,
   * Refuse what the parser would refuse, so that we never send a message
   * we could not read back ourselves.
   */
+ /*
+  * Bytes a value may hold: anything but a control character (HT is
+  * allowed) and the terminating NUL.
+  */
+static const unsigned char sendable_char[256] = {
+    ['\t'] = 1, [' ' ... '~'] = 1, [0x80 ... 0xff] = 1,
+};
+
 static enum mg_code sendable(const char *value, const char *name,
 			             int may_be_empty, struct mg_error *err)
 {
@@ -202,10 +208,24 @@ static enum mg_code sendable(const char *value, const char *name,
 	return (mg_fail(err, MG_BADPARAM, "no %s value to send", name));
     if (!may_be_empty && *value == 0)
 	return (mg_fail(err, MG_BADPARAM, "empty %s value", name));
-    for (cp = (const unsigned char *) value; *cp; cp++)
-	if ((*cp < 32 && *cp != '\t') || *cp == 127)
-	    return (mg_fail(err, MG_BADPARAM, "%s value contains a control "
-			    "character", name));
+    /* Four bytes a round; a byte is read only after a non-NUL one. */
+    for (cp = (const unsigned char *) value; sendable_char[cp[0]]; cp += 4) {
+	if (!sendable_char[cp[1]]) {
+	    cp += 1;
+	    break;
+	}
+	if (!sendable_char[cp[2]]) {
+	    cp += 2;
+	    break;
+	}
+	if (!sendable_char[cp[3]]) {
+	    cp += 3;
+	    break;
+	}
+    }
+    if (*cp != 0)
+	return (mg_fail(err, MG_BADPARAM, "%s value contains a control "
+			"character", name));
     return (MG_OK);
 }
 
