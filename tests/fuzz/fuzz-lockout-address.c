@@ -76,28 +76,50 @@ static void check_network(const char *text)
 		"network \"%s\" prints as \"%s\"", text, key);
 }
 
+static char ascii_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c);
+}
+
+static char ascii_upper(char c)
+{
+    return (c >= 'a' && c <= 'z' ? (char) (c - 'a' + 'A') : c);
+}
+
+/*
+ * Account keys: the name in ASCII lower case, or the digest of it when
+ * too long; any spelling of a name has its key, and two names that differ
+ * in anything but ASCII case never share one.
+ */
 static void check_account_key(const char *kind, const char *text, size_t length)
 {
-    char    name[601], key[MG_LOCKOUT_KEY_MAX + 1], other[MG_LOCKOUT_KEY_MAX + 1];
-    size_t  tlen = strlen(text), klen = strlen(kind), i;
+    char    name[601], folded[601], key[MG_LOCKOUT_KEY_MAX + 1];
+    char    other[MG_LOCKOUT_KEY_MAX + 1];
+    size_t  tlen = strlen(text), klen = strlen(kind), i, j;
 
     if (tlen == 0)
 	return;
-    for (i = 0; i < length && i < sizeof(name) - 1; i++)
+    for (i = 0; i < length && i < sizeof(name) - 1; i++) {
 	name[i] = text[i % tlen];
-    name[i] = 0;
+	folded[i] = ascii_lower(name[i]);
+    }
+    name[i] = folded[i] = 0;
     FUZZ_ASSERT(mg_lockout_key(key, kind, name) == key, "no key for %zu bytes", i);
     FUZZ_ASSERT(strlen(key) <= MG_LOCKOUT_KEY_MAX, "key of %zu bytes", strlen(key));
+    for (j = 0; j < i; j++)
+	name[j] = ascii_upper(name[j]);
+    FUZZ_ASSERT(mg_lockout_key(other, kind, name) == other && strcmp(key, other) == 0,
+		"two spellings of a name have different keys");
     if (klen + 1 + i <= MG_LOCKOUT_KEY_MAX) {
 	FUZZ_ASSERT(strncmp(key, kind, klen) == 0 && key[klen] == ':'
-		    && strcmp(key + klen + 1, name) == 0, "the name was changed");
+		    && strcmp(key + klen + 1, folded) == 0, "the name was changed");
 	return;
     }
     FUZZ_ASSERT(strncmp(key, kind, klen) == 0 && strncmp(key + klen, "#sha256:", 8) == 0
 		&& strlen(key + klen + 8) == 64
 		&& strspn(key + klen + 8, "0123456789abcdef") == 64,
 		"long name keyed \"%.40s...\"", key);
-    name[i - 1] = name[i - 1] == 'a' ? 'b' : 'a';
+    name[i - 1] = ascii_lower(name[i - 1]) == 'a' ? 'b' : 'a';
     FUZZ_ASSERT(mg_lockout_key(other, kind, name) == other && strcmp(key, other) != 0,
 		"two long names share a key");
 }
