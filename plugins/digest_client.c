@@ -129,6 +129,20 @@ static int canon_identities(sasl_client_params_t *cparams, struct mgp_client_cre
 }
 
  /*
+  * The authorisation id sent: the canonical one, and only when it differs
+  * from the canonical authentication id, as the stock client does. A
+  * server without proxy authorisation may refuse any authzid, and one
+  * equal to the user's own name authorises nothing more.
+  */
+static const char *sent_authzid(const sasl_out_params_t *oparams)
+{
+    if (oparams->user == 0 || oparams->authid == 0
+	|| strcmp(oparams->user, oparams->authid) == 0)
+	return (0);
+    return (oparams->user);
+}
+
+ /*
   * Fill the response, compute its digest and the rspauth we expect, and
   * print it. The password is used here and nowhere else. The response's
   * strings are borrowed from the credentials, the challenge and this
@@ -138,7 +152,7 @@ static int canon_identities(sasl_client_params_t *cparams, struct mgp_client_cre
 static enum mg_code build_response(struct digest_client *ctx,
 				           sasl_client_params_t *cparams,
 				           const struct mg_digest_challenge *chal,
-				           const char *realm,
+				           const char *authzid, const char *realm,
 				           const struct mg_digest_layers *layers,
 				           enum mg_digest_qop qop,
 				           enum mg_digest_cipher cipher,
@@ -170,7 +184,7 @@ static enum mg_code build_response(struct digest_client *ctx,
 	resp.nonce = chal->nonce;
 	resp.cnonce = cnonce;
 	resp.digest_uri = uri;
-	resp.authzid = ctx->creds.authzid;
+	resp.authzid = (char *) authzid;
 	resp.has_realm = *realm != 0;
 	resp.nc = 1;
 	resp.qop = qop;
@@ -190,12 +204,11 @@ static enum mg_code build_response(struct digest_client *ctx,
 }
 
 static void note_identity(struct mg_audit_event *ev, const struct mgp_client_creds *creds,
-			          const char *realm, const char *host)
+			          const char *authzid, const char *realm, const char *host)
 {
     mg_audit_set(ev->authid, sizeof(ev->authid), creds->authid, strlen(creds->authid));
-    if (creds->authzid)
-	mg_audit_set(ev->authzid, sizeof(ev->authzid), creds->authzid,
-		     strlen(creds->authzid));
+    if (authzid)
+	mg_audit_set(ev->authzid, sizeof(ev->authzid), authzid, strlen(authzid));
     mg_audit_set(ev->realm, sizeof(ev->realm), realm, strlen(realm));
     ev->has_realm = 1;
     mg_audit_set(ev->uri_host, sizeof(ev->uri_host), host, strlen(host));
@@ -216,7 +229,7 @@ static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
     enum mg_digest_cipher cipher;
     unsigned char ha1[MG_DIGEST_HASH_LEN];
     struct mg_error err;
-    const char *realm;
+    const char *realm, *authzid;
     size_t  len;
     int     ret;
 
@@ -253,11 +266,12 @@ static int respond(struct digest_client *ctx, sasl_client_params_t *cparams,
 	goto done;
     if ((ret = pick_realm(cparams, &chal, &realm)) != SASL_OK)
 	goto done;
-    note_identity(&ctx->ev, &ctx->creds, realm, cparams->serverFQDN);
+    authzid = sent_authzid(oparams);
+    note_identity(&ctx->ev, &ctx->creds, authzid, realm, cparams->serverFQDN);
     ctx->ev.qop = mg_digest_qop_name(qop);
     if (qop == MG_DIGEST_QOP_AUTH_CONF)
 	ctx->ev.cipher = mg_digest_cipher_name(cipher);
-    if (build_response(ctx, cparams, &chal, realm, &layers, qop, cipher, ha1,
+    if (build_response(ctx, cparams, &chal, authzid, realm, &layers, qop, cipher, ha1,
 		       &len, &err) != MG_OK) {
 	ret = mgp_report(utils, &ctx->ev, MECH, &err);
 	goto done;
