@@ -145,40 +145,6 @@ enum mg_code mg_cram_check_challenge(const char *chal, size_t len,
     return (MG_OK);
 }
 
-#define HEX_DIGIT(ch, value)	[ch] = (value) + 1
-
- /*
-  * A hex digit's value plus one; 0 for anything else. Only for the digest
-  * a client sends in the clear: stored secrets go through mg_hex_decode().
-  */
-static const unsigned char hex_value_plus1[256] = {
-    HEX_DIGIT('0', 0), HEX_DIGIT('1', 1), HEX_DIGIT('2', 2), HEX_DIGIT('3', 3),
-    HEX_DIGIT('4', 4), HEX_DIGIT('5', 5), HEX_DIGIT('6', 6), HEX_DIGIT('7', 7),
-    HEX_DIGIT('8', 8), HEX_DIGIT('9', 9),
-    HEX_DIGIT('a', 10), HEX_DIGIT('b', 11), HEX_DIGIT('c', 12), HEX_DIGIT('d', 13),
-    HEX_DIGIT('e', 14), HEX_DIGIT('f', 15),
-    HEX_DIGIT('A', 10), HEX_DIGIT('B', 11), HEX_DIGIT('C', 12), HEX_DIGIT('D', 13),
-    HEX_DIGIT('E', 14), HEX_DIGIT('F', 15),
-};
-
- /*
-  * 2 * outlen hex digits to bytes; 0 when one is not a hex digit.
-  */
-static int decode_wire_hex(const unsigned char *in, unsigned char *out, size_t outlen)
-{
-    unsigned hi, lo;
-    size_t  i;
-
-    for (i = 0; i < outlen; i++) {
-	hi = hex_value_plus1[in[2 * i]];
-	lo = hex_value_plus1[in[2 * i + 1]];
-	if (hi == 0 || lo == 0)
-	    return (0);
-	out[i] = (unsigned char) ((hi - 1) << 4 | (lo - 1));
-    }
-    return (1);
-}
-
 enum mg_code mg_cram_parse_response(const char *in, size_t len,
 				            struct mg_cram_response *resp,
 				            struct mg_error *err)
@@ -206,7 +172,8 @@ enum mg_code mg_cram_parse_response(const char *in, size_t len,
     if (hex_len != MG_CRAM_HEX_LEN)
 	return (mg_fail(err, MG_MALFORMED, "CRAM-MD5 digest has %zu characters, "
 			"expected %d hex digits", hex_len, MG_CRAM_HEX_LEN));
-    if (!decode_wire_hex((const unsigned char *) space, resp->digest, sizeof(resp->digest)))
+    if (!mg_hex_decode_clear((const unsigned char *) space, resp->digest,
+			     sizeof(resp->digest)))
 	return (mg_fail(err, MG_MALFORMED, "CRAM-MD5 digest contains a non-hex character"));
     return (MG_OK);
 }

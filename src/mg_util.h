@@ -38,6 +38,13 @@ extern void mg_hex_encode(const unsigned char *in, size_t len, char *out);
 /* A 32-bit number as 8 lower-case hex digits and a NUL (DIGEST-MD5's nc). */
 extern void mg_hex_u32(uint32_t value, char out[9]);
 
+/*
+ * 2*outlen hex digits (either case) sent in the clear to bytes, in one
+ * pass; 0, with out zeroed, when one is not a hex digit.
+ */
+extern int mg_hex_decode_clear(const unsigned char *in, unsigned char *out,
+			               size_t outlen);
+
 /* Strict hex decode of exactly 2*outlen characters (either case). */
 extern enum mg_code mg_hex_decode(const char *in, size_t inlen,
 			          unsigned char *out, size_t outlen,

@@ -257,6 +257,23 @@ static void fill(char *field, size_t size, int byte)
     mg_audit_set(field, size, text, size - 1);
 }
 
+/* Every text field of a record but the rule, to its last byte. */
+static void fill_text_fields(struct mg_audit_event *ev, int byte)
+{
+    fill(ev->service, sizeof(ev->service), byte);
+    fill(ev->server_fqdn, sizeof(ev->server_fqdn), byte);
+    fill(ev->remote_addr, sizeof(ev->remote_addr), byte);
+    fill(ev->remote_port, sizeof(ev->remote_port), byte);
+    fill(ev->local_addr, sizeof(ev->local_addr), byte);
+    fill(ev->local_port, sizeof(ev->local_port), byte);
+    fill(ev->authid, sizeof(ev->authid), byte);
+    fill(ev->account, sizeof(ev->account), byte);
+    fill(ev->authzid, sizeof(ev->authzid), byte);
+    fill(ev->realm, sizeof(ev->realm), byte);
+    fill(ev->uri_host, sizeof(ev->uri_host), byte);
+    fill(ev->reason, sizeof(ev->reason), byte);
+}
+
 START_TEST(longest_record_fits)
 {
     static const int bytes[] = {0x01, 0xff};
@@ -267,18 +284,7 @@ START_TEST(longest_record_fits)
     int     byte = bytes[_i];
 
     sample(&ev);
-    fill(ev.service, sizeof(ev.service), byte);
-    fill(ev.server_fqdn, sizeof(ev.server_fqdn), byte);
-    fill(ev.remote_addr, sizeof(ev.remote_addr), byte);
-    fill(ev.remote_port, sizeof(ev.remote_port), byte);
-    fill(ev.local_addr, sizeof(ev.local_addr), byte);
-    fill(ev.local_port, sizeof(ev.local_port), byte);
-    fill(ev.authid, sizeof(ev.authid), byte);
-    fill(ev.account, sizeof(ev.account), byte);
-    fill(ev.authzid, sizeof(ev.authzid), byte);
-    fill(ev.realm, sizeof(ev.realm), byte);
-    fill(ev.uri_host, sizeof(ev.uri_host), byte);
-    fill(ev.reason, sizeof(ev.reason), byte);
+    fill_text_fields(&ev, byte);
     mg_audit_rule(&ev, "rule", 0);
     ck_assert_int_eq(mg_audit_format_json(&ev, "1.2.3", buf, sizeof(buf), &len, 0), MG_OK);
     obj = parse_json_line(buf, len);
@@ -417,18 +423,7 @@ START_TEST(json_longest_same_as_json_c)
     int     byte = bytes[_i];
 
     sample(&ev);
-    fill(ev.service, sizeof(ev.service), byte);
-    fill(ev.server_fqdn, sizeof(ev.server_fqdn), byte);
-    fill(ev.remote_addr, sizeof(ev.remote_addr), byte);
-    fill(ev.remote_port, sizeof(ev.remote_port), byte);
-    fill(ev.local_addr, sizeof(ev.local_addr), byte);
-    fill(ev.local_port, sizeof(ev.local_port), byte);
-    fill(ev.authid, sizeof(ev.authid), byte);
-    fill(ev.account, sizeof(ev.account), byte);
-    fill(ev.authzid, sizeof(ev.authzid), byte);
-    fill(ev.realm, sizeof(ev.realm), byte);
-    fill(ev.uri_host, sizeof(ev.uri_host), byte);
-    fill(ev.reason, sizeof(ev.reason), byte);
+    fill_text_fields(&ev, byte);
     fill(ev.rule, sizeof(ev.rule), byte);
     ev.enforced = 0;
     same_as_json_c(&ev, "1.2.3");

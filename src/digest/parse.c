@@ -267,22 +267,26 @@ static enum mg_code lex_quoted(struct mg_digest_lexer *lx,
     return (MG_OK);
 }
 
+/* The end of the run of token characters at cp, four at a time where it can. */
+static const char *token_end(const char *cp, const char *end)
+{
+    while (end - cp >= 4 && is_token_char((unsigned char) cp[0])
+	   && is_token_char((unsigned char) cp[1]) && is_token_char((unsigned char) cp[2])
+	   && is_token_char((unsigned char) cp[3]))
+	cp += 4;
+    while (cp < end && is_token_char((unsigned char) *cp))
+	cp++;
+    return (cp);
+}
+
 static enum mg_code lex_token(struct mg_digest_lexer *lx,
 			              struct mg_digest_directive *dir,
 			              struct mg_error *err)
 {
     const char *start = lx->cp;
-    const char *cp = start;
     size_t  n;
 
-    /* A local cursor: the stores below would make the compiler reload lx->cp. */
-    while (lx->end - cp >= 4 && is_token_char((unsigned char) cp[0])
-	   && is_token_char((unsigned char) cp[1]) && is_token_char((unsigned char) cp[2])
-	   && is_token_char((unsigned char) cp[3]))
-	cp += 4;
-    while (cp < lx->end && is_token_char((unsigned char) *cp))
-	cp++;
-    lx->cp = cp;
+    lx->cp = token_end(start, lx->end);
     n = (size_t) (lx->cp - start);
     if (lx->cp < lx->end && *lx->cp != ',' && *lx->cp != ' '
 	&& *lx->cp != '\t' && *lx->cp != '\r')
@@ -306,15 +310,8 @@ static enum mg_code lex_name(struct mg_digest_lexer *lx,
 			             struct mg_error *err)
 {
     const char *start = lx->cp;
-    const char *cp = start;
 
-    while (lx->end - cp >= 4 && is_token_char((unsigned char) cp[0])
-	   && is_token_char((unsigned char) cp[1]) && is_token_char((unsigned char) cp[2])
-	   && is_token_char((unsigned char) cp[3]))
-	cp += 4;
-    while (cp < lx->end && is_token_char((unsigned char) *cp))
-	cp++;
-    lx->cp = cp;
+    lx->cp = token_end(start, lx->end);
     if (lx->cp == start)
 	return (mg_fail(err, MG_MALFORMED, *start == '=' ?
 			"directive without a name" :
@@ -395,45 +392,16 @@ static enum mg_code decode_decimal(const struct mg_digest_directive *dir,
     return (MG_OK);
 }
 
-#define HEX_DIGIT(ch, value)	[ch] = (value) + 1
-
- /*
-  * A hex digit's value plus one; 0 for anything else. The values decoded
-  * here are sent in the clear (response, rspauth, nc).
-  */
-static const unsigned char hex_value_plus1[256] = {
-    HEX_DIGIT('0', 0), HEX_DIGIT('1', 1), HEX_DIGIT('2', 2), HEX_DIGIT('3', 3),
-    HEX_DIGIT('4', 4), HEX_DIGIT('5', 5), HEX_DIGIT('6', 6), HEX_DIGIT('7', 7),
-    HEX_DIGIT('8', 8), HEX_DIGIT('9', 9),
-    HEX_DIGIT('a', 10), HEX_DIGIT('b', 11), HEX_DIGIT('c', 12), HEX_DIGIT('d', 13),
-    HEX_DIGIT('e', 14), HEX_DIGIT('f', 15),
-    HEX_DIGIT('A', 10), HEX_DIGIT('B', 11), HEX_DIGIT('C', 12), HEX_DIGIT('D', 13),
-    HEX_DIGIT('E', 14), HEX_DIGIT('F', 15),
-};
-
 static enum mg_code decode_hex(const struct mg_digest_directive *dir,
 			               unsigned char *out, size_t outlen,
 			               struct mg_error *err)
 {
-    const unsigned char *in = (const unsigned char *) dir->value;
-    unsigned hi, lo, bad = 0;
-    size_t  i;
-
     if (dir->value_len != 2 * outlen)
 	return (mg_fail(err, MG_MALFORMED, "%s directive must be %zu hex digits",
 			dir_name(dir), 2 * outlen));
-    /* One pass; a digit that is not hex leaves out all zero. */
-    for (i = 0; i < outlen; i++) {
-	hi = hex_value_plus1[in[2 * i]];
-	lo = hex_value_plus1[in[2 * i + 1]];
-	bad |= (hi == 0) | (lo == 0);
-	out[i] = (unsigned char) ((hi - 1) << 4 | ((lo - 1) & 15));
-    }
-    if (bad) {
-	memset(out, 0, outlen);
+    if (!mg_hex_decode_clear((const unsigned char *) dir->value, out, outlen))
 	return (mg_fail(err, MG_MALFORMED, "%s directive contains a non-hex "
 			"character", dir_name(dir)));
-    }
     return (MG_OK);
 }
 

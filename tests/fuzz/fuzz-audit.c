@@ -129,44 +129,17 @@ static void no_raw_separators_or_bidi(const char *line)
 }
 
 /*
- * Well-formed UTF-8 after Unicode Table 3-7 (ranges of second bytes),
- * written independently of audit.c's decoder.
+ * Well-formed UTF-8 after Unicode Table 3-7, by the reference decoder
+ * (audit_json_ref.h), written independently of audit.c's.
  */
 static int valid_utf8(const char *str)
 {
     const unsigned char *s = (const unsigned char *) str;
-    unsigned char lo, hi;
-    int     n, i;
+    size_t  n;
 
-    while (*s) {
-	if (*s < 0x80) {
-	    s++;
-	    continue;
-	}
-	lo = 0x80, hi = 0xbf;
-	if (*s >= 0xc2 && *s <= 0xdf)
-	    n = 1;
-	else if (*s == 0xe0)
-	    n = 2, lo = 0xa0;
-	else if ((*s >= 0xe1 && *s <= 0xec) || *s == 0xee || *s == 0xef)
-	    n = 2;
-	else if (*s == 0xed)
-	    n = 2, hi = 0x9f;
-	else if (*s == 0xf0)
-	    n = 3, lo = 0x90;
-	else if (*s >= 0xf1 && *s <= 0xf3)
-	    n = 3;
-	else if (*s == 0xf4)
-	    n = 3, hi = 0x8f;
-	else
+    for (; *s; s += n)
+	if ((n = ref_utf8_len(s)) == 0)
 	    return (0);
-	if (s[1] < lo || s[1] > hi)
-	    return (0);
-	for (i = 2; i <= n; i++)
-	    if (s[i] < 0x80 || s[i] > 0xbf)
-		return (0);
-	s += n + 1;
-    }
     return (1);
 }
 
